@@ -1,0 +1,77 @@
+#![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used, clippy::expect_used)]
+//! Android device-owner provisioning QR codes: the payload text (`qrCodeContent`) and its PNG
+//! (`qrCodeImage`), as specified in `shared/spec/ANDROID-QR.md`.
+//!
+//! A pure crate: no I/O, no async, no knowledge of Graph types. The service maps a profile to a
+//! [`PayloadRequest`], calls [`payload`], then [`render_png`] on the result.
+//!
+//! ```
+//! use android_provisioning::{payload, render_png, Dpc, EcLevel, PayloadRequest, Wifi, WifiSecurity};
+//!
+//! let text = payload(&PayloadRequest {
+//!     dpc: Dpc::AndroidDevicePolicy,
+//!     token: "WINFPMWZHDMYATCYIHVK",
+//!     wifi: Some(Wifi { ssid: "Café", security: WifiSecurity::Wpa, password: Some("p\"w"), hidden: false }),
+//! });
+//! assert!(text.is_ascii());
+//! assert!(text.contains(r#""android.app.extra.PROVISIONING_WIFI_SSID":"Caf\u00e9""#));
+//! let image = render_png(&text)?;
+//! assert_eq!(image.ec_level(), EcLevel::M);
+//! let base64 = image.png_base64(); // qrCodeImage.value
+//! # assert!(base64.starts_with("iVBORw0KGgo"));
+//! # Ok::<(), android_provisioning::QrError>(())
+//! ```
+//!
+//! # Public API
+//! - Payload: [`payload`]`(&PayloadRequest) -> String`, with [`PayloadRequest`] `{ dpc, token,
+//!   wifi }`, [`Dpc`] `{ AndroidDevicePolicy, Custom(&CustomDpc) }`, [`Wifi`] `{ ssid, security,
+//!   password, hidden }` and [`WifiSecurity`] `{ None, Wpa, Wep }`. Pass `wifi: None` when
+//!   `configureWifi` is false or `wifiSsid` is null.
+//! - AOSP DPC configuration: [`CustomDpc::new`]`(&CustomDpcSettings) -> Result<CustomDpc,
+//!   ConfigError>`; [`ConfigError::setting`] says which [`DpcSetting`] is wrong.
+//! - Image: [`render_png`]`(&str) -> Result<QrImage, QrError>`; [`QrImage`] gives the PNG
+//!   bytes, its base64, the [`EcLevel`], the version and the size; [`check_capacity`] and
+//!   [`fits`] answer "would it fit, at which level" without drawing;
+//!   [`QrError::TooLarge`] when it fits at neither M nor L.
+//!
+//! # Payload bytes
+//! Compact JSON (no whitespace), keys in the order of ANDROID-QR.md, booleans as JSON
+//! booleans. Only ASCII: `"` and `\` are backslash-escaped; `\b \t \n \f \r` use their short
+//! escapes; other control characters and DEL become `\u00XX`; every non-ASCII character becomes
+//! `\uXXXX` with **lowercase** hex digits, and characters beyond U+FFFF a surrogate pair
+//! (`😀` → `\ud83d\ude00`); `/` is not escaped. The same request always gives the same bytes.
+//!
+//! # Image
+//! Error correction M, or L when the text does not fit at M; smallest version that fits, with
+//! the optimal mix of numeric, alphanumeric and byte segments; mask chosen by the standard
+//! penalty rules; a 4-module white quiet zone; 8 × 8 px per module; black on white; a PNG of
+//! bit depth 1, grayscale, `Up` filter, fast deflate. Deterministic for a given build (the PNG
+//! crate's deflate output may change between its versions; the decoded pixels do not).
+
+mod dpc;
+mod json;
+mod payload;
+mod qr;
+mod validate;
+
+#[cfg(test)]
+mod payload_tests;
+#[cfg(test)]
+mod validate_tests;
+
+pub use dpc::{
+    CustomDpc, CustomDpcSettings, Dpc, ANDROID_DEVICE_POLICY_COMPONENT,
+    ANDROID_DEVICE_POLICY_DOWNLOAD_LOCATION, ANDROID_DEVICE_POLICY_SIGNATURE_CHECKSUM,
+    ANDROID_DEVICE_POLICY_TOKEN_EXTRAS_KEY,
+};
+pub use payload::{
+    payload, PayloadRequest, Wifi, WifiSecurity, KEY_ADMIN_EXTRAS_BUNDLE, KEY_COMPONENT_NAME,
+    KEY_DOWNLOAD_LOCATION, KEY_SIGNATURE_CHECKSUM, KEY_WIFI_HIDDEN, KEY_WIFI_PASSWORD,
+    KEY_WIFI_SECURITY_TYPE, KEY_WIFI_SSID,
+};
+pub use qr::{
+    check_capacity, fits, render_png, EcLevel, QrError, QrImage, MAX_PAYLOAD_BYTES,
+    MAX_PAYLOAD_BYTES_AT_M, PIXELS_PER_MODULE, QUIET_ZONE_MODULES,
+};
+pub use validate::{ConfigError, DpcSetting};
