@@ -1,0 +1,3 @@
+//! Shared test helpers: the schema fixture.
+
+pub mod schema;
