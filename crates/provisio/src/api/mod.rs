@@ -1,0 +1,133 @@
+//! The HTTP API: routes, shared state, and the layers every request passes through.
+
+pub mod extract;
+pub mod middleware;
+pub mod paging;
+mod profiles;
+pub mod query;
+pub mod reply;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::model::TenantId;
+use crate::service::Profiles;
+use paging::SkipTokens;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// Profile operations over the configured store.
+    pub profiles: Profiles,
+    /// Signs and checks `$skiptoken`s.
+    pub skip_tokens: SkipTokens,
+    /// The tenant requests act for until bearer tokens are configured.
+    pub dev_tenant: TenantId,
+    /// Settings that shape responses.
+    pub settings: Arc<HttpSettings>,
+}
+
+/// The settings the HTTP layer needs.
+#[derive(Clone, Debug, Default)]
+pub struct HttpSettings {
+    /// The public base URL (`https://mdm.example.com`) that links start with; from the request's
+    /// `Host` when unset.
+    pub public_base_url: Option<String>,
+    /// Whether to believe `X-Forwarded-Proto` / `X-Forwarded-Host` (behind a trusted proxy).
+    pub trust_forwarded_headers: bool,
+}
+
+impl AppState {
+    /// The absolute base URL for links in a response to a request with these headers.
+    pub fn base_url(&self, headers: &HeaderMap) -> String {
+        middleware::base_url(
+            headers,
+            self.settings.public_base_url.as_deref(),
+            self.settings.trust_forwarded_headers,
+        )
+    }
+}
+
+/// The whole service: the routes with the request context around each of them, inside an outer
+/// router whose only job is to normalise the path before the routes see it.
+pub fn app(state: AppState) -> Router {
+    let inner = router(state).layer(axum::middleware::from_fn(middleware::request_context));
+    Router::new()
+        .fallback_service(inner)
+        .layer(axum::middleware::from_fn(middleware::normalize_path))
+}
+
+/// The routes of CONTRACT §1.
+pub fn router(state: AppState) -> Router {
+    let collection = reply::COLLECTION_PATH;
+    Router::new()
+        .route("/healthz", get(health))
+        .route(collection, get(profiles::list).post(profiles::create))
+        .route(
+            &format!("{collection}/{{id}}"),
+            get(profiles::get_one)
+                .patch(profiles::update)
+                .delete(profiles::delete),
+        )
+        .fallback(unknown_path)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn health() -> impl IntoResponse {
+    Json(json!({"status": "ok"}))
+}
+
+/// Graph's answer for a path it does not serve: 400 naming the first segment it does not know.
+async fn unknown_path(req: Request) -> ApiError {
+    let segment = first_unknown_segment(req.uri().path());
+    ApiError::BadRequest(format!("Resource not found for the segment '{segment}'."))
+}
+
+fn first_unknown_segment(path: &str) -> String {
+    let segs: Vec<&str> = path.split('/').skip(1).collect();
+    let known = |i: usize, s: &str| match i {
+        0 => s == "beta",
+        1 => s == "deviceManagement",
+        2 => s == middleware::COLLECTION,
+        3 => true,
+        _ => false,
+    };
+    let seg = segs
+        .iter()
+        .enumerate()
+        .find(|(i, s)| !known(*i, s))
+        .or_else(|| segs.iter().enumerate().last())
+        .map_or("", |(_, s)| s);
+    let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
+    crate::model::input::truncate(&decoded, 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_first_unknown_segment() {
+        assert_eq!(first_unknown_segment("/v1.0/deviceManagement/x"), "v1.0");
+        assert_eq!(first_unknown_segment("/beta/deviceManagement/foo"), "foo");
+        assert_eq!(
+            first_unknown_segment("/beta/deviceManagement"),
+            "deviceManagement"
+        );
+        assert_eq!(
+            first_unknown_segment(
+                "/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles/x/y"
+            ),
+            "y"
+        );
+        assert_eq!(first_unknown_segment("/"), "");
+    }
+}

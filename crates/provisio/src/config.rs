@@ -1,0 +1,242 @@
+//! Settings, in layers: built-in defaults < an optional TOML file (`--config`) < `PROVISIO_*`
+//! environment variables < command-line flags. Validated once at start-up.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// The development tenant every request acts for until bearer tokens are configured.
+pub const DEFAULT_DEV_TENANT: &str = "00000000-0000-4000-8000-000000000001";
+
+/// The settings of `provisio serve`, after layering.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Directory that holds the SQLite database and generated secrets.
+    pub data_dir: PathBuf,
+    /// Public base URL for absolute links; from the request's Host when unset.
+    pub public_base_url: Option<String>,
+    /// Believe X-Forwarded-Proto/-Host from a reverse proxy.
+    pub trust_forwarded_headers: bool,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `provisio=debug,info`.
+    pub log_level: String,
+    /// Connections used for reads of the SQLite database.
+    pub sqlite_read_connections: u32,
+    /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
+    pub shutdown_grace_seconds: u64,
+    /// The tenant requests act for in development mode.
+    pub dev_tenant: Uuid,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./provisio-data"),
+            public_base_url: None,
+            trust_forwarded_headers: false,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            sqlite_read_connections: 4,
+            shutdown_grace_seconds: 30,
+            dev_tenant: Uuid::from_u128(0x00000000_0000_4000_8000_000000000001),
+        }
+    }
+}
+
+/// The flags of `provisio serve`. Every flag can also be set with the `PROVISIO_*` variable
+/// shown, or in the TOML file under the same name with underscores (`data_dir = "..."`).
+#[derive(Args, Debug, Default, Clone)]
+pub struct ServeArgs {
+    /// TOML file with settings; environment variables and flags override it.
+    #[arg(long, env = "PROVISIO_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "PROVISIO_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the SQLite database and generated secrets [default: ./provisio-data].
+    #[arg(long, env = "PROVISIO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Public base URL for absolute links such as @odata.nextLink and Location, e.g.
+    /// https://mdm.example.com [default: taken from each request's Host header].
+    #[arg(long, env = "PROVISIO_PUBLIC_BASE_URL", value_name = "URL")]
+    pub public_base_url: Option<String>,
+    /// Believe X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them)
+    /// [default: false].
+    #[arg(long, env = "PROVISIO_TRUST_FORWARDED_HEADERS", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub trust_forwarded_headers: Option<bool>,
+    /// Log format [default: text].
+    #[arg(long, env = "PROVISIO_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. info, debug, provisio=debug,info [default: info].
+    #[arg(long, env = "PROVISIO_LOG_LEVEL", value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// Connections for reads of the SQLite database [default: 4].
+    #[arg(long, env = "PROVISIO_SQLITE_READ_CONNECTIONS", value_name = "N")]
+    pub sqlite_read_connections: Option<u32>,
+    /// Seconds that in-flight requests get to finish after SIGINT or SIGTERM [default: 30].
+    #[arg(long, env = "PROVISIO_SHUTDOWN_GRACE_SECONDS", value_name = "SECONDS")]
+    pub shutdown_grace_seconds: Option<u64>,
+    /// Tenant id (GUID) that requests act for in development mode
+    /// [default: 00000000-0000-4000-8000-000000000001].
+    #[arg(long, env = "PROVISIO_DEV_TENANT", value_name = "GUID")]
+    pub dev_tenant: Option<Uuid>,
+}
+
+/// The TOML file: every setting optional, unknown keys refused.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    public_base_url: Option<String>,
+    trust_forwarded_headers: Option<bool>,
+    log_format: Option<LogFormat>,
+    log_level: Option<String>,
+    sqlite_read_connections: Option<u32>,
+    shutdown_grace_seconds: Option<u64>,
+    dev_tenant: Option<Uuid>,
+}
+
+macro_rules! overlay {
+    ($target:expr, $source:expr, $($field:ident),+) => {
+        $( if let Some(v) = $source.$field { $target.$field = v; } )+
+    };
+}
+
+impl Settings {
+    /// Layers the file named by `args.config` (if any) and then `args` (flags, or their
+    /// environment variables) over the defaults, and validates the result.
+    pub fn load(args: &ServeArgs) -> anyhow::Result<Settings> {
+        let mut s = Settings::default();
+        if let Some(path) = &args.config {
+            s.apply_file(read_file(path)?);
+        }
+        let a = args.clone();
+        overlay!(
+            s,
+            a,
+            listen,
+            data_dir,
+            trust_forwarded_headers,
+            log_format,
+            log_level,
+            sqlite_read_connections,
+            shutdown_grace_seconds,
+            dev_tenant
+        );
+        if a.public_base_url.is_some() {
+            s.public_base_url = a.public_base_url;
+        }
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn apply_file(&mut self, f: FileSettings) {
+        overlay!(
+            self,
+            f,
+            listen,
+            data_dir,
+            trust_forwarded_headers,
+            log_format,
+            log_level,
+            sqlite_read_connections,
+            shutdown_grace_seconds,
+            dev_tenant
+        );
+        if f.public_base_url.is_some() {
+            self.public_base_url = f.public_base_url;
+        }
+    }
+
+    fn validate(&mut self) -> anyhow::Result<()> {
+        if let Some(url) = &self.public_base_url {
+            let trimmed = url.trim_end_matches('/');
+            let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+                && trimmed.len() > "https://".len()
+                && !trimmed.contains(['?', '#', ' ']);
+            if !ok {
+                bail!("public_base_url '{url}' must be an absolute http(s) URL without query or fragment, e.g. https://mdm.example.com");
+            }
+            self.public_base_url = Some(trimmed.to_owned());
+        }
+        if self.sqlite_read_connections == 0 || self.sqlite_read_connections > 64 {
+            bail!(
+                "sqlite_read_connections must be 1 to 64 (got {})",
+                self.sqlite_read_connections
+            );
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log_level)
+            .with_context(|| format!("log_level '{}' is not a valid filter", self.log_level))?;
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("in the config file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_defaults_file_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/var/lib/provisio\"\nlog_level = \"debug\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file),
+            data_dir: Some("/srv/p".into()),
+            ..ServeArgs::default()
+        };
+        let s = Settings::load(&args).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(s.data_dir, PathBuf::from("/srv/p"));
+        assert_eq!(s.log_level, "debug");
+        assert_eq!(s.shutdown_grace_seconds, 30);
+        assert_eq!(s.dev_tenant.to_string(), DEFAULT_DEV_TENANT);
+    }
+
+    #[test]
+    fn refuses_unknown_keys_and_bad_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(&file, "lisen = \"0.0.0.0:9000\"\n").unwrap();
+        let err = Settings::load(&ServeArgs {
+            config: Some(file),
+            ..ServeArgs::default()
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+        let bad_url = ServeArgs {
+            public_base_url: Some("mdm.example.com".into()),
+            ..ServeArgs::default()
+        };
+        assert!(Settings::load(&bad_url).is_err());
+    }
+}

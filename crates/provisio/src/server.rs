@@ -1,0 +1,116 @@
+//! Running the service: open the store, build the app, serve until a shutdown signal, let
+//! in-flight requests finish, close the database.
+
+use std::future::{Future, IntoFuture as _};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rand::RngCore as _;
+use tokio::net::TcpListener;
+
+use crate::api::{self, paging, AppState, HttpSettings};
+use crate::config::Settings;
+use crate::model::TenantId;
+use crate::service::Profiles;
+use crate::store::{sqlite::SqliteStore, Store};
+
+/// Binds the configured address and serves until SIGINT or SIGTERM.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    run(settings, listener, shutdown_signal()).await
+}
+
+/// Serves on `listener` until `shutdown` completes, then gives in-flight requests the configured
+/// grace period and closes the store.
+pub async fn run(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&settings.data_dir, settings.sqlite_read_connections).await?);
+    let state = build_state(&settings, store.clone()).await?;
+    let addr = listener
+        .local_addr()
+        .context("reading the listening address")?;
+    announce(addr, &settings);
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, api::app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let grace = Duration::from_secs(settings.shutdown_grace_seconds);
+    let mut server = std::pin::pin!(server.into_future());
+    let mut stop_rx = stop_rx;
+    let result = tokio::select! {
+        r = &mut server => r.context("serving HTTP"),
+        _ = stop_rx.wait_for(|stopping| *stopping) => {
+            tracing::info!(grace_seconds = grace.as_secs(), "shutting down; waiting for in-flight requests");
+            match tokio::time::timeout(grace, &mut server).await {
+                Ok(r) => r.context("serving HTTP"),
+                Err(_) => {
+                    tracing::warn!("in-flight requests did not finish within the grace period");
+                    Ok(())
+                }
+            }
+        }
+    };
+    store.close().await;
+    tracing::info!("database closed; bye");
+    result
+}
+
+/// The handler state for a store and settings.
+pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::Result<AppState> {
+    let generate = || {
+        let mut key = vec![0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        key
+    };
+    let key = store
+        .service_key(paging::KEY_NAME, &generate)
+        .await
+        .context("loading the paging key")?;
+    Ok(AppState {
+        profiles: Profiles::new(store),
+        skip_tokens: paging::SkipTokens::new(key),
+        dev_tenant: TenantId(settings.dev_tenant),
+        settings: Arc::new(HttpSettings {
+            public_base_url: settings.public_base_url.clone(),
+            trust_forwarded_headers: settings.trust_forwarded_headers,
+        }),
+    })
+}
+
+fn announce(addr: SocketAddr, settings: &Settings) {
+    tracing::info!(%addr, data_dir = %settings.data_dir.display(), "provisio is serving");
+    // On stdout, for people and for scripts that start the server on port 0.
+    println!("provisio listening on http://{addr}");
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

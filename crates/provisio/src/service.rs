@@ -1,0 +1,109 @@
+//! The profile operations behind the API: create, read, change and delete, with the rules that
+//! span several members and the retry loop that makes concurrent changes safe.
+
+use std::sync::Arc;
+
+use crate::error::ApiError;
+use crate::model::{rules, Profile, ProfileId, ProfileInput, TenantId, Timestamp};
+use crate::store::{ListQuery, Store};
+
+/// How often a conditional write is retried when another writer got there first.
+const MAX_ATTEMPTS: usize = 32;
+
+/// The profile operations over one store.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    store: Arc<dyn Store>,
+}
+
+impl Profiles {
+    /// Operations over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Profiles { store }
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Creates a profile from a create body.
+    pub async fn create(&self, tenant: TenantId, input: ProfileInput) -> Result<Profile, ApiError> {
+        let profile = input.into_new_profile(tenant, ProfileId::new_random(), Timestamp::now())?;
+        self.store.insert(tenant, &profile).await?;
+        Ok(profile)
+    }
+
+    /// The profile with this id, or 404.
+    pub async fn get(&self, tenant: TenantId, id: ProfileId) -> Result<Profile, ApiError> {
+        self.store
+            .get(tenant, id)
+            .await?
+            .ok_or_else(|| ApiError::profile_not_found(id))
+    }
+
+    /// Applies a PATCH body.
+    pub async fn update(
+        &self,
+        tenant: TenantId,
+        id: ProfileId,
+        input: ProfileInput,
+    ) -> Result<Profile, ApiError> {
+        self.modify(tenant, id, |p| {
+            input.clone().apply(p);
+            rules::whole_profile(p)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes a profile, or 404.
+    pub async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<(), ApiError> {
+        if self.store.delete(tenant, id).await? {
+            Ok(())
+        } else {
+            Err(ApiError::profile_not_found(id))
+        }
+    }
+
+    /// One page of profiles.
+    pub async fn list(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+    ) -> Result<Vec<Profile>, ApiError> {
+        Ok(self.store.list(tenant, query).await?)
+    }
+
+    /// Reads the profile, lets `change` edit it, and stores the result only if nobody changed the
+    /// profile meanwhile; otherwise starts again from the fresh row. `change` may run more than
+    /// once and must depend only on the profile it is given. Bumps `lastModifiedDateTime`.
+    pub async fn modify<F>(
+        &self,
+        tenant: TenantId,
+        id: ProfileId,
+        mut change: F,
+    ) -> Result<Profile, ApiError>
+    where
+        F: FnMut(&mut Profile) -> Result<(), ApiError> + Send,
+    {
+        for attempt in 0..MAX_ATTEMPTS {
+            let current = self.get(tenant, id).await?;
+            let mut next = current.clone();
+            change(&mut next)?;
+            next.touch(Timestamp::now());
+            next.version = current.version + 1;
+            if self.store.update(tenant, &next, current.version).await? {
+                return Ok(next);
+            }
+            if attempt > 2 {
+                tokio::task::yield_now().await;
+            }
+        }
+        Err(ApiError::Unavailable {
+            message: "The profile is being changed by many requests at once; retry the request."
+                .into(),
+            retry_after: 1,
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! Storage: the [`Store`] trait every backend implements, and the SQLite backend.
+//!
+//! Every method takes the tenant first and every query is scoped by it. Writes of an existing
+//! profile are conditional on its `version`, so concurrent writers (tasks or processes) never
+//! overwrite each other's changes: the loser sees `false` and retries on fresh data.
+
+mod row;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+use crate::model::{Profile, ProfileId, TenantId};
+
+/// A failure of the database, as the service sees it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database is overloaded or locked for longer than the configured wait; retry later.
+    #[error("database busy")]
+    Busy,
+    /// A uniqueness rule of the schema refused the write.
+    #[error("{0}")]
+    Conflict(String),
+    /// Anything else; logged, shown to clients as an internal error.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// What a page of a list asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Rows after this id (keyset paging), or from the start.
+    pub after: Option<ProfileId>,
+    /// At most this many rows.
+    pub limit: u32,
+    /// Whether to load the QR image (large) too.
+    pub include_image: bool,
+}
+
+/// A profile store. Implementations keep every invariant in the database itself, so several
+/// service processes may share one.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Stores a new profile (its `tenant` must be `tenant`).
+    async fn insert(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError>;
+
+    /// The profile with this id in this tenant.
+    async fn get(&self, tenant: TenantId, id: ProfileId) -> Result<Option<Profile>, StoreError>;
+
+    /// Replaces the stored profile with `profile` if the stored version is still
+    /// `expected_version`; `profile.version` is the new version. Returns false when the row is
+    /// gone or was changed meanwhile.
+    async fn update(
+        &self,
+        tenant: TenantId,
+        profile: &Profile,
+        expected_version: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes the profile; false when there was none.
+    async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<bool, StoreError>;
+
+    /// One page of the tenant's profiles, in id order.
+    async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError>;
+
+    /// The secret named `name`, created from `generate` on first use. Every process on one
+    /// database gets the same value.
+    async fn service_key(
+        &self,
+        name: &str,
+        generate: &(dyn Fn() -> Vec<u8> + Send + Sync),
+    ) -> Result<Vec<u8>, StoreError>;
+
+    /// Waits for in-flight statements and closes the database cleanly.
+    async fn close(&self);
+}

@@ -1,0 +1,288 @@
+//! The embedded SQLite backend: one file in the data directory, WAL journal, `synchronous=FULL`
+//! so that a committed write survives a crash of the process or of the machine.
+//!
+//! Writes go through a pool of one connection (SQLite has one writer at a time anyway, and a
+//! queue in the pool is cheaper than lock retries); reads use their own pool and run beside it.
+
+use std::path::Path;
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{query::Query, Row as _, Sqlite, SqlitePool};
+
+use super::row::{ProfileRow, COLUMNS};
+use super::{ListQuery, Store, StoreError};
+use crate::model::{Profile, ProfileId, TenantId};
+
+/// Name of the database file inside the data directory.
+pub const DB_FILE: &str = "provisio.sqlite3";
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+/// Profiles in an SQLite database file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    pub async fn open(data_dir: &Path, read_connections: u32) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+        let path = data_dir.join(DB_FILE);
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .context("sqlite options")?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("opening {}", path.display()))?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .with_context(|| format!("migrating {}", path.display()))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(read_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.read_only(true))
+            .await
+            .with_context(|| format!("opening {} for reading", path.display()))?;
+        Ok(SqliteStore { writer, reader })
+    }
+}
+
+fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut => StoreError::Busy,
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict("A profile with this id already exists.".into())
+        }
+        sqlx::Error::Database(db)
+            if matches!(db.code().as_deref(), Some("5" | "6" | "261" | "517")) =>
+        {
+            StoreError::Busy
+        }
+        _ => StoreError::Other(anyhow::Error::new(e).context("sqlite")),
+    }
+}
+
+fn bind_row<'q>(
+    q: Query<'q, Sqlite, SqliteArguments<'q>>,
+    mut r: ProfileRow,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    let (tenant_id, id) = (std::mem::take(&mut r.tenant_id), std::mem::take(&mut r.id));
+    bind_update_values(q.bind(tenant_id).bind(id), r)
+}
+
+fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
+    let row = (|| -> Result<ProfileRow, sqlx::Error> {
+        Ok(ProfileRow {
+            tenant_id: r.try_get("tenant_id")?,
+            id: r.try_get("id")?,
+            version: r.try_get("version")?,
+            display_name: r.try_get("display_name")?,
+            display_name_key: r.try_get("display_name_key")?,
+            description: r.try_get("description")?,
+            description_key: r.try_get("description_key")?,
+            enrollment_mode: r.try_get("enrollment_mode")?,
+            enrollment_token_type: r.try_get("enrollment_token_type")?,
+            created_at: r.try_get("created_at")?,
+            last_modified_at: r.try_get("last_modified_at")?,
+            token_value: r.try_get("token_value")?,
+            token_created_at: r.try_get("token_created_at")?,
+            token_expires_at: r.try_get("token_expires_at")?,
+            enrolled_device_count: r.try_get("enrolled_device_count")?,
+            token_usage_count: r.try_get("token_usage_count")?,
+            role_scope_tag_ids: r.try_get("role_scope_tag_ids")?,
+            configure_wifi: r.try_get("configure_wifi")?,
+            wifi_ssid: r.try_get("wifi_ssid")?,
+            wifi_ssid_key: r.try_get("wifi_ssid_key")?,
+            wifi_password: r.try_get("wifi_password")?,
+            wifi_security_type: r.try_get("wifi_security_type")?,
+            wifi_hidden: r.try_get("wifi_hidden")?,
+            is_teams_device_profile: r.try_get("is_teams_device_profile")?,
+            device_name_template: r.try_get("device_name_template")?,
+            membership_target_type: r.try_get("membership_target_type")?,
+            membership_target_id: r.try_get("membership_target_id")?,
+            qr_code_content: r.try_get("qr_code_content")?,
+            qr_code_png: r.try_get("qr_code_png")?,
+        })
+    })()
+    .map_err(map_err)?;
+    row.into_profile().map_err(StoreError::Other)
+}
+
+/// `SELECT` list of every column; with `include_image` false the image column reads as NULL.
+fn select_columns(include_image: bool) -> String {
+    COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "qr_code_png" if !include_image => "NULL AS qr_code_png".to_owned(),
+            c => c.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError> {
+        debug_assert_eq!(tenant, profile.tenant);
+        let sql = format!(
+            "INSERT INTO enrollment_profiles ({}) VALUES ({})",
+            COLUMNS.join(", "),
+            vec!["?"; COLUMNS.len()].join(", ")
+        );
+        let mut row = ProfileRow::from_profile(profile);
+        row.tenant_id = tenant.to_string();
+        bind_row(sqlx::query(&sql), row)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get(&self, tenant: TenantId, id: ProfileId) -> Result<Option<Profile>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM enrollment_profiles WHERE tenant_id = ? AND id = ?",
+            select_columns(true)
+        );
+        let row = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(read_row).transpose()
+    }
+
+    async fn update(
+        &self,
+        tenant: TenantId,
+        profile: &Profile,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        // Every column but the key (tenant_id, id) is rewritten.
+        let sets = COLUMNS[2..]
+            .iter()
+            .map(|c| format!("{c} = ?"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE enrollment_profiles SET {sets} WHERE tenant_id = ? AND id = ? AND version = ?"
+        );
+        let row = ProfileRow::from_profile(profile);
+        let id = row.id.clone();
+        // The SET values (every column after the key), then the WHERE values.
+        let done = bind_update_values(sqlx::query(&sql), row)
+            .bind(tenant.to_string())
+            .bind(id)
+            .bind(expected_version)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM enrollment_profiles WHERE tenant_id = ? AND id = ?")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM enrollment_profiles WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?",
+            select_columns(query.include_image)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(tenant.to_string())
+            .bind(query.after.map(|id| id.to_string()).unwrap_or_default())
+            .bind(i64::from(query.limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(read_row).collect()
+    }
+
+    async fn service_key(
+        &self,
+        name: &str,
+        generate: &(dyn Fn() -> Vec<u8> + Send + Sync),
+    ) -> Result<Vec<u8>, StoreError> {
+        sqlx::query(
+            "INSERT INTO service_keys (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(generate())
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        let row = sqlx::query("SELECT value FROM service_keys WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(map_err)?;
+        row.try_get::<Vec<u8>, _>("value").map_err(map_err)
+    }
+
+    async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Binds the values of every column after the key, in [`COLUMNS`] order.
+fn bind_update_values<'q>(
+    q: Query<'q, Sqlite, SqliteArguments<'q>>,
+    r: ProfileRow,
+) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    q.bind(r.version)
+        .bind(r.display_name)
+        .bind(r.display_name_key)
+        .bind(r.description)
+        .bind(r.description_key)
+        .bind(r.enrollment_mode)
+        .bind(r.enrollment_token_type)
+        .bind(r.created_at)
+        .bind(r.last_modified_at)
+        .bind(r.token_value)
+        .bind(r.token_created_at)
+        .bind(r.token_expires_at)
+        .bind(r.enrolled_device_count)
+        .bind(r.token_usage_count)
+        .bind(r.role_scope_tag_ids)
+        .bind(r.configure_wifi)
+        .bind(r.wifi_ssid)
+        .bind(r.wifi_ssid_key)
+        .bind(r.wifi_password)
+        .bind(r.wifi_security_type)
+        .bind(r.wifi_hidden)
+        .bind(r.is_teams_device_profile)
+        .bind(r.device_name_template)
+        .bind(r.membership_target_type)
+        .bind(r.membership_target_id)
+        .bind(r.qr_code_content)
+        .bind(r.qr_code_png)
+}
