@@ -101,10 +101,11 @@ impl Parser<'_> {
 
     /// "expected X, found Y", with a hint when Y is an operator in the wrong case.
     fn unexpected(&self, found: &Tok, pos: usize, expected: &str) -> QueryError {
-        let err = self.syntax(
-            pos,
-            format!("expected {expected}, found {}", found.describe()),
-        );
+        let message = match found {
+            Tok::Eof => format!("expected {expected}"),
+            other => format!("expected {expected}, found {}", other.describe()),
+        };
+        let err = self.syntax(pos, message);
         match found {
             Tok::Ident(word) => err.with_opt_hint(case_hint(word)),
             _ => err,

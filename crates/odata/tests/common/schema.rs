@@ -54,16 +54,22 @@ pub static PROPERTIES: [Property; 23] = [
     Property::new("qrCodeContent", STRING),
     Property::new(
         "qrCodeImage",
-        PropertyType::Complex { type_name: "microsoft.graph.mimeContent" },
+        PropertyType::Complex {
+            type_name: "microsoft.graph.mimeContent",
+        },
     ),
     Property::new("roleScopeTagIds", StringCollection),
     Property::new("configureWifi", Boolean).not_null(),
     Property::new("wifiSsid", STRING),
-    Property::new("wifiPassword", STRING).not_filterable().not_sortable(),
+    Property::new("wifiPassword", STRING)
+        .not_filterable()
+        .not_sortable(),
     Property::new("wifiSecurityType", PropertyType::Enum(&WIFI_SECURITY)).not_null(),
     Property::new("wifiHidden", Boolean).not_null(),
     Property::new("isTeamsDeviceProfile", Boolean).not_null(),
-    Property::new("deviceNameTemplate", STRING).not_filterable().not_sortable(),
+    Property::new("deviceNameTemplate", STRING)
+        .not_filterable()
+        .not_sortable(),
 ];
 
 /// The entity's schema.
@@ -74,5 +80,7 @@ pub static SCHEMA: Schema = Schema {
 
 /// The property called `name`, which must exist.
 pub fn prop(name: &str) -> odata::PropRef {
-    SCHEMA.property(name).unwrap_or_else(|| panic!("no property {name}"))
+    SCHEMA
+        .property(name)
+        .unwrap_or_else(|| panic!("no property {name}"))
 }
