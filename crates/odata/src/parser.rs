@@ -369,7 +369,7 @@ impl Parser<'_> {
                     lambda: None,
                 })
             }
-            Tok::Ident(var) if !RESERVED.contains(&var.as_str()) && !var.contains('.') => var,
+            Tok::Ident(var) if !is_reserved(&var) && !var.contains('.') => var,
             other => {
                 return Err(self.unexpected(&other, vpos, "a variable name such as 't' or ')'"))
             }
@@ -383,6 +383,12 @@ impl Parser<'_> {
             lambda: Some((var, vpos, Box::new(body))),
         })
     }
+}
+
+/// Whether `word` is read as a keyword in some spelling (`true`/`false` in any case), and so
+/// cannot name a lambda variable.
+fn is_reserved(word: &str) -> bool {
+    RESERVED.contains(&word.to_ascii_lowercase().as_str())
 }
 
 /// "operators are lower-case" when `word` is an operator or keyword in another case.

@@ -1,3 +1,4 @@
-//! Shared test helpers: the schema fixture.
+//! Shared test helpers: the schema fixture and proptest strategies.
 
 pub mod schema;
+pub mod strategies;
