@@ -1,5 +1,6 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]
+#![warn(missing_docs)]
 //! Android device-owner provisioning QR codes: the payload text (`qrCodeContent`) and its PNG
 //! (`qrCodeImage`), as specified in `shared/spec/ANDROID-QR.md`.
 //!
@@ -44,14 +45,19 @@
 //!
 //! # Image
 //! Error correction M, or L when the text does not fit at M; smallest version that fits, with
-//! the optimal mix of numeric, alphanumeric and byte segments; mask chosen by the standard
-//! penalty rules; a 4-module white quiet zone; 8 × 8 px per module; black on white; a PNG of
-//! bit depth 1, grayscale, `Up` filter, fast deflate. Deterministic for a given build (the PNG
-//! crate's deflate output may change between its versions; the decoded pixels do not).
+//! the optimal mix of numeric, alphanumeric and byte segments (all by the `qrcode` crate); the
+//! mask pattern `qrcode` would choose, found by a faster scorer of its own penalty rules (see
+//! the `mask` and `penalty` modules; a test checks the matrices are identical); a 4-module
+//! white quiet zone; 8 × 8 px per module; black on white; a PNG of bit depth 1, grayscale,
+//! `Up` filter, fast deflate. Deterministic for a given build (the PNG crate's deflate output
+//! may change between its versions; the decoded pixels do not). About 0.5 ms for a
+//! 1,000-byte payload on a 2-core machine (`benches/qr.rs`).
 
 mod dpc;
 mod json;
+mod mask;
 mod payload;
+mod penalty;
 mod qr;
 mod validate;
 

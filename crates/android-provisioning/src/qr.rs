@@ -7,10 +7,10 @@
 //! matrix, each repeated 8 times, with no intermediate image. The `Up` filter turns the 7
 //! repeats into zero rows, which fdeflate's fast mode compresses to almost nothing.
 
+use crate::mask;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use qrcode::bits::{encode_auto, Bits};
-use qrcode::{Color, QrCode};
 
 /// Width of the white border around the code, in modules.
 pub const QUIET_ZONE_MODULES: usize = 4;
@@ -158,15 +158,21 @@ fn encode(content: &str) -> Result<(Bits, EcLevel), QrError> {
 /// practice.
 pub fn render_png(content: &str) -> Result<QrImage, QrError> {
     let (bits, ec_level) = encode(content)?;
-    let code = QrCode::with_bits(bits, ec_level.to_qrcode())
-        .map_err(|e| QrError::Encoding(e.to_string()))?;
-    let version = match code.version() {
+    let version = match bits.version() {
         qrcode::Version::Normal(v) => u8::try_from(v).ok(),
         qrcode::Version::Micro(_) => None,
     }
-    .ok_or_else(|| QrError::Encoding(format!("unexpected version {:?}", code.version())))?;
-    let modules = code.width();
-    let png = encode_png(&code.to_colors(), modules)?;
+    .ok_or_else(|| QrError::Encoding(format!("unexpected version {:?}", bits.version())))?;
+    let modules = 17 + 4 * usize::from(version);
+    let dark = mask::masked_matrix(bits, ec_level.to_qrcode())
+        .map_err(|e| QrError::Encoding(e.to_string()))?;
+    if dark.len() != modules * modules {
+        return Err(QrError::Encoding(format!(
+            "matrix of {} modules",
+            dark.len()
+        )));
+    }
+    let png = encode_png(&dark, modules)?;
     Ok(QrImage {
         png,
         ec_level,
@@ -175,21 +181,20 @@ pub fn render_png(content: &str) -> Result<QrImage, QrError> {
     })
 }
 
-/// Lays the module matrix out as 1-bit pixel rows and encodes them as a PNG.
-fn encode_png(colors: &[Color], modules: usize) -> Result<Vec<u8>, QrError> {
+/// Lays the module matrix (row-major, 1 = dark) out as 1-bit pixel rows and encodes them as a
+/// PNG.
+fn encode_png(dark: &[u8], modules: usize) -> Result<Vec<u8>, QrError> {
     let side_modules = modules + 2 * QUIET_ZONE_MODULES;
     // One byte per module in a row: 8 pixels of 1 bit, all 0 (black) or all 1 (white).
     let row_bytes = side_modules;
     let side_px = side_modules * PIXELS_PER_MODULE;
     let mut pixels = vec![0xffu8; row_bytes * side_px];
-    for (y, module_row) in colors.chunks_exact(modules).enumerate() {
+    for (y, module_row) in dark.chunks_exact(modules).enumerate() {
         let first_px_row = (y + QUIET_ZONE_MODULES) * PIXELS_PER_MODULE;
         let start = first_px_row * row_bytes;
         let (row, rest) = pixels[start..].split_at_mut(row_bytes);
-        for (byte, color) in row[QUIET_ZONE_MODULES..].iter_mut().zip(module_row) {
-            if *color == Color::Dark {
-                *byte = 0x00;
-            }
+        for (byte, module) in row[QUIET_ZONE_MODULES..].iter_mut().zip(module_row) {
+            *byte = if *module == 1 { 0x00 } else { 0xff };
         }
         for copy in rest.chunks_exact_mut(row_bytes).take(PIXELS_PER_MODULE - 1) {
             copy.copy_from_slice(row);
