@@ -8,12 +8,15 @@
 //! [`PayloadRequest`], calls [`payload`], then [`render_png`] on the result.
 //!
 //! ```
-//! use android_provisioning::{payload, render_png, Dpc, EcLevel, PayloadRequest, Wifi, WifiSecurity};
+//! use android_provisioning::{
+//!     payload, render_png, Dpc, EcLevel, PayloadRequest, Wifi, WifiSecurity,
+//! };
 //!
+//! let wifi = Wifi { ssid: "Café", security: WifiSecurity::Wpa, password: Some("p\"w"), hidden: false };
 //! let text = payload(&PayloadRequest {
 //!     dpc: Dpc::AndroidDevicePolicy,
 //!     token: "WINFPMWZHDMYATCYIHVK",
-//!     wifi: Some(Wifi { ssid: "Café", security: WifiSecurity::Wpa, password: Some("p\"w"), hidden: false }),
+//!     wifi: Some(wifi), // None when configureWifi is false or wifiSsid is null
 //! });
 //! assert!(text.is_ascii());
 //! assert!(text.contains(r#""android.app.extra.PROVISIONING_WIFI_SSID":"Caf\u00e9""#));

@@ -3,8 +3,9 @@
 //! `qrcode::QrCode::with_bits` spends about 95 % of its time choosing among the 8 mask
 //! patterns: for each it clones the canvas, masks it module by module and scores it with
 //! penalty functions that allocate and call closures per module (8 ms for the version 26
-//! code of a 1,000-byte payload, against a 1 ms budget). Here `qrcode` still builds everything that carries meaning — segments, error
-//! correction codewords, function patterns, data placement — and this module then:
+//! code of a 1,000-byte payload, against a 1 ms budget). Here `qrcode` still builds
+//! everything that carries meaning — segments, error correction codewords, function
+//! patterns, data placement — and this module then:
 //! - reads the unmasked canvas once into a byte grid plus a "data module" grid;
 //! - masks it with the 8 standard mask functions, and takes each pattern's format-information
 //!   modules from `qrcode`'s own `Canvas::apply_mask` on a small version 1 canvas (the format

@@ -96,7 +96,10 @@ pub(crate) fn component_name(raw: &str) -> Result<String, ConfigError> {
     let bad = || {
         ConfigError::new(
             setting,
-            format!("must look like `com.example.dpc/.AdminReceiver` or `com.example.dpc/com.example.dpc.AdminReceiver` (got {value:?})"),
+            format!(
+                "must be `package/.Class` or `package/package.Class`, \
+                 e.g. `com.example.dpc/.AdminReceiver` (got {value:?})"
+            ),
         )
     };
     let (package, class) = value.split_once('/').ok_or_else(bad)?;

@@ -1,0 +1,85 @@
+//! Cost of building `qrCodeContent` and `qrCodeImage`: payload + QR + PNG + base64, for a
+//! typical ~400-byte payload and a ~1,000-byte one (target: under 1 ms).
+//!
+//! Run with `cargo bench -p android-provisioning --bench qr`.
+
+use android_provisioning::{
+    payload, render_png, CustomDpc, CustomDpcSettings, Dpc, PayloadRequest, Wifi, WifiSecurity,
+};
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+
+/// The operator DPC used for the large case.
+fn custom_dpc() -> CustomDpc {
+    CustomDpc::new(&CustomDpcSettings {
+        component_name: "com.example.enterprise.dpc/.receivers.DeviceAdminReceiver",
+        download_url:
+            "https://downloads.mdm.example.com/android/dpc/releases/dpc-4.2.1-release.apk",
+        signature_checksum: "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+        token_extras_key: "com.example.enterprise.dpc.EXTRA_ENROLLMENT_TOKEN",
+        enrollment_url_extras_key: "com.example.enterprise.dpc.EXTRA_ENROLLMENT_URL",
+        enrollment_url: "https://mdm.example.com/enrollment/android/aosp/v1/redeem",
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Renders and encodes as the service does for one profile.
+fn content_and_image(req: &PayloadRequest<'_>) -> (String, String) {
+    let text = payload(req);
+    let image = render_png(&text).unwrap_or_else(|e| panic!("{e}"));
+    let base64 = image.png_base64();
+    (text, base64)
+}
+
+fn bench(c: &mut Criterion) {
+    let typical = PayloadRequest {
+        dpc: Dpc::AndroidDevicePolicy,
+        token: "WINFPMWZHDMYATCYIHVK",
+        wifi: None,
+    };
+    let dpc = custom_dpc();
+    // A 32-byte UTF-8 SSID (escaped to 6 bytes per character) and a 63-character password
+    // push the AOSP payload to about 1,000 bytes.
+    let long_token = "QWERTYUIOPASDFGHJKLZXCVBNMQWERTYUIOPASDFGHJKLZXCVBNMQWERTYUIOPASDFGHJKLZ";
+    let large = PayloadRequest {
+        dpc: Dpc::Custom(&dpc),
+        token: long_token,
+        wifi: Some(Wifi {
+            ssid: "Lager-Süd Ä Ö Ü 無線 📶",
+            security: WifiSecurity::Wpa,
+            password: Some("Tr0ub4dor&3-correct-horse-battery-staple-\"quoted\"-\\back\\slash"),
+            hidden: true,
+        }),
+    };
+    for (name, req) in [("typical", &typical), ("large", &large)] {
+        let text = payload(req);
+        let image = render_png(&text).unwrap_or_else(|e| panic!("{e}"));
+        eprintln!(
+            "{name}: payload {} bytes, version {} at {}, PNG {} bytes ({} px)",
+            text.len(),
+            image.version(),
+            image.ec_level(),
+            image.png().len(),
+            image.width_px()
+        );
+    }
+
+    let mut group = c.benchmark_group("qr");
+    group.bench_function("typical_400B/payload+png+base64", |b| {
+        b.iter(|| content_and_image(black_box(&typical)))
+    });
+    group.bench_function("large_1000B/payload+png+base64", |b| {
+        b.iter(|| content_and_image(black_box(&large)))
+    });
+    let large_text = payload(&large);
+    group.bench_function("large_1000B/payload_only", |b| {
+        b.iter(|| payload(black_box(&large)))
+    });
+    group.bench_function("large_1000B/render_png_only", |b| {
+        b.iter(|| render_png(black_box(&large_text)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
