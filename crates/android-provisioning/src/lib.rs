@@ -5,7 +5,7 @@
 //! (`qrCodeImage`), as specified in `shared/spec/ANDROID-QR.md`.
 //!
 //! A pure crate: no I/O, no async, no knowledge of Graph types. The service maps a profile to a
-//! [`PayloadRequest`], calls [`payload`], then [`render_png`] on the result.
+//! [`PayloadRequest`], calls [`payload()`], then [`render_png`] on the result.
 //!
 //! ```
 //! use android_provisioning::{
@@ -28,7 +28,7 @@
 //! ```
 //!
 //! # Public API
-//! - Payload: [`payload`]`(&PayloadRequest) -> String`, with [`PayloadRequest`] `{ dpc, token,
+//! - Payload: [`payload()`]`(&PayloadRequest) -> String`, with [`PayloadRequest`] `{ dpc, token,
 //!   wifi }`, [`Dpc`] `{ AndroidDevicePolicy, Custom(&CustomDpc) }`, [`Wifi`] `{ ssid, security,
 //!   password, hidden }` and [`WifiSecurity`] `{ None, Wpa, Wep }`. Pass `wifi: None` when
 //!   `configureWifi` is false or `wifiSsid` is null.
