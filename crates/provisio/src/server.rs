@@ -39,17 +39,16 @@ pub async fn run(
         .context("reading the listening address")?;
     announce(addr, &settings);
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, api::app(state)).with_graceful_shutdown(async move {
         shutdown.await;
-        let _ = stop_tx.send(true);
+        let _ = stop_tx.send(());
     });
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
     let mut server = std::pin::pin!(server.into_future());
-    let mut stop_rx = stop_rx;
     let result = tokio::select! {
         r = &mut server => r.context("serving HTTP"),
-        _ = stop_rx.wait_for(|stopping| *stopping) => {
+        Ok(()) = stop_rx => {
             tracing::info!(grace_seconds = grace.as_secs(), "shutting down; waiting for in-flight requests");
             match tokio::time::timeout(grace, &mut server).await {
                 Ok(r) => r.context("serving HTTP"),

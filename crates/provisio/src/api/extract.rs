@@ -3,8 +3,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::{header, request::Parts, StatusCode};
-use axum::response::IntoResponse as _;
+use axum::http::{header, request::Parts};
+use http_body_util::BodyExt as _;
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -13,43 +13,85 @@ use crate::model::{input::truncate, json::parse_strict, ProfileId};
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// A request body that must be JSON (`Content-Type: application/json`, any parameters, UTF-8),
-/// parsed strictly: duplicate keys are refused. An empty body is `None`.
+/// A request body read up to [`MAX_BODY_BYTES`], parsed only when the handler asks, so that an
+/// unknown id is reported (404) before a bad body (400). It must be JSON
+/// (`Content-Type: application/json`, any parameters, UTF-8) and is parsed strictly: duplicate
+/// keys are refused.
 #[derive(Debug)]
-pub struct JsonBody(pub Option<Value>);
+pub struct JsonBody {
+    bytes: Bytes,
+    content_type: Option<String>,
+}
 
 impl JsonBody {
-    /// The body, or a 400 when it is empty.
-    pub fn required(self) -> Result<Value, ApiError> {
-        self.0.ok_or_else(|| {
+    /// The parsed body; `None` when it is empty.
+    pub fn optional(&self) -> Result<Option<Value>, ApiError> {
+        if self.bytes.is_empty() {
+            return Ok(None);
+        }
+        check_json_content_type(self.content_type.as_deref())?;
+        parse_strict(&self.bytes)
+            .map(Some)
+            .map_err(ApiError::BadRequest)
+    }
+
+    /// The parsed body, or a 400 when it is empty.
+    pub fn required(&self) -> Result<Value, ApiError> {
+        self.optional()?.ok_or_else(|| {
             ApiError::BadRequest("The request body is empty; a JSON object is required.".into())
         })
     }
 }
 
+/// How much of an oversized body is read and thrown away so that the client, still sending, gets
+/// the 413 answer instead of a reset connection. Larger bodies are cut off at once.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .map(|v| v.to_str().unwrap_or("?").to_owned());
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.into_response().status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(format!(
-                    "The request body is larger than the limit of {MAX_BODY_BYTES} bytes."
-                ))
-            } else {
-                ApiError::BadRequest("The request body could not be read.".into())
-            }
-        })?;
-        if bytes.is_empty() {
-            return Ok(JsonBody(None));
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let too_large = || {
+            ApiError::PayloadTooLarge(format!(
+                "The request body is larger than the limit of {MAX_BODY_BYTES} bytes (1 MiB)."
+            ))
+        };
+        if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+            return Err(too_large());
         }
-        check_json_content_type(content_type.as_deref())?;
-        let value = parse_strict(&bytes).map_err(ApiError::BadRequest)?;
-        Ok(JsonBody(Some(value)))
+        let mut body = req.into_body();
+        let mut buf = Vec::new();
+        let mut total: u64 = 0;
+        while let Some(frame) = body.frame().await {
+            let frame = frame
+                .map_err(|_| ApiError::BadRequest("The request body could not be read.".into()))?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            total += data.len() as u64;
+            if total > DRAIN_LIMIT {
+                return Err(too_large());
+            }
+            if total <= MAX_BODY_BYTES as u64 {
+                buf.extend_from_slice(&data);
+            }
+        }
+        if total > MAX_BODY_BYTES as u64 {
+            return Err(too_large());
+        }
+        Ok(JsonBody {
+            bytes: Bytes::from(buf),
+            content_type,
+        })
     }
 }
 

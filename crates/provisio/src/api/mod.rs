@@ -104,7 +104,7 @@ fn first_unknown_segment(path: &str) -> String {
         .iter()
         .enumerate()
         .find(|(i, s)| !known(*i, s))
-        .or_else(|| segs.iter().enumerate().last())
+        .or_else(|| segs.iter().enumerate().next_back())
         .map_or("", |(_, s)| s);
     let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
     crate::model::input::truncate(&decoded, 100)

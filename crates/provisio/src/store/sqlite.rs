@@ -249,6 +249,13 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.reader.close().await;
+        // Fold the write-ahead log into the database file so the file alone is complete.
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await
+        {
+            tracing::warn!(error = %e, "final WAL checkpoint failed");
+        }
         self.writer.close().await;
     }
 }

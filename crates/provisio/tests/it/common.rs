@@ -1,0 +1,221 @@
+//! The end-to-end harness: a real server on 127.0.0.1:0 over a fresh data directory, and a
+//! client with helpers for the collection.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use provisio::config::Settings;
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The collection path below the base URL.
+pub const COLLECTION: &str = "/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles";
+
+/// A server running in this process.
+pub struct TestServer {
+    pub base: String,
+    pub client: Client,
+    _dir: Option<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = Self::start_in(dir.path().to_owned(), configure).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts on an existing data directory (kept by the caller).
+    pub async fn start_in(data_dir: PathBuf, configure: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = Settings {
+            data_dir: data_dir.clone(),
+            shutdown_grace_seconds: 5,
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(provisio::server::run(settings, listener, async {
+            let _ = rx.await;
+        }));
+        let server = TestServer {
+            base: format!("http://{addr}"),
+            client: Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("client"),
+            _dir: None,
+            stop: Some(tx),
+            task: Some(task),
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/healthz", self.base))
+                .send()
+                .await
+            {
+                if r.status() == StatusCode::OK {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("server at {} did not become ready", self.base);
+    }
+
+    /// Stops the server the way SIGTERM does and waits for it to close the database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server result");
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn item(&self, id: &str) -> String {
+        format!("{}{COLLECTION}/{id}", self.base)
+    }
+
+    pub fn collection(&self) -> String {
+        format!("{}{COLLECTION}", self.base)
+    }
+
+    pub async fn post_json(&self, url: &str, body: &Value) -> Response {
+        self.send(Method::POST, url, Some(body)).await
+    }
+
+    pub async fn patch_json(&self, url: &str, body: &Value) -> Response {
+        self.send(Method::PATCH, url, Some(body)).await
+    }
+
+    pub async fn send(&self, method: Method, url: &str, body: Option<&Value>) -> Response {
+        let mut req = self.client.request(method, url);
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get(&self, url: &str) -> Response {
+        self.client.get(url).send().await.expect("request")
+    }
+
+    /// Creates a profile and returns its JSON; panics unless the answer is 201.
+    pub async fn create(&self, body: Value) -> Value {
+        let res = self.post_json(&self.collection(), &body).await;
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        assert_eq!(status, StatusCode::CREATED, "create failed: {text}");
+        serde_json::from_str(&text).expect("json")
+    }
+
+    /// Every profile of the tenant, following nextLinks.
+    pub async fn list_all(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut url = format!("{}?$top=1000", self.collection());
+        loop {
+            let page: Value = ok_json(self.get(&url).await).await;
+            out.extend(page["value"].as_array().expect("value").iter().cloned());
+            match page.get("@odata.nextLink").and_then(Value::as_str) {
+                Some(next) => url = next.to_owned(),
+                None => return out,
+            }
+        }
+    }
+}
+
+/// The JSON body of a 200/201 response (panics otherwise, showing the body).
+pub async fn ok_json(res: Response) -> Value {
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    assert!(
+        status.is_success(),
+        "expected success, got {status}: {text}"
+    );
+    serde_json::from_str(&text).expect("json body")
+}
+
+/// Checks that `res` is an error with `status` and the Graph envelope, and returns its message.
+pub async fn expect_error(res: Response, status: StatusCode, code: &str) -> String {
+    let got = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.expect("body");
+    assert_eq!(got, status, "body: {text}");
+    assert_eq!(headers["content-type"], "application/json", "{text}");
+    let request_id = headers
+        .get("request-id")
+        .expect("request-id header")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(headers.contains_key("client-request-id"));
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    let err = &v["error"];
+    assert_eq!(err["code"], code, "{text}");
+    assert_eq!(err["innerError"]["request-id"], request_id.as_str());
+    assert!(
+        err["innerError"]["date"]
+            .as_str()
+            .is_some_and(|d| d.len() == 19),
+        "{text}"
+    );
+    let message = err["message"].as_str().expect("message").to_owned();
+    assert!(!message.is_empty());
+    message
+}
+
+/// Redacts what changes between runs: ids, dates that are not the "no token" date, token values,
+/// QR images, and the server's address.
+pub fn redact(mut v: Value, base: &str) -> Value {
+    fn walk(v: &mut Value, base: &str) {
+        match v {
+            Value::Object(map) => {
+                for (k, val) in map.iter_mut() {
+                    match (k.as_str(), &*val) {
+                        ("id" | "accountId", Value::String(_)) => *val = Value::from("[guid]"),
+                        (k, Value::String(s))
+                            if k.ends_with("DateTime") && !s.starts_with("0001-") =>
+                        {
+                            *val = Value::from("[date]")
+                        }
+                        ("tokenValue", Value::String(_)) => *val = Value::from("[token]"),
+                        ("qrCodeContent", Value::String(_)) => *val = Value::from("[qr payload]"),
+                        _ => walk(val, base),
+                    }
+                }
+                if map.get("type").and_then(Value::as_str) == Some("image/png") {
+                    map.insert("value".into(), Value::from("[png]"));
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, base)),
+            Value::String(s) if s.contains(base) => *s = s.replace(base, "http://provisio.test"),
+            _ => {}
+        }
+    }
+    walk(&mut v, base);
+    v
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests over a real socket, and store-level tests.
+
+mod common;
+mod crud;
+mod durability;
+mod errors;
+mod hostile;
+mod seeds;
+mod store;

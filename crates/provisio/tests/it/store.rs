@@ -1,0 +1,196 @@
+//! The store on its own: every member round-trips, writes are tenant-scoped and conditional on
+//! the version, pages follow the keyset.
+
+use provisio::model::{
+    EnrollmentMode, EnrollmentTokenType, MembershipTarget, MembershipTargetType, Profile,
+    ProfileId, Sensitive, TenantId, Timestamp, Token, Wifi, WifiSecurityType,
+};
+use provisio::store::{sqlite::SqliteStore, ListQuery, Store};
+use uuid::Uuid;
+
+async fn open() -> (SqliteStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (SqliteStore::open(dir.path(), 2).await.unwrap(), dir)
+}
+
+fn tenant(n: u128) -> TenantId {
+    TenantId(Uuid::from_u128(n))
+}
+
+fn full_profile(t: TenantId) -> Profile {
+    let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
+    Profile {
+        description: Some("Ünïcode description".into()),
+        enrollment_mode: EnrollmentMode::CorporateOwnedAospUserAssociatedDevice,
+        enrollment_token_type: EnrollmentTokenType::DeviceStaging,
+        token: Some(Token {
+            value: Sensitive::new("ABCDEFGHIJKLMNOPQRST"),
+            created: now,
+            expires: now.plus_seconds(3600).unwrap(),
+            qr_content: Sensitive::new("{\"k\":\"v\"}"),
+            qr_png: vec![0x89, b'P', b'N', b'G', 0, 255],
+        }),
+        enrolled_device_count: 7,
+        token_usage_count: 3,
+        role_scope_tag_ids: vec!["0".into(), "a b".into()],
+        wifi: Wifi {
+            configure: false,
+            ssid: Some("SSID \"q\"".into()),
+            password: Some(Sensitive::new("pa55word!")),
+            security: WifiSecurityType::Wep,
+            hidden: true,
+        },
+        is_teams_device_profile: true,
+        device_name_template: Some("{{SERIAL}}".into()),
+        membership_target: Some(MembershipTarget {
+            target_type: MembershipTargetType::StaticSecurityGroup,
+            target_id: Uuid::from_u128(99).to_string(),
+        }),
+        ..Profile::new(t, ProfileId::new_random(), "Full".into(), now)
+    }
+}
+
+#[tokio::test]
+async fn every_member_round_trips() {
+    let (store, _dir) = open().await;
+    let t = tenant(1);
+    let p = full_profile(t);
+    store.insert(t, &p).await.unwrap();
+    assert_eq!(store.get(t, p.id).await.unwrap(), Some(p.clone()));
+    let minimal = Profile::new(t, ProfileId::new_random(), "Min".into(), Timestamp::now());
+    store.insert(t, &minimal).await.unwrap();
+    assert_eq!(store.get(t, minimal.id).await.unwrap(), Some(minimal));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn tenants_never_see_each_other() {
+    let (store, _dir) = open().await;
+    let (a, b) = (tenant(1), tenant(2));
+    let p = full_profile(a);
+    store.insert(a, &p).await.unwrap();
+    assert_eq!(store.get(b, p.id).await.unwrap(), None);
+    let mut changed = p.clone();
+    changed.tenant = b;
+    changed.version = 2;
+    assert!(!store.update(b, &changed, 1).await.unwrap());
+    assert!(!store.delete(b, p.id).await.unwrap());
+    let q = ListQuery {
+        after: None,
+        limit: 10,
+        include_image: false,
+    };
+    assert!(store.list(b, &q).await.unwrap().is_empty());
+    assert_eq!(store.list(a, &q).await.unwrap().len(), 1);
+    assert_eq!(store.get(a, p.id).await.unwrap(), Some(p));
+    store.close().await;
+}
+
+#[tokio::test]
+async fn updates_are_conditional_on_the_version() {
+    let (store, _dir) = open().await;
+    let t = tenant(1);
+    let p = full_profile(t);
+    store.insert(t, &p).await.unwrap();
+    let mut next = p.clone();
+    next.display_name = "v2".into();
+    next.version = 2;
+    assert!(store.update(t, &next, 1).await.unwrap());
+    let mut stale = p.clone();
+    stale.display_name = "lost update".into();
+    stale.version = 2;
+    assert!(
+        !store.update(t, &stale, 1).await.unwrap(),
+        "a stale version must not win"
+    );
+    assert_eq!(
+        store.get(t, p.id).await.unwrap().unwrap().display_name,
+        "v2"
+    );
+    assert!(store.delete(t, p.id).await.unwrap());
+    assert!(
+        !store.update(t, &next, 2).await.unwrap(),
+        "a deleted row stays deleted"
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn duplicate_ids_conflict() {
+    let (store, _dir) = open().await;
+    let t = tenant(1);
+    let p = full_profile(t);
+    store.insert(t, &p).await.unwrap();
+    assert!(matches!(
+        store.insert(t, &p).await,
+        Err(provisio::store::StoreError::Conflict(_))
+    ));
+    // The same id in another tenant is a different row.
+    let mut other = p.clone();
+    other.tenant = tenant(2);
+    store.insert(tenant(2), &other).await.unwrap();
+    store.close().await;
+}
+
+#[tokio::test]
+async fn list_pages_in_id_order_without_the_image_unless_asked() {
+    let (store, _dir) = open().await;
+    let t = tenant(1);
+    let mut ids = Vec::new();
+    for _ in 0..25 {
+        let p = full_profile(t);
+        ids.push(p.id);
+        store.insert(t, &p).await.unwrap();
+    }
+    ids.sort();
+    let mut after = None;
+    let mut seen = Vec::new();
+    loop {
+        let page = store
+            .list(
+                t,
+                &ListQuery {
+                    after,
+                    limit: 10,
+                    include_image: false,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(page
+            .iter()
+            .all(|p| p.token.as_ref().unwrap().qr_png.is_empty()));
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|p| p.id);
+        seen.extend(page.iter().map(|p| p.id));
+    }
+    assert_eq!(seen, ids);
+    let with_image = store
+        .list(
+            t,
+            &ListQuery {
+                after: None,
+                limit: 1,
+                include_image: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!with_image[0].token.as_ref().unwrap().qr_png.is_empty());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn service_keys_are_created_once() {
+    let (store, dir) = open().await;
+    let k1 = store.service_key("k", &|| vec![1, 2, 3]).await.unwrap();
+    let k2 = store.service_key("k", &|| vec![9]).await.unwrap();
+    assert_eq!(k1, vec![1, 2, 3]);
+    assert_eq!(k2, k1);
+    store.close().await;
+    let reopened = SqliteStore::open(dir.path(), 1).await.unwrap();
+    assert_eq!(reopened.service_key("k", &|| vec![7]).await.unwrap(), k1);
+    reopened.close().await;
+}
