@@ -33,6 +33,87 @@ pub struct Settings {
     pub shutdown_grace_seconds: u64,
     /// The tenant requests act for in development mode.
     pub dev_tenant: Uuid,
+    /// The device policy controller that AOSP devices download (no Google services there).
+    pub aosp_dpc: AospDpcSettings,
+}
+
+/// The operator's own DPC app for AOSP modes. All of `component_name`, `download_url`,
+/// `signature_checksum`, `token_extras_key` and `enrollment_url_extras_key` must be set for AOSP
+/// tokens; `enrollment_url` defaults to `public_base_url`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AospDpcSettings {
+    /// `package/.ReceiverClass` of the DPC's device admin receiver.
+    pub component_name: Option<String>,
+    /// https URL of the DPC's APK.
+    pub download_url: Option<String>,
+    /// SHA-256 of the APK's signing certificate, URL-safe base64 (padding optional).
+    pub signature_checksum: Option<String>,
+    /// Key of the admin-extras entry that carries the enrollment token.
+    pub token_extras_key: Option<String>,
+    /// Key of the admin-extras entry that carries the enrollment URL.
+    pub enrollment_url_extras_key: Option<String>,
+    /// URL the DPC contacts to enroll; defaults to `public_base_url`.
+    pub enrollment_url: Option<String>,
+}
+
+impl AospDpcSettings {
+    /// The setting names, as written in the TOML file's `[aosp_dpc]` table.
+    pub const REQUIRED: [&'static str; 5] = [
+        "aosp_dpc.component_name",
+        "aosp_dpc.download_url",
+        "aosp_dpc.signature_checksum",
+        "aosp_dpc.token_extras_key",
+        "aosp_dpc.enrollment_url_extras_key",
+    ];
+
+    fn values(&self) -> [&Option<String>; 5] {
+        [
+            &self.component_name,
+            &self.download_url,
+            &self.signature_checksum,
+            &self.token_extras_key,
+            &self.enrollment_url_extras_key,
+        ]
+    }
+
+    /// The configured DPC, `Ok(None)` when none of it is set, or an error naming what is missing
+    /// or wrong.
+    pub fn build(
+        &self,
+        public_base_url: Option<&str>,
+    ) -> anyhow::Result<Option<android_provisioning::CustomDpc>> {
+        let values = self.values();
+        if values.iter().all(|v| v.is_none()) && self.enrollment_url.is_none() {
+            return Ok(None);
+        }
+        let missing: Vec<&str> = Self::REQUIRED
+            .iter()
+            .zip(values)
+            .filter(|(_, v)| v.is_none())
+            .map(|(name, _)| *name)
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "the AOSP DPC is partly configured; also set {}",
+                missing.join(", ")
+            );
+        }
+        let Some(enrollment_url) = self.enrollment_url.as_deref().or(public_base_url) else {
+            bail!("the AOSP DPC needs aosp_dpc.enrollment_url (or public_base_url) so devices know where to enroll");
+        };
+        let get = |v: &Option<String>| v.clone().unwrap_or_default();
+        let dpc = android_provisioning::CustomDpc::new(&android_provisioning::CustomDpcSettings {
+            component_name: &get(&self.component_name),
+            download_url: &get(&self.download_url),
+            signature_checksum: &get(&self.signature_checksum),
+            token_extras_key: &get(&self.token_extras_key),
+            enrollment_url_extras_key: &get(&self.enrollment_url_extras_key),
+            enrollment_url,
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Some(dpc))
+    }
 }
 
 /// How log lines are written.
@@ -57,6 +138,7 @@ impl Default for Settings {
             sqlite_read_connections: 4,
             shutdown_grace_seconds: 30,
             dev_tenant: Uuid::from_u128(0x00000000_0000_4000_8000_000000000001),
+            aosp_dpc: AospDpcSettings::default(),
         }
     }
 }
@@ -98,6 +180,36 @@ pub struct ServeArgs {
     /// [default: 00000000-0000-4000-8000-000000000001].
     #[arg(long, env = "PROVISIO_DEV_TENANT", value_name = "GUID")]
     pub dev_tenant: Option<Uuid>,
+    /// AOSP DPC: component name of its device admin receiver, e.g. com.example.dpc/.AdminReceiver.
+    #[arg(
+        long,
+        env = "PROVISIO_AOSP_DPC_COMPONENT_NAME",
+        value_name = "COMPONENT"
+    )]
+    pub aosp_dpc_component_name: Option<String>,
+    /// AOSP DPC: https URL of its APK.
+    #[arg(long, env = "PROVISIO_AOSP_DPC_DOWNLOAD_URL", value_name = "URL")]
+    pub aosp_dpc_download_url: Option<String>,
+    /// AOSP DPC: SHA-256 of its signing certificate, URL-safe base64.
+    #[arg(
+        long,
+        env = "PROVISIO_AOSP_DPC_SIGNATURE_CHECKSUM",
+        value_name = "BASE64"
+    )]
+    pub aosp_dpc_signature_checksum: Option<String>,
+    /// AOSP DPC: admin-extras key that carries the enrollment token.
+    #[arg(long, env = "PROVISIO_AOSP_DPC_TOKEN_EXTRAS_KEY", value_name = "KEY")]
+    pub aosp_dpc_token_extras_key: Option<String>,
+    /// AOSP DPC: admin-extras key that carries the enrollment URL.
+    #[arg(
+        long,
+        env = "PROVISIO_AOSP_DPC_ENROLLMENT_URL_EXTRAS_KEY",
+        value_name = "KEY"
+    )]
+    pub aosp_dpc_enrollment_url_extras_key: Option<String>,
+    /// AOSP DPC: URL it contacts to enroll [default: the public base URL].
+    #[arg(long, env = "PROVISIO_AOSP_DPC_ENROLLMENT_URL", value_name = "URL")]
+    pub aosp_dpc_enrollment_url: Option<String>,
 }
 
 /// The TOML file: every setting optional, unknown keys refused.
@@ -113,6 +225,8 @@ struct FileSettings {
     sqlite_read_connections: Option<u32>,
     shutdown_grace_seconds: Option<u64>,
     dev_tenant: Option<Uuid>,
+    #[serde(default)]
+    aosp_dpc: Option<AospDpcSettings>,
 }
 
 macro_rules! overlay {
@@ -145,6 +259,22 @@ impl Settings {
         if a.public_base_url.is_some() {
             s.public_base_url = a.public_base_url;
         }
+        let dpc = &mut s.aosp_dpc;
+        for (target, flag) in [
+            (&mut dpc.component_name, a.aosp_dpc_component_name),
+            (&mut dpc.download_url, a.aosp_dpc_download_url),
+            (&mut dpc.signature_checksum, a.aosp_dpc_signature_checksum),
+            (&mut dpc.token_extras_key, a.aosp_dpc_token_extras_key),
+            (
+                &mut dpc.enrollment_url_extras_key,
+                a.aosp_dpc_enrollment_url_extras_key,
+            ),
+            (&mut dpc.enrollment_url, a.aosp_dpc_enrollment_url),
+        ] {
+            if flag.is_some() {
+                *target = flag;
+            }
+        }
         s.validate()?;
         Ok(s)
     }
@@ -164,6 +294,9 @@ impl Settings {
         );
         if f.public_base_url.is_some() {
             self.public_base_url = f.public_base_url;
+        }
+        if let Some(dpc) = f.aosp_dpc {
+            self.aosp_dpc = dpc;
         }
     }
 
@@ -186,6 +319,7 @@ impl Settings {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("log_level '{}' is not a valid filter", self.log_level))?;
+        self.aosp_dpc.build(self.public_base_url.as_deref())?;
         Ok(())
     }
 }
