@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use crate::api::{self, paging, AppState, HttpSettings};
 use crate::config::Settings;
 use crate::model::TenantId;
+use crate::provisioning::QrCodes;
 use crate::service::Profiles;
 use crate::store::{sqlite::SqliteStore, Store};
 
@@ -75,8 +76,17 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
         .service_key(paging::KEY_NAME, &generate)
         .await
         .context("loading the paging key")?;
+    let aosp_dpc = settings
+        .aosp_dpc
+        .build(settings.public_base_url.as_deref())?;
+    if aosp_dpc.is_none() {
+        tracing::warn!(
+            "no AOSP device policy controller is configured: createToken on AOSP profiles answers 409 until {} are set",
+            crate::config::AospDpcSettings::REQUIRED.join(", ")
+        );
+    }
     Ok(AppState {
-        profiles: Profiles::new(store),
+        profiles: Profiles::new(store, QrCodes::new(aosp_dpc)?),
         skip_tokens: paging::SkipTokens::new(key),
         dev_tenant: TenantId(settings.dev_tenant),
         settings: Arc::new(HttpSettings {

@@ -1,5 +1,6 @@
 //! The HTTP API: routes, shared state, and the layers every request passes through.
 
+mod actions;
 pub mod extract;
 pub mod middleware;
 pub mod paging;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -76,6 +77,26 @@ pub fn router(state: AppState) -> Router {
                 .patch(profiles::update)
                 .delete(profiles::delete),
         )
+        .route(
+            &format!("{collection}/{{id}}/createToken"),
+            post(actions::create_token),
+        )
+        .route(
+            &format!("{collection}/{{id}}/revokeToken"),
+            post(actions::revoke_token),
+        )
+        .route(
+            &format!("{collection}/{{id}}/setEnrollmentTimeDeviceMembershipTarget"),
+            post(actions::set_membership_target),
+        )
+        .route(
+            &format!("{collection}/{{id}}/retrieveEnrollmentTimeDeviceMembershipTarget"),
+            post(actions::retrieve_membership_target),
+        )
+        .route(
+            &format!("{collection}/{{id}}/clearEnrollmentTimeDeviceMembershipTarget"),
+            post(actions::clear_membership_target),
+        )
         .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .with_state(state)
@@ -91,6 +112,15 @@ async fn unknown_path(req: Request) -> ApiError {
     ApiError::BadRequest(format!("Resource not found for the segment '{segment}'."))
 }
 
+/// The bound actions, as path segments after an id.
+const ACTIONS: [&str; 5] = [
+    "createToken",
+    "revokeToken",
+    "setEnrollmentTimeDeviceMembershipTarget",
+    "retrieveEnrollmentTimeDeviceMembershipTarget",
+    "clearEnrollmentTimeDeviceMembershipTarget",
+];
+
 fn first_unknown_segment(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').skip(1).collect();
     let known = |i: usize, s: &str| match i {
@@ -98,6 +128,7 @@ fn first_unknown_segment(path: &str) -> String {
         1 => s == "deviceManagement",
         2 => s == middleware::COLLECTION,
         3 => true,
+        4 => ACTIONS.contains(&s),
         _ => false,
     };
     let seg = segs

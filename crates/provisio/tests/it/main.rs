@@ -5,5 +5,8 @@ mod crud;
 mod durability;
 mod errors;
 mod hostile;
+mod membership;
 mod seeds;
 mod store;
+mod tokens;
+mod wifi_corpus;

@@ -1,10 +1,17 @@
-//! The profile operations behind the API: create, read, change and delete, with the rules that
-//! span several members and the retry loop that makes concurrent changes safe.
+//! The profile operations behind the API: create, read, change and delete, the token and
+//! membership-target actions, the rules that span several members, and the retry loop that makes
+//! concurrent changes safe.
+
+mod membership;
+mod tokens;
 
 use std::sync::Arc;
 
+pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
+
 use crate::error::ApiError;
 use crate::model::{rules, Profile, ProfileId, ProfileInput, TenantId, Timestamp};
+use crate::provisioning::QrCodes;
 use crate::store::{ListQuery, Store};
 
 /// How often a conditional write is retried when another writer got there first.
@@ -14,12 +21,13 @@ const MAX_ATTEMPTS: usize = 32;
 #[derive(Debug, Clone)]
 pub struct Profiles {
     store: Arc<dyn Store>,
+    qr: QrCodes,
 }
 
 impl Profiles {
-    /// Operations over `store`.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Profiles { store }
+    /// Operations over `store`, drawing QR codes with `qr`.
+    pub fn new(store: Arc<dyn Store>, qr: QrCodes) -> Self {
+        Profiles { store, qr }
     }
 
     /// The underlying store.
@@ -42,7 +50,9 @@ impl Profiles {
             .ok_or_else(|| ApiError::profile_not_found(id))
     }
 
-    /// Applies a PATCH body.
+    /// Applies a PATCH body. When a token exists and the change alters what the QR code says
+    /// (mode, Wi-Fi), the QR code is drawn again and stored in the same write; otherwise it stays
+    /// byte for byte.
     pub async fn update(
         &self,
         tenant: TenantId,
@@ -52,7 +62,7 @@ impl Profiles {
         self.modify(tenant, id, |p| {
             input.clone().apply(p);
             rules::whole_profile(p)?;
-            Ok(())
+            self.redraw_if_changed(p)
         })
         .await
     }

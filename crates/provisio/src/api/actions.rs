@@ -1,0 +1,149 @@
+//! The bound actions of CONTRACT §3: createToken, revokeToken and the three enrollment-time
+//! membership-target actions. Each checks the id (404) before the body (400) before the state
+//! (409).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use super::extract::{JsonBody, ProfilePath};
+use super::reply::odata_json;
+use super::AppState;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::model::input::{json_kind, truncate};
+use crate::service::{MembershipRequest, MembershipResult};
+
+/// `POST .../{id}/createToken` with `{"tokenValidityInSeconds": Int32}`: 204.
+pub async fn create_token(
+    State(st): State<AppState>,
+    caller: Principal,
+    ProfilePath(id): ProfilePath,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    st.profiles.get(caller.tenant, id).await?;
+    let seconds = token_validity(&body.required()?)?;
+    st.profiles.create_token(caller.tenant, id, seconds).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn token_validity(body: &Value) -> Result<i64, ApiError> {
+    const P: &str = "tokenValidityInSeconds";
+    let bad = |m: String| Err(ApiError::BadRequest(m));
+    let Value::Object(map) = body else {
+        return bad(format!(
+            "The body must be a JSON object with '{P}', not {}.",
+            json_kind(body)
+        ));
+    };
+    if let Some(other) = map.keys().find(|k| k.as_str() != P && !k.starts_with('@')) {
+        return bad(format!(
+            "The parameter '{}' does not exist on createToken; it takes only '{P}'.",
+            truncate(other, 80)
+        ));
+    }
+    match map.get(P) {
+        None | Some(Value::Null) => bad(format!("'{P}' is required.")),
+        Some(Value::Number(n)) => match n.as_i64().and_then(|v| i32::try_from(v).ok()) {
+            Some(v) => Ok(i64::from(v)),
+            None => bad(format!("'{P}' must be a 32-bit integer (got {n}).")),
+        },
+        Some(other) => bad(format!(
+            "'{P}' must be a 32-bit integer, not {}.",
+            json_kind(other)
+        )),
+    }
+}
+
+/// Refuses any parameter for actions that take none (an empty body or `{}` is fine).
+fn no_parameters(action: &str, body: &JsonBody) -> Result<(), ApiError> {
+    match body.optional()? {
+        None => Ok(()),
+        Some(Value::Object(m)) if m.keys().all(|k| k.starts_with('@')) => Ok(()),
+        Some(_) => Err(ApiError::BadRequest(format!(
+            "{action} takes no parameters; send an empty body."
+        ))),
+    }
+}
+
+/// `POST .../{id}/revokeToken`: 204, also when there is no token.
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    caller: Principal,
+    ProfilePath(id): ProfilePath,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    st.profiles.get(caller.tenant, id).await?;
+    no_parameters("revokeToken", &body)?;
+    st.profiles.revoke_token(caller.tenant, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST .../{id}/setEnrollmentTimeDeviceMembershipTarget`: 200 with the validation result.
+pub async fn set_membership_target(
+    State(st): State<AppState>,
+    caller: Principal,
+    ProfilePath(id): ProfilePath,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    st.profiles.get(caller.tenant, id).await?;
+    let request = MembershipRequest::from_json(&body.required()?)?;
+    let result = st
+        .profiles
+        .set_membership_target(caller.tenant, id, request)
+        .await?;
+    Ok(membership_reply(&st.base_url(&headers), &result))
+}
+
+/// `POST .../{id}/retrieveEnrollmentTimeDeviceMembershipTarget`: 200 with the stored target.
+pub async fn retrieve_membership_target(
+    State(st): State<AppState>,
+    caller: Principal,
+    ProfilePath(id): ProfilePath,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    let result = st.profiles.membership_target(caller.tenant, id).await?;
+    no_parameters("retrieveEnrollmentTimeDeviceMembershipTarget", &body)?;
+    Ok(membership_reply(&st.base_url(&headers), &result))
+}
+
+/// `POST .../{id}/clearEnrollmentTimeDeviceMembershipTarget`: 204.
+pub async fn clear_membership_target(
+    State(st): State<AppState>,
+    caller: Principal,
+    ProfilePath(id): ProfilePath,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    st.profiles.get(caller.tenant, id).await?;
+    no_parameters("clearEnrollmentTimeDeviceMembershipTarget", &body)?;
+    st.profiles
+        .clear_membership_target(caller.tenant, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn membership_reply(base: &str, r: &MembershipResult) -> Response {
+    let statuses: Vec<Value> = r
+        .statuses
+        .iter()
+        .map(|s| {
+            let mut m = Map::new();
+            m.insert("targetId".into(), Value::from(s.target_id.as_str()));
+            if let Some(code) = s.error_code {
+                m.insert("targetValidationErrorCode".into(), Value::from(code));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    odata_json(
+        StatusCode::OK,
+        &json!({
+            "@odata.context": format!("{base}/beta/$metadata#microsoft.graph.enrollmentTimeDeviceMembershipTargetResult"),
+            "validationSucceeded": r.validation_succeeded,
+            "enrollmentTimeDeviceMembershipTargetValidationStatuses": statuses,
+        }),
+    )
+}
