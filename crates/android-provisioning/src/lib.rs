@@ -2,7 +2,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 #![warn(missing_docs)]
 //! Android device-owner provisioning QR codes: the payload text (`qrCodeContent`) and its PNG
-//! (`qrCodeImage`), as specified in `shared/spec/ANDROID-QR.md`.
+//! (`qrCodeImage`), as described in the project's `docs/QR.md`.
 //!
 //! A pure crate: no I/O, no async, no knowledge of Graph types. The service maps a profile to a
 //! [`PayloadRequest`], calls [`payload()`], then [`render_png`] on the result.
