@@ -4,6 +4,7 @@
 //! profile are conditional on its `version`, so concurrent writers (tasks or processes) never
 //! overwrite each other's changes: the loser sees `false` and retries on fresh data.
 
+pub mod postgres;
 mod row;
 pub mod sqlite;
 

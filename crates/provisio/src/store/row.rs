@@ -188,3 +188,92 @@ impl ProfileRow {
         })
     }
 }
+
+/// Binds `r`'s values for every column after the key (`version` to `qr_code_png`), in
+/// [`COLUMNS`] order, on any backend.
+pub fn bind_values<'q, DB>(
+    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    r: ProfileRow,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Vec<u8>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    q.bind(r.version)
+        .bind(r.display_name)
+        .bind(r.display_name_key)
+        .bind(r.description)
+        .bind(r.description_key)
+        .bind(r.enrollment_mode)
+        .bind(r.enrollment_token_type)
+        .bind(r.created_at)
+        .bind(r.last_modified_at)
+        .bind(r.token_value)
+        .bind(r.token_created_at)
+        .bind(r.token_expires_at)
+        .bind(r.enrolled_device_count)
+        .bind(r.token_usage_count)
+        .bind(r.role_scope_tag_ids)
+        .bind(r.configure_wifi)
+        .bind(r.wifi_ssid)
+        .bind(r.wifi_ssid_key)
+        .bind(r.wifi_password)
+        .bind(r.wifi_security_type)
+        .bind(r.wifi_hidden)
+        .bind(r.is_teams_device_profile)
+        .bind(r.device_name_template)
+        .bind(r.membership_target_type)
+        .bind(r.membership_target_id)
+        .bind(r.qr_code_content)
+        .bind(r.qr_code_png)
+}
+
+/// Reads a row selected with every column of [`COLUMNS`], on any backend.
+pub fn read<'r, R>(r: &'r R) -> Result<ProfileRow, sqlx::Error>
+where
+    R: sqlx::Row,
+    &'static str: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(ProfileRow {
+        tenant_id: r.try_get("tenant_id")?,
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        display_name: r.try_get("display_name")?,
+        display_name_key: r.try_get("display_name_key")?,
+        description: r.try_get("description")?,
+        description_key: r.try_get("description_key")?,
+        enrollment_mode: r.try_get("enrollment_mode")?,
+        enrollment_token_type: r.try_get("enrollment_token_type")?,
+        created_at: r.try_get("created_at")?,
+        last_modified_at: r.try_get("last_modified_at")?,
+        token_value: r.try_get("token_value")?,
+        token_created_at: r.try_get("token_created_at")?,
+        token_expires_at: r.try_get("token_expires_at")?,
+        enrolled_device_count: r.try_get("enrolled_device_count")?,
+        token_usage_count: r.try_get("token_usage_count")?,
+        role_scope_tag_ids: r.try_get("role_scope_tag_ids")?,
+        configure_wifi: r.try_get("configure_wifi")?,
+        wifi_ssid: r.try_get("wifi_ssid")?,
+        wifi_ssid_key: r.try_get("wifi_ssid_key")?,
+        wifi_password: r.try_get("wifi_password")?,
+        wifi_security_type: r.try_get("wifi_security_type")?,
+        wifi_hidden: r.try_get("wifi_hidden")?,
+        is_teams_device_profile: r.try_get("is_teams_device_profile")?,
+        device_name_template: r.try_get("device_name_template")?,
+        membership_target_type: r.try_get("membership_target_type")?,
+        membership_target_id: r.try_get("membership_target_id")?,
+        qr_code_content: r.try_get("qr_code_content")?,
+        qr_code_png: r.try_get("qr_code_png")?,
+    })
+}
