@@ -5,7 +5,7 @@
 //! overwrite each other's changes: the loser sees `false` and retries on fresh data.
 
 pub mod postgres;
-mod row;
+pub mod row;
 pub mod sqlite;
 
 use async_trait::async_trait;
