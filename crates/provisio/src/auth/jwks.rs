@@ -14,6 +14,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 use reqwest::Url;
 use serde_json::Value;
+use tokio::sync::{Mutex, MutexGuard};
 
 /// How old the cached keys may get before a request refreshes them.
 const MAX_AGE: Duration = Duration::from_secs(3600);
@@ -56,7 +57,7 @@ struct Cache {
 pub struct Jwks {
     source: Source,
     cache: RwLock<Arc<Cache>>,
-    last_attempt: tokio::sync::Mutex<Option<Instant>>,
+    last_attempt: Mutex<Option<Instant>>,
     min_refresh: Duration,
 }
 
@@ -110,7 +111,7 @@ impl Jwks {
         Jwks {
             source,
             cache: RwLock::new(Arc::new(Cache::default())),
-            last_attempt: tokio::sync::Mutex::new(None),
+            last_attempt: Mutex::new(None),
             min_refresh,
         }
     }
@@ -133,14 +134,23 @@ impl Jwks {
         }
     }
 
-    /// The key named `kid`, refreshing the set when it is unknown or old (rate-limited).
+    /// The key named `kid`, refreshing the set when it is unknown or old (rate-limited). A
+    /// known key in an old set is used at once when another request is already refreshing.
     pub async fn key(&self, kid: &str) -> Result<Arc<Key>, KeyError> {
         let cache = self.current();
         let stale = cache.fetched.is_none_or(|t| t.elapsed() > MAX_AGE);
-        if let (Some(key), false) = (cache.keys.get(kid), stale) {
-            return Ok(key.clone());
+        match (cache.keys.get(kid), stale) {
+            (Some(key), false) => return Ok(key.clone()),
+            (Some(_), true) => {
+                if let Ok(last) = self.last_attempt.try_lock() {
+                    self.refresh(last, cache.fetched).await;
+                }
+            }
+            (None, _) => {
+                let last = self.last_attempt.lock().await;
+                self.refresh(last, cache.fetched).await;
+            }
         }
-        self.refresh(cache.fetched).await;
         let cache = self.current();
         match cache.keys.get(kid) {
             Some(key) => Ok(key.clone()),
@@ -149,10 +159,9 @@ impl Jwks {
         }
     }
 
-    /// Fetches the set again unless another request just did, or the last attempt was less than
-    /// `min_refresh` ago. A failed fetch keeps the keys there were.
-    async fn refresh(&self, seen: Option<Instant>) {
-        let mut last = self.last_attempt.lock().await;
+    /// Fetches the set again unless another request did since `seen`, or the last attempt was
+    /// less than `min_refresh` ago. A failed fetch keeps the keys there were.
+    async fn refresh(&self, mut last: MutexGuard<'_, Option<Instant>>, seen: Option<Instant>) {
         if self.current().fetched != seen {
             return; // another request refreshed while this one waited
         }
@@ -165,9 +174,10 @@ impl Jwks {
                 tracing::info!(keys = keys.len(), "loaded the token signing keys (JWKS)");
                 self.store(keys);
             }
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "could not load the token signing keys (JWKS)")
-            }
+            Err(e) => tracing::warn!(
+                error = %format!("{e:#}"),
+                "could not load the token signing keys (JWKS)"
+            ),
         }
     }
 

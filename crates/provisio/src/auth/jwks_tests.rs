@@ -34,10 +34,16 @@ fn odd_keys_are_skipped_not_fatal() {
         {"kty": "EC", "kid": "p384", "crv": "P-384", "x": "AA", "y": "AA"},
         {"kty": "RSA", "kid": "oaep", "alg": "RSA-OAEP", "n": "sXch", "e": "AQAB"},
         {"kty": "weird", "kid": "x"},
-        {"kty": "RSA", "kid": "good", "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB"}
+        {"kty": "RSA", "kid": "good", "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB"},
+        {"kty": "RSA", "use": "sig", "kid": "entra", "x5t": "entra", "n": "sXch", "e": "AQAB",
+         "x5c": ["MIIC/TCCAeWgAwIBAgIIQ"], "cloud_instance_name": "microsoftonline.com",
+         "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0"}
     ]});
     let keys = parse_key_set(doc.to_string().as_bytes()).unwrap();
-    assert_eq!(keys.keys().collect::<Vec<_>>(), vec!["good"]);
+    let mut kids: Vec<&String> = keys.keys().collect();
+    kids.sort();
+    assert_eq!(kids, ["entra", "good"], "Entra ID's extra members are fine");
+    assert_eq!(keys["entra"].alg, None);
     assert_eq!(keys["good"].alg, Some(Algorithm::RS256));
     assert!(parse_key_set(b"{}").is_err());
     assert!(parse_key_set(b"not json").is_err());

@@ -250,3 +250,43 @@ pub struct AuthArgs {
     )]
     pub allow_dev_auth_on_network: Option<bool>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ServeArgs, Settings};
+
+    #[test]
+    fn auth_table_layers_under_flags_and_decides_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(
+            &file,
+            "[auth]\nissuers = [\"https://sts.windows.net/{tenantid}/\"]\naudiences = [\"api://a\"]\n\
+             jwks_url = \"https://login.microsoftonline.com/common/discovery/v2.0/keys\"\n",
+        )
+        .unwrap();
+        let mut args = ServeArgs {
+            config: Some(file.clone()),
+            ..ServeArgs::default()
+        };
+        args.auth.audiences = vec!["api://b".into(), "c".into()];
+        let s = Settings::load(&args).unwrap();
+        assert_eq!(s.auth.mode(), AuthMode::Production);
+        assert_eq!(s.auth.audiences, ["api://b", "c"]);
+        assert_eq!(s.auth.issuers, ["https://sts.windows.net/{tenantid}/"]);
+        assert_eq!(s.auth.clock_skew_seconds, DEFAULT_CLOCK_SKEW_SECONDS);
+        assert_eq!(
+            Settings::load(&ServeArgs::default()).unwrap().auth.mode(),
+            AuthMode::Development
+        );
+
+        std::fs::write(&file, "[auth]\nissuer = \"x\"\n").unwrap();
+        let err = Settings::load(&ServeArgs {
+            config: Some(file),
+            ..ServeArgs::default()
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("issuer"), "{err:#}");
+    }
+}
