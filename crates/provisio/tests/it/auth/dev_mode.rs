@@ -51,6 +51,14 @@ fn serve(data_dir: &Path, args: &[&str], lines: usize) -> Served {
     }
 }
 
+/// A failed assertion must not leave the server running.
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Served {
     /// Stops the server and returns what it wrote on stderr.
     fn stop(mut self) -> String {
