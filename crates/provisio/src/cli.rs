@@ -1,8 +1,14 @@
-//! The `provisio` command line: `serve` runs the service.
+//! The `provisio` command line: `serve` runs the service; `token issue` mints development tokens.
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::config::{LogFormat, ServeArgs, Settings};
+use anyhow::bail;
+use clap::{Args, Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::auth::dev::{DevKey, TokenRequest};
+use crate::config::{LogFormat, ServeArgs, Settings, DEFAULT_DEV_TENANT};
 
 /// Self-hostable Android enrollment profiles, tokens and QR codes, served as the Microsoft Graph
 /// beta resource androidDeviceOwnerEnrollmentProfile.
@@ -16,7 +22,42 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the HTTP service (embedded SQLite in the data directory).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Development bearer tokens, signed with the key `serve` keeps in the data directory.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Print a new development token on standard output.
+    Issue(IssueArgs),
+}
+
+/// The flags of `provisio token issue`.
+#[derive(Args, Debug)]
+struct IssueArgs {
+    /// Tenant id (GUID) the token acts for (its tid claim).
+    #[arg(long, env = "PROVISIO_DEV_TENANT", value_name = "GUID", default_value = DEFAULT_DEV_TENANT)]
+    tenant: Uuid,
+    /// Permission to grant, e.g. DeviceManagementConfiguration.ReadWrite.All or
+    /// DeviceManagementConfiguration.Read.All (repeat for several).
+    #[arg(long = "scope", value_name = "PERMISSION", num_args = 1.., required = true)]
+    scopes: Vec<String>,
+    /// An application token (permissions in roles) instead of a delegated one (in scp).
+    #[arg(long)]
+    app: bool,
+    /// Lifetime, e.g. 30m, 1h, 30d.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = humantime::parse_duration)]
+    expires_in: Duration,
+    /// The data directory of the development server.
+    #[arg(
+        long,
+        env = "PROVISIO_DATA_DIR",
+        value_name = "DIR",
+        default_value = "./provisio-data"
+    )]
+    data_dir: PathBuf,
 }
 
 /// Parses the command line and runs the chosen command.
@@ -31,7 +72,24 @@ pub fn main() -> anyhow::Result<()> {
                 .build()?;
             runtime.block_on(crate::server::serve(settings))
         }
+        Command::Token(TokenCommand::Issue(args)) => {
+            println!("{}", issue(&args)?);
+            Ok(())
+        }
     }
+}
+
+fn issue(args: &IssueArgs) -> anyhow::Result<String> {
+    if args.expires_in < Duration::from_secs(1) {
+        bail!("--expires-in must be at least one second");
+    }
+    let key = DevKey::load(&args.data_dir)?;
+    key.issue(&TokenRequest {
+        tenant: args.tenant,
+        permissions: args.scopes.clone(),
+        app: args.app,
+        lifetime: args.expires_in,
+    })
 }
 
 fn init_logging(format: LogFormat, filter: &str) {

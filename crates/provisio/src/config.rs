@@ -9,7 +9,9 @@ use clap::Args;
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// The development tenant every request acts for until bearer tokens are configured.
+use crate::auth::{AuthArgs, AuthSettings};
+
+/// The tenant of the token `provisio serve` prints in development mode.
 pub const DEFAULT_DEV_TENANT: &str = "00000000-0000-4000-8000-000000000001";
 
 /// The settings of `provisio serve`, after layering.
@@ -31,8 +33,10 @@ pub struct Settings {
     pub sqlite_read_connections: u32,
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
     pub shutdown_grace_seconds: u64,
-    /// The tenant requests act for in development mode.
+    /// The tenant of the token printed at start-up in development mode.
     pub dev_tenant: Uuid,
+    /// Which bearer tokens are accepted (`[auth]`).
+    pub auth: AuthSettings,
     /// The device policy controller that AOSP devices download (no Google services there).
     pub aosp_dpc: AospDpcSettings,
 }
@@ -138,6 +142,7 @@ impl Default for Settings {
             sqlite_read_connections: 4,
             shutdown_grace_seconds: 30,
             dev_tenant: Uuid::from_u128(0x00000000_0000_4000_8000_000000000001),
+            auth: AuthSettings::default(),
             aosp_dpc: AospDpcSettings::default(),
         }
     }
@@ -176,10 +181,13 @@ pub struct ServeArgs {
     /// Seconds that in-flight requests get to finish after SIGINT or SIGTERM [default: 30].
     #[arg(long, env = "PROVISIO_SHUTDOWN_GRACE_SECONDS", value_name = "SECONDS")]
     pub shutdown_grace_seconds: Option<u64>,
-    /// Tenant id (GUID) that requests act for in development mode
+    /// Tenant id (GUID) of the token printed at start-up in development mode
     /// [default: 00000000-0000-4000-8000-000000000001].
     #[arg(long, env = "PROVISIO_DEV_TENANT", value_name = "GUID")]
     pub dev_tenant: Option<Uuid>,
+    /// Bearer-token validation (`--auth-*`, `--allow-dev-auth-on-network`).
+    #[command(flatten)]
+    pub auth: AuthArgs,
     /// AOSP DPC: component name of its device admin receiver, e.g. com.example.dpc/.AdminReceiver.
     #[arg(
         long,
@@ -226,6 +234,8 @@ struct FileSettings {
     shutdown_grace_seconds: Option<u64>,
     dev_tenant: Option<Uuid>,
     #[serde(default)]
+    auth: Option<AuthSettings>,
+    #[serde(default)]
     aosp_dpc: Option<AospDpcSettings>,
 }
 
@@ -259,6 +269,7 @@ impl Settings {
         if a.public_base_url.is_some() {
             s.public_base_url = a.public_base_url;
         }
+        s.auth.apply_args(&a.auth);
         let dpc = &mut s.aosp_dpc;
         for (target, flag) in [
             (&mut dpc.component_name, a.aosp_dpc_component_name),
@@ -295,6 +306,9 @@ impl Settings {
         if f.public_base_url.is_some() {
             self.public_base_url = f.public_base_url;
         }
+        if let Some(auth) = f.auth {
+            self.auth = auth;
+        }
         if let Some(dpc) = f.aosp_dpc {
             self.aosp_dpc = dpc;
         }
@@ -320,6 +334,7 @@ impl Settings {
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("log_level '{}' is not a valid filter", self.log_level))?;
         self.aosp_dpc.build(self.public_base_url.as_deref())?;
+        self.auth.validate()?;
         Ok(())
     }
 }

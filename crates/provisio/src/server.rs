@@ -11,8 +11,9 @@ use rand::RngCore as _;
 use tokio::net::TcpListener;
 
 use crate::api::{self, paging, AppState, HttpSettings};
+use crate::auth::dev::DevKey;
+use crate::auth::{AuthMode, Verifier};
 use crate::config::Settings;
-use crate::model::TenantId;
 use crate::provisioning::QrCodes;
 use crate::service::Profiles;
 use crate::store::{sqlite::SqliteStore, Store};
@@ -32,13 +33,14 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&settings.data_dir, settings.sqlite_read_connections).await?);
-    let state = build_state(&settings, store.clone()).await?;
     let addr = listener
         .local_addr()
         .context("reading the listening address")?;
-    announce(addr, &settings);
+    settings.auth.check_listen(addr)?;
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&settings.data_dir, settings.sqlite_read_connections).await?);
+    let state = build_state(&settings, store.clone()).await?;
+    announce(addr, &settings, &state.auth)?;
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, api::app(state)).with_graceful_shutdown(async move {
@@ -85,10 +87,16 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
             crate::config::AospDpcSettings::REQUIRED.join(", ")
         );
     }
+    let auth = match settings.auth.mode() {
+        AuthMode::Development => {
+            Verifier::development(DevKey::load_or_create(&settings.data_dir)?, &settings.auth)
+        }
+        AuthMode::Production => Verifier::production(&settings.auth)?,
+    };
     Ok(AppState {
         profiles: Profiles::new(store, QrCodes::new(aosp_dpc)?),
         skip_tokens: paging::SkipTokens::new(key),
-        dev_tenant: TenantId(settings.dev_tenant),
+        auth,
         settings: Arc::new(HttpSettings {
             public_base_url: settings.public_base_url.clone(),
             trust_forwarded_headers: settings.trust_forwarded_headers,
@@ -96,10 +104,19 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
     })
 }
 
-fn announce(addr: SocketAddr, settings: &Settings) {
-    tracing::info!(%addr, data_dir = %settings.data_dir.display(), "provisio is serving");
-    // On stdout, for people and for scripts that start the server on port 0.
-    println!("provisio listening on http://{addr}");
+/// Prints `provisio listening on http://ADDR` (scripts parse this first line) and, in development
+/// mode, a ready-to-use token and curl command.
+fn announce(addr: SocketAddr, settings: &Settings, auth: &Verifier) -> anyhow::Result<()> {
+    tracing::info!(%addr, data_dir = %settings.data_dir.display(), mode = ?auth.mode(), "provisio is serving");
+    let mut out = format!("provisio listening on http://{addr}\n");
+    if let Some(key) = auth.dev_key() {
+        out.push_str(&key.banner(addr, settings.dev_tenant)?);
+        out.push('\n');
+    }
+    // One print, so that a reader that stops after the first line has everything in the pipe
+    // already and no later write can fail.
+    print!("{out}");
+    Ok(())
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -18,7 +18,6 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::model::TenantId;
 use crate::service::Profiles;
 use paging::SkipTokens;
 
@@ -29,8 +28,8 @@ pub struct AppState {
     pub profiles: Profiles,
     /// Signs and checks `$skiptoken`s.
     pub skip_tokens: SkipTokens,
-    /// The tenant requests act for until bearer tokens are configured.
-    pub dev_tenant: TenantId,
+    /// Checks bearer tokens (see `crate::auth`).
+    pub auth: crate::auth::Verifier,
     /// Settings that shape responses.
     pub settings: Arc<HttpSettings>,
 }
@@ -98,6 +97,10 @@ pub fn router(state: AppState) -> Router {
             post(actions::clear_membership_target),
         )
         .fallback(unknown_path)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::require_token,
+        ))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .with_state(state)
 }

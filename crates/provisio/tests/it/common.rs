@@ -1,10 +1,14 @@
 //! The end-to-end harness: a real server on 127.0.0.1:0 over a fresh data directory, and a
-//! client with helpers for the collection.
+//! client with helpers for the collection. In development mode (the default) the client sends a
+//! development token for the development tenant with ReadWrite on every request.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use provisio::auth::dev::{DevKey, TokenRequest};
+use provisio::auth::{AuthMode, READ_WRITE_ALL};
 use provisio::config::Settings;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -17,7 +21,12 @@ pub const COLLECTION: &str = "/beta/deviceManagement/androidDeviceOwnerEnrollmen
 /// A server running in this process.
 pub struct TestServer {
     pub base: String,
+    /// Sends the development token by default (development mode only).
     pub client: Client,
+    /// Sends no Authorization header.
+    pub bare: Client,
+    pub data_dir: PathBuf,
+    pub dev_tenant: uuid::Uuid,
     _dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -43,34 +52,52 @@ impl TestServer {
             ..Settings::default()
         };
         configure(&mut settings);
+        let dev_mode = settings.auth.mode() == AuthMode::Development;
+        let dev_tenant = settings.dev_tenant;
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(provisio::server::run(settings, listener, async {
             let _ = rx.await;
         }));
-        let server = TestServer {
+        let bare = Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        let mut server = TestServer {
             base: format!("http://{addr}"),
-            client: Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("client"),
+            client: bare.clone(),
+            bare,
+            data_dir,
+            dev_tenant,
             _dir: None,
             stop: Some(tx),
             task: Some(task),
         };
         server.wait_ready().await;
+        if dev_mode {
+            let token = server.dev_token(dev_tenant, &[READ_WRITE_ALL], false);
+            server.client = client_with_token(&token);
+        }
         server
+    }
+
+    /// A development token signed with this server's key.
+    pub fn dev_token(&self, tenant: uuid::Uuid, permissions: &[&str], app: bool) -> String {
+        DevKey::load(&self.data_dir)
+            .expect("development key")
+            .issue(&TokenRequest {
+                tenant,
+                permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+                app,
+                lifetime: Duration::from_secs(3600),
+            })
+            .expect("token")
     }
 
     async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(r) = self
-                .client
-                .get(format!("{}/healthz", self.base))
-                .send()
-                .await
-            {
+            if let Ok(r) = self.bare.get(format!("{}/healthz", self.base)).send().await {
                 if r.status() == StatusCode::OK {
                     return;
                 }
@@ -146,6 +173,19 @@ impl TestServer {
             }
         }
     }
+}
+
+/// A client that sends `Authorization: Bearer <token>` on every request.
+pub fn client_with_token(token: &str) -> Client {
+    let mut headers = HeaderMap::new();
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).expect("header value");
+    value.set_sensitive(true);
+    headers.insert(AUTHORIZATION, value);
+    Client::builder()
+        .timeout(Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// The JSON body of a 200/201 response (panics otherwise, showing the body).

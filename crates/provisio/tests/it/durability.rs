@@ -10,11 +10,13 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::COLLECTION;
+use crate::common::{client_with_token, COLLECTION};
 
 struct Process {
     child: Child,
     base: String,
+    /// The development token the server printed after its first line.
+    token: String,
 }
 
 fn spawn(data_dir: &Path) -> Process {
@@ -32,23 +34,32 @@ fn spawn(data_dir: &Path) -> Process {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start provisio");
-    let stdout = child.stdout.take().expect("stdout");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read banner");
+    stdout.read_line(&mut line).expect("read banner");
     let base = line
         .trim()
         .strip_prefix("provisio listening on ")
         .unwrap_or_else(|| panic!("unexpected banner: {line:?}"))
         .to_owned();
-    Process { child, base }
+    let token = loop {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).expect("read") > 0,
+            "no token printed"
+        );
+        if let Some(t) = line.trim().strip_prefix("export TOKEN=") {
+            break t.to_owned();
+        }
+    };
+    Process { child, base, token }
 }
 
 /// Creates profiles from `workers` concurrent clients until `stop` is set; returns the ids that
 /// were acknowledged with 201.
 fn create_until(
     base: String,
+    token: &str,
     workers: usize,
     acked: Arc<Mutex<Vec<String>>>,
     deadline: Instant,
@@ -57,8 +68,8 @@ fn create_until(
         .map(|w| {
             let base = base.clone();
             let acked = acked.clone();
+            let client = client_with_token(token);
             tokio::spawn(async move {
-                let client = reqwest::Client::new();
                 let mut i = 0;
                 while Instant::now() < deadline {
                     i += 1;
@@ -85,8 +96,8 @@ fn create_until(
         .collect()
 }
 
-async fn assert_all_present(base: &str, ids: &[String]) {
-    let client = reqwest::Client::new();
+async fn assert_all_present(p: &Process, ids: &[String]) {
+    let (base, client) = (&p.base, client_with_token(&p.token));
     for id in ids {
         let res = client
             .get(format!("{base}{COLLECTION}/{id}"))
@@ -108,6 +119,7 @@ async fn acknowledged_creates_survive_kill_9() {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let workers = create_until(
         server.base.clone(),
+        &server.token,
         8,
         acked.clone(),
         Instant::now() + Duration::from_secs(30),
@@ -130,7 +142,7 @@ async fn acknowledged_creates_survive_kill_9() {
     );
 
     let restarted = spawn(dir.path());
-    assert_all_present(&restarted.base, &ids).await;
+    assert_all_present(&restarted, &ids).await;
     let mut child = restarted.child;
     child.kill().unwrap();
     child.wait().unwrap();
@@ -143,6 +155,7 @@ async fn sigterm_finishes_in_flight_requests_and_closes_the_database() {
     let acked = Arc::new(Mutex::new(Vec::new()));
     let workers = create_until(
         server.base.clone(),
+        &server.token,
         8,
         acked.clone(),
         Instant::now() + Duration::from_secs(30),
@@ -171,7 +184,7 @@ async fn sigterm_finishes_in_flight_requests_and_closes_the_database() {
 
     let ids = acked.lock().unwrap().clone();
     let restarted = spawn(dir.path());
-    assert_all_present(&restarted.base, &ids).await;
+    assert_all_present(&restarted, &ids).await;
     let mut child = restarted.child;
     child.kill().unwrap();
     child.wait().unwrap();

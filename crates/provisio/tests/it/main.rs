@@ -1,5 +1,6 @@
 //! End-to-end tests over a real socket, and store-level tests.
 
+mod auth;
 mod common;
 mod crud;
 mod durability;

@@ -1,0 +1,292 @@
+//! The `[auth]` settings: which tokens `provisio serve` accepts. Without issuers, audiences or a
+//! JWKS the service runs in development mode (HS256 tokens signed with a key in the data
+//! directory, loopback only); with them it runs in production mode and accepts only RS256/ES256
+//! tokens signed by the JWKS's keys.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+use serde::Deserialize;
+
+use super::issuer::IssuerPattern;
+use super::jwks::parse_jwks_url;
+
+/// Default tolerance for clocks that disagree, applied to `exp` and `nbf`.
+pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 300;
+/// Default shortest time between two fetches of the JWKS caused by unknown key ids.
+pub const DEFAULT_JWKS_MIN_REFRESH_SECONDS: u64 = 60;
+
+/// How requests are authenticated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// HS256 tokens signed with the generated key in the data directory; loopback only.
+    Development,
+    /// RS256/ES256 tokens from the configured issuers, checked against a JWKS.
+    Production,
+}
+
+/// The authentication settings, after layering (TOML table `[auth]`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// Accepted `iss` values; `{tenantid}` (or `{tid}`) stands for the token's own `tid`.
+    pub issuers: Vec<String>,
+    /// Accepted `aud` values (one must match).
+    pub audiences: Vec<String>,
+    /// https URL of the JWKS (http only for loopback hosts).
+    pub jwks_url: Option<String>,
+    /// A JWKS file, instead of a URL.
+    pub jwks_file: Option<PathBuf>,
+    /// Tolerance in seconds for `exp` and `nbf`.
+    pub clock_skew_seconds: u64,
+    /// Shortest time between two JWKS fetches caused by an unknown `kid`.
+    pub jwks_min_refresh_seconds: u64,
+    /// Let development mode listen on a non-loopback address.
+    pub allow_dev_auth_on_network: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            jwks_url: None,
+            jwks_file: None,
+            clock_skew_seconds: DEFAULT_CLOCK_SKEW_SECONDS,
+            jwks_min_refresh_seconds: DEFAULT_JWKS_MIN_REFRESH_SECONDS,
+            allow_dev_auth_on_network: false,
+        }
+    }
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .field("jwks_url", &self.jwks_url.as_deref().map(redact_url))
+            .field("jwks_file", &self.jwks_file)
+            .field("clock_skew_seconds", &self.clock_skew_seconds)
+            .field("jwks_min_refresh_seconds", &self.jwks_min_refresh_seconds)
+            .field("allow_dev_auth_on_network", &self.allow_dev_auth_on_network)
+            .finish()
+    }
+}
+
+/// A URL without its user information and query, which could carry credentials.
+fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            if !u.username().is_empty() || u.password().is_some() {
+                let _ = u.set_username("redacted");
+                let _ = u.set_password(None);
+            }
+            if u.query().is_some() {
+                u.set_query(Some("redacted"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<not a URL>".to_owned(),
+    }
+}
+
+impl AuthSettings {
+    /// Development mode unless any of issuers, audiences or a JWKS is configured.
+    pub fn mode(&self) -> AuthMode {
+        if self.issuers.is_empty()
+            && self.audiences.is_empty()
+            && self.jwks_url.is_none()
+            && self.jwks_file.is_none()
+        {
+            AuthMode::Development
+        } else {
+            AuthMode::Production
+        }
+    }
+
+    /// Checks that production mode is complete and every value is usable.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.clock_skew_seconds > 3600 {
+            bail!(
+                "auth.clock_skew_seconds must be at most 3600 (got {})",
+                self.clock_skew_seconds
+            );
+        }
+        if self.mode() == AuthMode::Development {
+            return Ok(());
+        }
+        let mut missing = Vec::new();
+        if self.issuers.is_empty() {
+            missing.push("auth.issuers");
+        }
+        if self.audiences.is_empty() {
+            missing.push("auth.audiences");
+        }
+        if self.jwks_url.is_none() && self.jwks_file.is_none() {
+            missing.push("auth.jwks_url (or auth.jwks_file)");
+        }
+        if !missing.is_empty() {
+            bail!(
+                "bearer-token validation is partly configured; also set {} (see docs/AUTH.md)",
+                missing.join(", ")
+            );
+        }
+        if self.jwks_url.is_some() && self.jwks_file.is_some() {
+            bail!("set auth.jwks_url or auth.jwks_file, not both");
+        }
+        if let Some(url) = &self.jwks_url {
+            parse_jwks_url(url)?;
+        }
+        for issuer in &self.issuers {
+            IssuerPattern::parse(issuer)?;
+        }
+        if self.audiences.iter().any(|a| a.trim().is_empty()) {
+            bail!("auth.audiences may not contain an empty value");
+        }
+        Ok(())
+    }
+
+    /// Development mode serves only on a loopback address unless explicitly allowed.
+    pub fn check_listen(&self, addr: SocketAddr) -> anyhow::Result<()> {
+        if self.mode() == AuthMode::Development
+            && !addr.ip().is_loopback()
+            && !self.allow_dev_auth_on_network
+        {
+            bail!(
+                "refusing to listen on {addr} in development mode: anyone who can reach it could use development tokens. \
+                 Configure auth.issuers, auth.audiences and auth.jwks_url (see docs/AUTH.md), listen on 127.0.0.1, \
+                 or pass --allow-dev-auth-on-network"
+            );
+        }
+        Ok(())
+    }
+
+    /// Overlays the flags (or their environment variables) that were given.
+    pub fn apply_args(&mut self, a: &AuthArgs) {
+        if !a.issuers.is_empty() {
+            self.issuers.clone_from(&a.issuers);
+        }
+        if !a.audiences.is_empty() {
+            self.audiences.clone_from(&a.audiences);
+        }
+        if a.jwks_url.is_some() {
+            self.jwks_url.clone_from(&a.jwks_url);
+        }
+        if a.jwks_file.is_some() {
+            self.jwks_file.clone_from(&a.jwks_file);
+        }
+        if let Some(v) = a.clock_skew_seconds {
+            self.clock_skew_seconds = v;
+        }
+        if let Some(v) = a.jwks_min_refresh_seconds {
+            self.jwks_min_refresh_seconds = v;
+        }
+        if let Some(v) = a.allow_dev_auth_on_network {
+            self.allow_dev_auth_on_network = v;
+        }
+    }
+}
+
+/// The authentication flags of `provisio serve`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct AuthArgs {
+    /// Accepted token issuer (repeat, or separate with commas); {tenantid} stands for the
+    /// token's tid, e.g. https://login.microsoftonline.com/{tenantid}/v2.0. Setting any auth
+    /// option switches development mode off.
+    #[arg(
+        long = "auth-issuer",
+        env = "PROVISIO_AUTH_ISSUERS",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    pub issuers: Vec<String>,
+    /// Accepted token audience (repeat, or separate with commas), e.g. api://provisio.
+    #[arg(
+        long = "auth-audience",
+        env = "PROVISIO_AUTH_AUDIENCES",
+        value_name = "AUD",
+        value_delimiter = ','
+    )]
+    pub audiences: Vec<String>,
+    /// https URL of the signing keys (JWKS), e.g.
+    /// https://login.microsoftonline.com/common/discovery/v2.0/keys.
+    #[arg(
+        long = "auth-jwks-url",
+        env = "PROVISIO_AUTH_JWKS_URL",
+        value_name = "URL"
+    )]
+    pub jwks_url: Option<String>,
+    /// A JWKS file to use instead of a URL.
+    #[arg(
+        long = "auth-jwks-file",
+        env = "PROVISIO_AUTH_JWKS_FILE",
+        value_name = "FILE"
+    )]
+    pub jwks_file: Option<PathBuf>,
+    /// Clock skew tolerated for exp and nbf, in seconds [default: 300].
+    #[arg(
+        long = "auth-clock-skew-seconds",
+        env = "PROVISIO_AUTH_CLOCK_SKEW_SECONDS",
+        value_name = "SECONDS"
+    )]
+    pub clock_skew_seconds: Option<u64>,
+    /// Shortest time between two JWKS fetches caused by an unknown key id [default: 60].
+    #[arg(
+        long = "auth-jwks-min-refresh-seconds",
+        env = "PROVISIO_AUTH_JWKS_MIN_REFRESH_SECONDS",
+        value_name = "SECONDS"
+    )]
+    pub jwks_min_refresh_seconds: Option<u64>,
+    /// Allow development mode (no issuer or JWKS configured) on a non-loopback address.
+    #[arg(
+        long,
+        env = "PROVISIO_ALLOW_DEV_AUTH_ON_NETWORK",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub allow_dev_auth_on_network: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ServeArgs, Settings};
+
+    #[test]
+    fn auth_table_layers_under_flags_and_decides_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(
+            &file,
+            "[auth]\nissuers = [\"https://sts.windows.net/{tenantid}/\"]\naudiences = [\"api://a\"]\n\
+             jwks_url = \"https://login.microsoftonline.com/common/discovery/v2.0/keys\"\n",
+        )
+        .unwrap();
+        let mut args = ServeArgs {
+            config: Some(file.clone()),
+            ..ServeArgs::default()
+        };
+        args.auth.audiences = vec!["api://b".into(), "c".into()];
+        let s = Settings::load(&args).unwrap();
+        assert_eq!(s.auth.mode(), AuthMode::Production);
+        assert_eq!(s.auth.audiences, ["api://b", "c"]);
+        assert_eq!(s.auth.issuers, ["https://sts.windows.net/{tenantid}/"]);
+        assert_eq!(s.auth.clock_skew_seconds, DEFAULT_CLOCK_SKEW_SECONDS);
+        assert_eq!(
+            Settings::load(&ServeArgs::default()).unwrap().auth.mode(),
+            AuthMode::Development
+        );
+
+        std::fs::write(&file, "[auth]\nissuer = \"x\"\n").unwrap();
+        let err = Settings::load(&ServeArgs {
+            config: Some(file),
+            ..ServeArgs::default()
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("issuer"), "{err:#}");
+    }
+}
