@@ -21,11 +21,27 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the HTTP service (embedded SQLite in the data directory).
+    /// Run the HTTP service (embedded SQLite in the data directory, or PostgreSQL with
+    /// --database-url).
     Serve(Box<ServeArgs>),
     /// Development bearer tokens, signed with the key `serve` keeps in the data directory.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Create or update the database schema, then exit. `serve` does this itself at start-up
+    /// unless --database-migrate-on-start=false; run this once, from one process, for a database
+    /// without advisory locks (--no-locking).
+    Migrate(Box<MigrateArgs>),
+}
+
+/// The flags of `provisio migrate`: the same settings as `serve`, plus locking.
+#[derive(Args, Debug)]
+struct MigrateArgs {
+    /// Do not take PostgreSQL's advisory lock while migrating (for engines that lack it; make
+    /// sure no other process migrates at the same time).
+    #[arg(long)]
+    no_locking: bool,
+    #[command(flatten)]
+    settings: ServeArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -72,11 +88,39 @@ pub fn main() -> anyhow::Result<()> {
                 .build()?;
             runtime.block_on(crate::server::serve(settings))
         }
+        Command::Migrate(args) => {
+            let settings = Settings::load(&args.settings)?;
+            init_logging(settings.log_format, &settings.log_level);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(migrate(&settings, !args.no_locking))
+        }
         Command::Token(TokenCommand::Issue(args)) => {
             println!("{}", issue(&args)?);
             Ok(())
         }
     }
+}
+
+async fn migrate(settings: &Settings, locking: bool) -> anyhow::Result<()> {
+    match settings.database.postgres() {
+        Some(pg) => {
+            let store = crate::store::postgres::PostgresStore::connect(&pg).await?;
+            store.migrate(locking).await?;
+            crate::store::Store::close(&store).await;
+        }
+        None => {
+            let store = crate::store::sqlite::SqliteStore::open(
+                &settings.data_dir,
+                settings.sqlite_read_connections,
+            )
+            .await?;
+            crate::store::Store::close(&store).await;
+        }
+    }
+    println!("provisio: the database schema is up to date");
+    Ok(())
 }
 
 fn issue(args: &IssueArgs) -> anyhow::Result<String> {

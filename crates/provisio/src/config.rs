@@ -10,6 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::{AuthArgs, AuthSettings};
+use crate::store::settings::{DatabaseArgs, DatabaseSettings};
 
 /// The tenant of the token `provisio serve` prints in development mode.
 pub const DEFAULT_DEV_TENANT: &str = "00000000-0000-4000-8000-000000000001";
@@ -37,6 +38,8 @@ pub struct Settings {
     pub dev_tenant: Uuid,
     /// Which bearer tokens are accepted (`[auth]`).
     pub auth: AuthSettings,
+    /// Which database holds the profiles (`[database]`).
+    pub database: DatabaseSettings,
     /// The device policy controller that AOSP devices download (no Google services there).
     pub aosp_dpc: AospDpcSettings,
 }
@@ -143,6 +146,7 @@ impl Default for Settings {
             shutdown_grace_seconds: 30,
             dev_tenant: Uuid::from_u128(0x00000000_0000_4000_8000_000000000001),
             auth: AuthSettings::default(),
+            database: DatabaseSettings::default(),
             aosp_dpc: AospDpcSettings::default(),
         }
     }
@@ -188,6 +192,9 @@ pub struct ServeArgs {
     /// Bearer-token validation (`--auth-*`, `--allow-dev-auth-on-network`).
     #[command(flatten)]
     pub auth: AuthArgs,
+    /// The database (`--database-*`).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
     /// AOSP DPC: component name of its device admin receiver, e.g. com.example.dpc/.AdminReceiver.
     #[arg(
         long,
@@ -236,6 +243,8 @@ struct FileSettings {
     #[serde(default)]
     auth: Option<AuthSettings>,
     #[serde(default)]
+    database: Option<DatabaseSettings>,
+    #[serde(default)]
     aosp_dpc: Option<AospDpcSettings>,
 }
 
@@ -270,6 +279,7 @@ impl Settings {
             s.public_base_url = a.public_base_url;
         }
         s.auth.apply_args(&a.auth);
+        s.database.apply_args(&a.database);
         let dpc = &mut s.aosp_dpc;
         for (target, flag) in [
             (&mut dpc.component_name, a.aosp_dpc_component_name),
@@ -309,12 +319,16 @@ impl Settings {
         if let Some(auth) = f.auth {
             self.auth = auth;
         }
+        if let Some(database) = f.database {
+            self.database = database;
+        }
         if let Some(dpc) = f.aosp_dpc {
             self.aosp_dpc = dpc;
         }
     }
 
     fn validate(&mut self) -> anyhow::Result<()> {
+        self.database.validate()?;
         if let Some(url) = &self.public_base_url {
             let trimmed = url.trim_end_matches('/');
             let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))

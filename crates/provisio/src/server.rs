@@ -16,7 +16,7 @@ use crate::auth::{AuthMode, Verifier};
 use crate::config::Settings;
 use crate::provisioning::QrCodes;
 use crate::service::Profiles;
-use crate::store::{sqlite::SqliteStore, Store};
+use crate::store::Store;
 
 /// Binds the configured address and serves until SIGINT or SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -37,8 +37,12 @@ pub async fn run(
         .local_addr()
         .context("reading the listening address")?;
     settings.auth.check_listen(addr)?;
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&settings.data_dir, settings.sqlite_read_connections).await?);
+    let store: Arc<dyn Store> = crate::store::open(
+        &settings.database,
+        &settings.data_dir,
+        settings.sqlite_read_connections,
+    )
+    .await?;
     let state = build_state(&settings, store.clone()).await?;
     announce(addr, &settings, &state.auth)?;
 

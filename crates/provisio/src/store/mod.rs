@@ -6,6 +6,7 @@
 
 pub mod postgres;
 pub mod row;
+pub mod settings;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -73,4 +74,26 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Waits for in-flight statements and closes the database cleanly.
     async fn close(&self);
+}
+
+/// Opens the configured store: PostgreSQL when `db.url` is set (migrated first when
+/// `db.migrate_on_start`), otherwise SQLite in `data_dir` (always migrated: one process owns it).
+pub async fn open(
+    db: &settings::DatabaseSettings,
+    data_dir: &std::path::Path,
+    sqlite_read_connections: u32,
+) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    match db.postgres() {
+        Some(pg) => {
+            let store = postgres::PostgresStore::connect(&pg).await?;
+            if db.migrate_on_start {
+                store.migrate(true).await?;
+            }
+            tracing::info!(database = %settings::redact(&pg.url), "using PostgreSQL");
+            Ok(std::sync::Arc::new(store))
+        }
+        None => Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::open(data_dir, sqlite_read_connections).await?,
+        )),
+    }
 }

@@ -1,0 +1,165 @@
+//! The `[database]` settings: SQLite in the data directory by default, or PostgreSQL when a
+//! `postgres://` URL is given (several provisio processes may then share the database).
+
+use std::fmt;
+use std::time::Duration;
+
+use anyhow::bail;
+use clap::Args;
+use serde::Deserialize;
+
+use super::postgres::PgSettings;
+
+/// Database settings after layering (TOML table `[database]`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `postgres://user:password@host:port/db`; SQLite in the data directory when unset.
+    pub url: Option<String>,
+    /// PostgreSQL: connections per process.
+    pub pool_size: u32,
+    /// PostgreSQL: longest a statement may run, in seconds.
+    pub statement_timeout_seconds: u64,
+    /// PostgreSQL: connection attempts at start-up (with backoff) before giving up.
+    pub connect_retries: u32,
+    /// Apply pending migrations when `serve` starts (turn off when `provisio migrate` runs them).
+    pub migrate_on_start: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: None,
+            pool_size: 16,
+            statement_timeout_seconds: 30,
+            connect_retries: 10,
+            migrate_on_start: true,
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &self.url.as_deref().map(redact))
+            .field("pool_size", &self.pool_size)
+            .field("statement_timeout_seconds", &self.statement_timeout_seconds)
+            .field("connect_retries", &self.connect_retries)
+            .field("migrate_on_start", &self.migrate_on_start)
+            .finish()
+    }
+}
+
+/// The URL without its password.
+pub fn redact(url: &str) -> String {
+    match url.split_once("://").and_then(|(scheme, rest)| {
+        rest.split_once('@')
+            .map(|(cred, host)| (scheme, cred, host))
+    }) {
+        Some((scheme, cred, host)) => {
+            let user = cred.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:<redacted>@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// The `--database-*` flags of `serve` and `migrate`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL, e.g. postgres://provisio:secret@db:5432/provisio [default: SQLite in the
+    /// data directory].
+    #[arg(long, env = "PROVISIO_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// PostgreSQL: connections per process [default: 16].
+    #[arg(long, env = "PROVISIO_DATABASE_POOL_SIZE", value_name = "N")]
+    pub database_pool_size: Option<u32>,
+    /// PostgreSQL: longest a statement may run, in seconds [default: 30].
+    #[arg(
+        long,
+        env = "PROVISIO_DATABASE_STATEMENT_TIMEOUT_SECONDS",
+        value_name = "SECONDS"
+    )]
+    pub database_statement_timeout_seconds: Option<u64>,
+    /// PostgreSQL: connection attempts at start-up [default: 10].
+    #[arg(long, env = "PROVISIO_DATABASE_CONNECT_RETRIES", value_name = "N")]
+    pub database_connect_retries: Option<u32>,
+    /// Apply pending migrations at start-up [default: true].
+    #[arg(long, env = "PROVISIO_DATABASE_MIGRATE_ON_START", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub database_migrate_on_start: Option<bool>,
+}
+
+impl DatabaseSettings {
+    /// Overlays the flags (or their environment variables) that were given.
+    pub fn apply_args(&mut self, a: &DatabaseArgs) {
+        if a.database_url.is_some() {
+            self.url.clone_from(&a.database_url);
+        }
+        if let Some(v) = a.database_pool_size {
+            self.pool_size = v;
+        }
+        if let Some(v) = a.database_statement_timeout_seconds {
+            self.statement_timeout_seconds = v;
+        }
+        if let Some(v) = a.database_connect_retries {
+            self.connect_retries = v;
+        }
+        if let Some(v) = a.database_migrate_on_start {
+            self.migrate_on_start = v;
+        }
+    }
+
+    /// Checks the values.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if let Some(url) = &self.url {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                bail!(
+                    "database.url must be a postgres:// URL (got '{}'); leave it unset for SQLite",
+                    redact(url)
+                );
+            }
+        }
+        if self.pool_size == 0 || self.pool_size > 1000 {
+            bail!(
+                "database.pool_size must be 1 to 1000 (got {})",
+                self.pool_size
+            );
+        }
+        if self.statement_timeout_seconds == 0 {
+            bail!("database.statement_timeout_seconds must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The PostgreSQL settings, when a URL is configured.
+    pub fn postgres(&self) -> Option<PgSettings> {
+        self.url.as_ref().map(|url| PgSettings {
+            url: url.clone(),
+            pool_size: self.pool_size,
+            statement_timeout: Duration::from_secs(self.statement_timeout_seconds),
+            connect_retries: self.connect_retries,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_password() {
+        let s = DatabaseSettings {
+            url: Some("postgres://app:s3cret@db:5432/p".into()),
+            ..DatabaseSettings::default()
+        };
+        let d = format!("{s:?}");
+        assert!(!d.contains("s3cret"), "{d}");
+        assert!(d.contains("app:<redacted>@db:5432/p"), "{d}");
+        assert!(DatabaseSettings {
+            url: Some("mysql://x".into()),
+            ..DatabaseSettings::default()
+        }
+        .validate()
+        .is_err());
+    }
+}
