@@ -9,6 +9,7 @@ pub mod members;
 pub mod output;
 mod profile;
 pub mod rules;
+pub mod schema;
 mod sensitive;
 mod timestamp;
 
