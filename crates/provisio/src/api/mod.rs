@@ -1,6 +1,7 @@
 //! The HTTP API: routes, shared state, and the layers every request passes through.
 
 pub mod extract;
+mod listing;
 pub mod middleware;
 pub mod paging;
 mod profiles;
@@ -69,7 +70,8 @@ pub fn router(state: AppState) -> Router {
     let collection = reply::COLLECTION_PATH;
     Router::new()
         .route("/healthz", get(health))
-        .route(collection, get(profiles::list).post(profiles::create))
+        .route(collection, get(listing::list).post(profiles::create))
+        .route(&format!("{collection}/$count"), get(listing::count))
         .route(
             &format!("{collection}/{{id}}"),
             get(profiles::get_one)

@@ -17,7 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{query::Query, Row as _, Sqlite, SqlitePool};
 
 use super::row::{ProfileRow, COLUMNS};
-use super::{ListQuery, Store, StoreError};
+use super::{sqlite_bulk, sqlite_query, Criteria, ListQuery, Store, StoreError};
 use crate::model::{Profile, ProfileId, TenantId};
 
 /// Name of the database file inside the data directory.
@@ -28,8 +28,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 /// Profiles in an SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    pub(super) writer: SqlitePool,
+    pub(super) reader: SqlitePool,
 }
 
 impl SqliteStore {
@@ -58,6 +58,9 @@ impl SqliteStore {
             .run(&writer)
             .await
             .with_context(|| format!("migrating {}", path.display()))?;
+        sqlite_bulk::fill_tag_keys(&writer)
+            .await
+            .with_context(|| format!("filling role scope tag keys in {}", path.display()))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(read_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
@@ -68,7 +71,7 @@ impl SqliteStore {
     }
 }
 
-fn map_err(e: sqlx::Error) -> StoreError {
+pub(super) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::PoolTimedOut => StoreError::Busy,
         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -83,7 +86,7 @@ fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
-fn bind_row<'q>(
+pub(super) fn bind_row<'q>(
     q: Query<'q, Sqlite, SqliteArguments<'q>>,
     mut r: ProfileRow,
 ) -> Query<'q, Sqlite, SqliteArguments<'q>> {
@@ -91,7 +94,7 @@ fn bind_row<'q>(
     bind_update_values(q.bind(tenant_id).bind(id), r)
 }
 
-fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
+pub(super) fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
     let row = (|| -> Result<ProfileRow, sqlx::Error> {
         Ok(ProfileRow {
             tenant_id: r.try_get("tenant_id")?,
@@ -111,6 +114,9 @@ fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
             enrolled_device_count: r.try_get("enrolled_device_count")?,
             token_usage_count: r.try_get("token_usage_count")?,
             role_scope_tag_ids: r.try_get("role_scope_tag_ids")?,
+            role_scope_tag_keys: r
+                .try_get::<Option<String>, _>("role_scope_tag_keys")?
+                .unwrap_or_default(),
             configure_wifi: r.try_get("configure_wifi")?,
             wifi_ssid: r.try_get("wifi_ssid")?,
             wifi_ssid_key: r.try_get("wifi_ssid_key")?,
@@ -129,27 +135,20 @@ fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
     row.into_profile().map_err(StoreError::Other)
 }
 
-/// `SELECT` list of every column; with `include_image` false the image column reads as NULL.
-fn select_columns(include_image: bool) -> String {
-    COLUMNS
-        .iter()
-        .map(|c| match *c {
-            "qr_code_png" if !include_image => "NULL AS qr_code_png".to_owned(),
-            c => c.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `INSERT` of every column, in [`COLUMNS`] order.
+pub(super) fn insert_sql() -> String {
+    format!(
+        "INSERT INTO enrollment_profiles ({}) VALUES ({})",
+        COLUMNS.join(", "),
+        vec!["?"; COLUMNS.len()].join(", ")
+    )
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError> {
         debug_assert_eq!(tenant, profile.tenant);
-        let sql = format!(
-            "INSERT INTO enrollment_profiles ({}) VALUES ({})",
-            COLUMNS.join(", "),
-            vec!["?"; COLUMNS.len()].join(", ")
-        );
+        let sql = insert_sql();
         let mut row = ProfileRow::from_profile(profile);
         row.tenant_id = tenant.to_string();
         bind_row(sqlx::query(&sql), row)
@@ -162,7 +161,7 @@ impl Store for SqliteStore {
     async fn get(&self, tenant: TenantId, id: ProfileId) -> Result<Option<Profile>, StoreError> {
         let sql = format!(
             "SELECT {} FROM enrollment_profiles WHERE tenant_id = ? AND id = ?",
-            select_columns(true)
+            COLUMNS.join(", ")
         );
         let row = sqlx::query(&sql)
             .bind(tenant.to_string())
@@ -212,18 +211,12 @@ impl Store for SqliteStore {
     }
 
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM enrollment_profiles WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?",
-            select_columns(query.include_image)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(tenant.to_string())
-            .bind(query.after.map(|id| id.to_string()).unwrap_or_default())
-            .bind(i64::from(query.limit))
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlite_query::fetch_page(&self.reader, tenant, query).await?;
         rows.iter().map(read_row).collect()
+    }
+
+    async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError> {
+        sqlite_query::count(&self.reader, tenant, criteria).await
     }
 
     async fn service_key(
@@ -280,6 +273,7 @@ fn bind_update_values<'q>(
         .bind(r.enrolled_device_count)
         .bind(r.token_usage_count)
         .bind(r.role_scope_tag_ids)
+        .bind(r.role_scope_tag_keys)
         .bind(r.configure_wifi)
         .bind(r.wifi_ssid)
         .bind(r.wifi_ssid_key)

@@ -1,0 +1,68 @@
+//! Work on many SQLite rows at once: loading a batch of profiles in one transaction (for tests,
+//! benchmarks and imports), and filling the lower-cased role scope tags of rows written before
+//! that column existed.
+
+use super::row::{tag_keys, ProfileRow};
+use super::sqlite::{bind_row, insert_sql, map_err, SqliteStore};
+use super::StoreError;
+use crate::model::{Profile, TenantId};
+use sqlx::{Row as _, SqlitePool};
+
+/// Rows updated per transaction while filling keys.
+const BATCH: i64 = 1000;
+
+impl SqliteStore {
+    /// Inserts all `profiles` (each of `tenant`) in one transaction: all or none are stored.
+    /// Much faster than one [`Store::insert`](super::Store::insert) each, which commits and
+    /// flushes every row.
+    pub async fn insert_many(
+        &self,
+        tenant: TenantId,
+        profiles: &[Profile],
+    ) -> Result<(), StoreError> {
+        let sql = insert_sql();
+        let mut tx = self.writer.begin().await.map_err(map_err)?;
+        for p in profiles {
+            let mut row = ProfileRow::from_profile(p);
+            row.tenant_id = tenant.to_string();
+            bind_row(sqlx::query(&sql), row)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+}
+
+/// Computes `role_scope_tag_keys` for every row that has none yet (rows migrated from before the
+/// column existed), in batches. The folding is Rust's, as for rows the service writes.
+pub(super) async fn fill_tag_keys(pool: &SqlitePool) -> anyhow::Result<()> {
+    loop {
+        let rows = sqlx::query(
+            "SELECT tenant_id, id, role_scope_tag_ids FROM enrollment_profiles \
+             WHERE role_scope_tag_keys IS NULL LIMIT ?",
+        )
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        for r in rows {
+            let tags: String = r.try_get("role_scope_tag_ids")?;
+            // A value the service could not have written folds to no tags rather than looping.
+            let tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
+            sqlx::query(
+                "UPDATE enrollment_profiles SET role_scope_tag_keys = ? \
+                 WHERE tenant_id = ? AND id = ?",
+            )
+            .bind(tag_keys(&tags))
+            .bind(r.try_get::<String, _>("tenant_id")?)
+            .bind(r.try_get::<String, _>("id")?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+    }
+}
