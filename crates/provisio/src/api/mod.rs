@@ -2,6 +2,7 @@
 
 pub mod extract;
 mod listing;
+mod metadata;
 pub mod middleware;
 pub mod paging;
 mod profiles;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health))
         .route(collection, get(listing::list).post(profiles::create))
         .route(&format!("{collection}/$count"), get(listing::count))
+        .route("/beta/$metadata", get(metadata::metadata))
         .route(
             &format!("{collection}/{{id}}"),
             get(profiles::get_one)

@@ -1,6 +1,7 @@
 //! The domain: the profile entity, its members and enums, the input rules, and its JSON form.
 //! No I/O and no HTTP here.
 
+pub mod csdl;
 mod enums;
 mod ids;
 pub mod input;

@@ -5,5 +5,6 @@ mod crud;
 mod durability;
 mod errors;
 mod hostile;
+mod metadata;
 mod seeds;
 mod store;
