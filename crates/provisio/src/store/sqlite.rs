@@ -136,7 +136,7 @@ pub(super) fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
 }
 
 /// `INSERT` of every column, in [`COLUMNS`] order.
-pub(super) fn insert_sql() -> String {
+fn insert_sql() -> String {
     format!(
         "INSERT INTO enrollment_profiles ({}) VALUES ({})",
         COLUMNS.join(", "),

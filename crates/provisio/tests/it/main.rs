@@ -10,6 +10,7 @@ mod query_cases;
 mod query_data;
 mod query_errors;
 mod query_oracle;
+mod query_store;
 mod query_table;
 mod seeds;
 mod store;
