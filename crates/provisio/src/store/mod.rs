@@ -8,7 +8,6 @@
 pub mod query;
 mod row;
 pub mod sqlite;
-mod sqlite_bulk;
 mod sqlite_query;
 
 use async_trait::async_trait;

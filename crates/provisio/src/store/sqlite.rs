@@ -17,7 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{query::Query, Row as _, Sqlite, SqlitePool};
 
 use super::row::{ProfileRow, COLUMNS};
-use super::{sqlite_bulk, sqlite_query, Criteria, ListQuery, Store, StoreError};
+use super::{sqlite_query, Criteria, ListQuery, Store, StoreError};
 use crate::model::{Profile, ProfileId, TenantId};
 
 /// Name of the database file inside the data directory.
@@ -58,7 +58,7 @@ impl SqliteStore {
             .run(&writer)
             .await
             .with_context(|| format!("migrating {}", path.display()))?;
-        sqlite_bulk::fill_tag_keys(&writer)
+        sqlite_query::fill_tag_keys(&writer)
             .await
             .with_context(|| format!("filling role scope tag keys in {}", path.display()))?;
         let reader = SqlitePoolOptions::new()

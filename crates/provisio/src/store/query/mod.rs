@@ -16,7 +16,6 @@ mod filter;
 mod order;
 #[cfg(test)]
 mod tests;
-mod text;
 
 use odata::{Filter, OrderBy};
 use sea_query::{
