@@ -4,40 +4,14 @@
 //! imports); and filling the lower-cased role scope tags of rows written before that column
 //! existed.
 
-use anyhow::anyhow;
-use sea_query::{Value as SqlValue, Values};
-use sqlx::query::Query;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Row as _, Sqlite, SqlitePool};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row as _, SqlitePool};
 
 use super::query::{self, Compiled, Dialect};
 use super::row::{tag_keys, ProfileRow, COLUMNS};
 use super::sqlite::{bind_row, map_err, SqliteStore};
 use super::{Criteria, ListQuery, StoreError};
 use crate::model::{Profile, TenantId};
-
-/// Binds the values of a compiled statement, in order. Only the value kinds the compiler
-/// produces are accepted.
-fn bind<'q>(
-    mut q: Query<'q, Sqlite, SqliteArguments<'q>>,
-    values: Values,
-) -> Result<Query<'q, Sqlite, SqliteArguments<'q>>, StoreError> {
-    for v in values.0 {
-        q = match v {
-            SqlValue::Bool(b) => q.bind(b),
-            SqlValue::Int(n) => q.bind(n),
-            SqlValue::BigInt(n) => q.bind(n),
-            SqlValue::BigUnsigned(n) => q.bind(
-                n.map(i64::try_from)
-                    .transpose()
-                    .map_err(|e| StoreError::Other(anyhow!("LIMIT/OFFSET out of range: {e}")))?,
-            ),
-            SqlValue::String(s) => q.bind(s.map(|s| *s)),
-            other => return Err(StoreError::Other(anyhow!("unexpected SQL value {other:?}"))),
-        };
-    }
-    Ok(q)
-}
 
 /// The rows of one page, as SQLite returns them.
 pub(super) async fn fetch_page(
@@ -46,7 +20,7 @@ pub(super) async fn fetch_page(
     q: &ListQuery,
 ) -> Result<Vec<SqliteRow>, StoreError> {
     let Compiled { sql, values } = query::select(tenant, q, Dialect::Sqlite)?;
-    bind(sqlx::query(&sql), values)?
+    query::bind(sqlx::query(&sql), values)?
         .fetch_all(pool)
         .await
         .map_err(map_err)
@@ -59,7 +33,7 @@ pub(super) async fn count(
     criteria: &Criteria,
 ) -> Result<u64, StoreError> {
     let Compiled { sql, values } = query::count(tenant, criteria, Dialect::Sqlite)?;
-    let row = bind(sqlx::query(&sql), values)?
+    let row = query::bind(sqlx::query(&sql), values)?
         .fetch_one(pool)
         .await
         .map_err(map_err)?;
@@ -78,7 +52,7 @@ impl SqliteStore {
     ) -> Result<Vec<String>, StoreError> {
         let Compiled { sql, values } = query::select(tenant, q, Dialect::Sqlite)?;
         let plan = format!("EXPLAIN QUERY PLAN {sql}");
-        let rows = bind(sqlx::query(&plan), values)?
+        let rows = query::bind(sqlx::query(&plan), values)?
             .fetch_all(&self.reader)
             .await
             .map_err(map_err)?;

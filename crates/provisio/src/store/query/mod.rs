@@ -1,7 +1,7 @@
 //! The OData query compiler: a parsed `$filter`/`$search`/`$orderby` plus a keyset position
 //! become one parameterised `SELECT` (built with sea-query, every user value bound, never
 //! spliced) for the SQLite or the PostgreSQL dialect. Backends call [`select`] and [`count`]
-//! with their [`Dialect`]; the [`ListQuery`] they receive knows no SQL.
+//! with their [`Dialect`] and [`bind`] the values; the [`ListQuery`] they receive knows no SQL.
 //!
 //! Comparison rules (CONTRACT §4), identical on both databases:
 //! - strings compare and sort by their lower-cased value: the `*_key` columns hold it (computed
@@ -19,7 +19,8 @@ mod tests;
 
 use odata::{Filter, OrderBy};
 use sea_query::{
-    Alias, Expr, Func, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder, Values,
+    Alias, Expr, Func, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder,
+    Value as SqlValue, Values,
 };
 
 pub use order::{Cursor, KeyValue};
@@ -75,6 +76,31 @@ impl ListQuery {
             include_image: false,
         }
     }
+}
+
+/// Binds the values of a compiled statement to an sqlx query, in order, on any backend: integers
+/// as `i64`, Booleans as `bool`, text as `Option<String>` (only the kinds the compiler writes).
+pub fn bind<'q, DB>(
+    mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    values: Values,
+) -> anyhow::Result<sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>>
+where
+    DB: sqlx::Database,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for v in values.0 {
+        q = match v {
+            SqlValue::Bool(Some(b)) => q.bind(b),
+            SqlValue::Int(Some(n)) => q.bind(i64::from(n)),
+            SqlValue::BigInt(Some(n)) => q.bind(n),
+            SqlValue::BigUnsigned(Some(n)) => q.bind(i64::try_from(n)?),
+            SqlValue::String(s) => q.bind(s.map(|s| *s)),
+            other => anyhow::bail!("the query compiler wrote an unexpected value {other:?}"),
+        };
+    }
+    Ok(q)
 }
 
 /// A statement and the values for its placeholders, in order.
