@@ -21,6 +21,7 @@ CREATE TABLE enrollment_profiles (
     token_usage_count           BIGINT  NOT NULL DEFAULT 0
                                 CHECK (token_usage_count BETWEEN 0 AND 20000),
     role_scope_tag_ids          TEXT    COLLATE "C" NOT NULL,
+    role_scope_tag_keys         TEXT    COLLATE "C" NOT NULL,
     configure_wifi              BOOLEAN NOT NULL,
     wifi_ssid                   TEXT    COLLATE "C",
     wifi_ssid_key               TEXT    COLLATE "C",
@@ -49,3 +50,7 @@ CREATE TABLE service_keys (
     name        TEXT COLLATE "C" PRIMARY KEY,
     value       BYTEA NOT NULL
 );
+CREATE INDEX enrollment_profiles_enrollment_mode
+    ON enrollment_profiles (tenant_id, enrollment_mode, id);
+CREATE INDEX enrollment_profiles_token_expiration
+    ON enrollment_profiles (tenant_id, token_expires_at, id);

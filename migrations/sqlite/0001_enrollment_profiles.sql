@@ -2,7 +2,8 @@
 --
 -- Date-times are TEXT in one fixed-width UTC form ("2026-11-22T10:15:30.1234567Z") so that text
 -- order is time order on every backend. The *_key columns hold the lower-cased value computed by
--- the service, so case-insensitive comparison and sorting behave the same on every backend.
+-- the service, so case-insensitive comparison and sorting behave the same on every backend
+-- (role_scope_tag_keys: the lower-cased scope tags as a JSON array, for roleScopeTagIds/any()).
 -- Large columns (the QR payload and image) come last: SQLite then never reads them for queries
 -- that do not ask for them.
 CREATE TABLE enrollment_profiles (
@@ -24,6 +25,7 @@ CREATE TABLE enrollment_profiles (
     token_usage_count           INTEGER NOT NULL DEFAULT 0
                                 CHECK (token_usage_count BETWEEN 0 AND 20000),
     role_scope_tag_ids          TEXT    NOT NULL,
+    role_scope_tag_keys         TEXT    NOT NULL,
     configure_wifi              INTEGER NOT NULL,
     wifi_ssid                   TEXT,
     wifi_ssid_key               TEXT,
@@ -52,3 +54,7 @@ CREATE TABLE service_keys (
     name        TEXT PRIMARY KEY,
     value       BLOB NOT NULL
 );
+CREATE INDEX enrollment_profiles_enrollment_mode
+    ON enrollment_profiles (tenant_id, enrollment_mode, id);
+CREATE INDEX enrollment_profiles_token_expiration
+    ON enrollment_profiles (tenant_id, token_expires_at, id);

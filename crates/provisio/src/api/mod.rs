@@ -2,6 +2,8 @@
 
 mod actions;
 pub mod extract;
+mod listing;
+mod metadata;
 pub mod middleware;
 pub mod paging;
 mod profiles;
@@ -69,7 +71,9 @@ pub fn router(state: AppState) -> Router {
     let collection = reply::COLLECTION_PATH;
     Router::new()
         .route("/healthz", get(health))
-        .route(collection, get(profiles::list).post(profiles::create))
+        .route(collection, get(listing::list).post(profiles::create))
+        .route(&format!("{collection}/$count"), get(listing::count))
+        .route("/beta/$metadata", get(metadata::metadata))
         .route(
             &format!("{collection}/{{id}}"),
             get(profiles::get_one)

@@ -42,6 +42,14 @@ impl SkipTokens {
         mac.finalize().into_bytes()[..TAG_BYTES].to_vec()
     }
 
+    /// The error for a token that was altered, or that belongs to another query.
+    pub fn invalid() -> ApiError {
+        ApiError::BadRequest(
+            "The $skiptoken is not valid for this query; use the @odata.nextLink of the previous page unchanged."
+                .into(),
+        )
+    }
+
     /// A token for `position`, valid only for the query described by `query`.
     pub fn encode<T: Serialize>(&self, query: &str, position: &T) -> String {
         let payload = serde_json::to_vec(position).unwrap_or_default();
@@ -52,12 +60,7 @@ impl SkipTokens {
 
     /// The position in a token made by [`SkipTokens::encode`] for the same query.
     pub fn decode<T: DeserializeOwned>(&self, query: &str, token: &str) -> Result<T, ApiError> {
-        let invalid = || {
-            ApiError::BadRequest(
-                "The $skiptoken is not valid for this query; use the @odata.nextLink of the previous page unchanged."
-                    .into(),
-            )
-        };
+        let invalid = SkipTokens::invalid;
         let bytes = URL_SAFE_NO_PAD
             .decode(token.trim())
             .map_err(|_| invalid())?;

@@ -1,18 +1,17 @@
-//! The collection and entity endpoints of CONTRACT §1: create, list, get, PATCH, DELETE.
+//! The collection and entity endpoints of CONTRACT §1: create, get, PATCH, DELETE (lists are in
+//! `listing`).
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 
 use super::extract::{JsonBody, ProfilePath};
-use super::query::{list_options, with_skiptoken, DEFAULT_PAGE};
+use super::query;
 use super::reply::{self, COLLECTION_PATH};
 use super::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::model::{ProfileId, ProfileInput, Selection};
-use crate::store::ListQuery;
+use crate::model::{ProfileInput, Selection};
 
 /// `POST .../androidDeviceOwnerEnrollmentProfiles`: 201 with the entity and `Location`.
 pub async fn create(
@@ -31,80 +30,22 @@ pub async fn create(
     Ok(res)
 }
 
-/// `GET .../{id}`: the entity, QR image included.
+/// `GET .../{id}`: the entity, QR image included, or the members `$select` names. The other
+/// query options are checked like a list's (malformed is 400) but do not apply to one entity.
 pub async fn get_one(
     State(st): State<AppState>,
     caller: Principal,
     ProfilePath(id): ProfilePath,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    let opts = query::parse(uri.query())?;
     let profile = st.profiles.get(caller.tenant, id).await?;
     Ok(reply::entity(
         StatusCode::OK,
         &st.base_url(&headers),
         &profile,
-        &Selection::All,
-    ))
-}
-
-/// Where the next page starts.
-#[derive(Serialize, Deserialize)]
-struct Position {
-    after: ProfileIdText,
-}
-type ProfileIdText = String;
-
-/// `GET .../androidDeviceOwnerEnrollmentProfiles`: one page, in id order, with an absolute
-/// `@odata.nextLink` when more remain.
-pub async fn list(
-    State(st): State<AppState>,
-    caller: Principal,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let opts = list_options(uri.query())?;
-    let page = opts.top.unwrap_or(DEFAULT_PAGE);
-    let query_id = "order=id";
-    let after = match &opts.skiptoken {
-        Some(tok) => {
-            let pos: Position = st.skip_tokens.decode(query_id, tok)?;
-            Some(
-                ProfileId::parse(&pos.after)
-                    .ok_or_else(|| ApiError::BadRequest("The $skiptoken is not valid.".into()))?,
-            )
-        }
-        None => None,
-    };
-    let query = ListQuery {
-        after,
-        limit: page + 1,
-        include_image: false,
-    };
-    let mut profiles = st.profiles.list(caller.tenant, &query).await?;
-    let base = st.base_url(&headers);
-    let next_link = if profiles.len() > page as usize {
-        profiles.truncate(page as usize);
-        profiles.last().map(|last| {
-            let token = st.skip_tokens.encode(
-                query_id,
-                &Position {
-                    after: last.id.to_string(),
-                },
-            );
-            format!(
-                "{base}{COLLECTION_PATH}?{}",
-                with_skiptoken(uri.query(), &token)
-            )
-        })
-    } else {
-        None
-    };
-    Ok(reply::collection(
-        &base,
-        &Selection::AllButImage,
-        &profiles,
-        None,
-        next_link,
+        &query::selection(opts.select.as_ref(), Selection::All),
     ))
 }
 

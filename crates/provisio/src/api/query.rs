@@ -1,81 +1,133 @@
-//! The query string of a list request: option names in any case, with a literal or encoded `$`;
-//! values percent-decoded with `+` kept as a plus.
+//! The OData query options of a request (CONTRACT §4): parsed and checked by the `odata` crate
+//! against the entity's schema, then turned into what the store runs, with the signed keyset
+//! position of `$skiptoken` and the `@odata.nextLink` of the next page.
 
+use odata::{format_orderby, Limits, QueryOptions, Select};
 use percent_encoding::percent_decode_str;
 
+use super::paging::SkipTokens;
+use super::reply::{ordered_members, COLLECTION_PATH};
 use crate::error::ApiError;
-use crate::model::input::truncate;
+use crate::model::schema::{member_of, schema};
+use crate::model::{Profile, Selection};
+use crate::store::{Criteria, Cursor, ListQuery};
 
 /// Default page size of a list.
 pub const DEFAULT_PAGE: u32 = 100;
-/// Largest `$top`.
-pub const MAX_TOP: u32 = 1000;
 
-/// The query options a list understands.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ListOptions {
-    /// `$top`: the page size asked for.
-    pub top: Option<u32>,
-    /// `$skiptoken`: where the page starts.
-    pub skiptoken: Option<String>,
+/// Parses a raw query string (without `?`). A malformed or unknown option is 400 with the
+/// parser's message, which names the option and the position of the offending text.
+pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
+    odata::parse_query(raw.unwrap_or(""), schema(), &Limits::DEFAULT)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
-/// Splits a raw query string into (name, value) pairs, names as sent and values decoded.
-pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
-    let mut out = Vec::new();
-    for part in raw.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = part.split_once('=').unwrap_or((part, ""));
-        let decode = |s: &str| {
-            percent_decode_str(s)
-                .decode_utf8()
-                .map(|c| c.into_owned())
-                .map_err(|_| {
-                    ApiError::BadRequest(format!(
-                        "The query option '{}' is not valid percent-encoded UTF-8.",
-                        truncate(name, 40)
-                    ))
-                })
-        };
-        out.push((decode(name)?, decode(value)?));
+/// The members a response shows: those `$select` names, or `default` without `$select`.
+/// `$select=*` is every member, the QR image included.
+pub fn selection(select: Option<&Select>, default: Selection) -> Selection {
+    match select {
+        None => default,
+        Some(Select::All) => Selection::All,
+        Some(Select::Properties(props)) => Selection::Only(ordered_members(
+            props.iter().filter_map(member_of).collect(),
+        )),
     }
-    Ok(out)
 }
 
-/// Reads the options of a list request.
-pub fn list_options(raw: Option<&str>) -> Result<ListOptions, ApiError> {
-    let mut opts = ListOptions::default();
-    for (name, value) in pairs(raw.unwrap_or(""))? {
-        let Some(option) = name.strip_prefix('$') else {
-            continue;
-        };
-        match option.to_ascii_lowercase().as_str() {
-            "top" => {
-                if opts.top.is_some() {
-                    return Err(ApiError::BadRequest(
-                        "The query option '$top' is given more than once.".into(),
-                    ));
+/// A list request, ready for the store.
+#[derive(Debug)]
+pub struct ListRequest {
+    /// What the store fetches: one row more than the page, to know whether more remain.
+    pub query: ListQuery,
+    /// The page size (`$top`, or [`DEFAULT_PAGE`]).
+    pub page: u32,
+    /// The members each entity shows.
+    pub selection: Selection,
+    /// Whether `@odata.count` was asked for.
+    pub count: bool,
+    /// What a skip token is bound to: the options that decide which rows come in which order.
+    fingerprint: String,
+}
+
+impl ListRequest {
+    /// Reads the options of a list. A `$skiptoken` must have been issued for the same
+    /// `$filter`, `$orderby` and `$search` (400 otherwise); with one, `$skip` is not applied
+    /// again (the token's position already lies past the skipped rows).
+    pub fn new(opts: QueryOptions, tokens: &SkipTokens) -> Result<Self, ApiError> {
+        let fingerprint = serde_json::json!([
+            opts.filter.as_ref().map(ToString::to_string),
+            format_orderby(&opts.orderby),
+            opts.search,
+        ])
+        .to_string();
+        let after = match &opts.skiptoken {
+            Some(token) => {
+                let cursor: Cursor = tokens.decode(&fingerprint, token)?;
+                if !cursor.fits(&opts.orderby) {
+                    return Err(SkipTokens::invalid());
                 }
-                let top = value.trim().parse::<u32>().ok().filter(|t| (1..=MAX_TOP).contains(t)).ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "The value '{}' of $top is not valid; use a whole number from 1 to {MAX_TOP}.",
-                        truncate(&value, 40)
-                    ))
-                })?;
-                opts.top = Some(top);
+                Some(cursor)
             }
-            "skiptoken" => opts.skiptoken = Some(value),
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "The query option '${}' is not supported.",
-                    truncate(option, 40)
-                )))
-            }
-        }
+            None => None,
+        };
+        let page = opts.top.unwrap_or(DEFAULT_PAGE);
+        let selection = selection(opts.select.as_ref(), Selection::AllButImage);
+        let include_image = match &selection {
+            Selection::All => true,
+            Selection::AllButImage => false,
+            Selection::Only(members) => members.contains(&crate::model::Member::QrCodeImage),
+        };
+        Ok(ListRequest {
+            query: ListQuery {
+                skip: if after.is_some() {
+                    0
+                } else {
+                    opts.skip.unwrap_or(0)
+                },
+                after,
+                criteria: Criteria {
+                    filter: opts.filter,
+                    search: opts.search,
+                },
+                order: opts.orderby,
+                limit: page.saturating_add(1),
+                include_image,
+            },
+            page,
+            selection,
+            count: opts.count,
+            fingerprint,
+        })
     }
-    Ok(opts)
+
+    /// Cuts `rows` (fetched with [`ListRequest::query`]) to the page and returns the absolute
+    /// link to the next page when more rows remain: the request's own query string with
+    /// `$skiptoken` replaced by the position after the page's last row.
+    pub fn next_link(
+        &self,
+        rows: &mut Vec<Profile>,
+        tokens: &SkipTokens,
+        base: &str,
+        raw_query: Option<&str>,
+    ) -> Result<Option<String>, ApiError> {
+        if rows.len() <= self.page as usize {
+            return Ok(None);
+        }
+        rows.truncate(self.page as usize);
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        let cursor = Cursor::after(&self.query.order, last)?;
+        let token = tokens.encode(&self.fingerprint, &cursor);
+        Ok(Some(format!(
+            "{base}{COLLECTION_PATH}?{}",
+            with_skiptoken(raw_query, &token)
+        )))
+    }
 }
 
-/// The query string for the next page: every option as sent, with `$skiptoken` replaced.
+/// The query string for the next page: every option as sent, with `$skiptoken` (in any of the
+/// spellings the parser accepts) replaced.
 pub fn with_skiptoken(raw: Option<&str>, token: &str) -> String {
     let mut kept: Vec<&str> = raw
         .unwrap_or("")
@@ -84,7 +136,8 @@ pub fn with_skiptoken(raw: Option<&str>, token: &str) -> String {
         .filter(|p| {
             let name = p.split_once('=').map_or(*p, |(n, _)| n);
             let name = percent_decode_str(name).decode_utf8_lossy();
-            !name.eq_ignore_ascii_case("$skiptoken")
+            let name = name.strip_prefix('$').unwrap_or(&name);
+            !name.eq_ignore_ascii_case("skiptoken")
         })
         .collect();
     let last = format!("$skiptoken={token}");
@@ -97,42 +150,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_any_case_and_encoded_dollar() {
-        let o = list_options(Some("%24TOP=5&$SkipToken=abc&foo=bar")).unwrap();
-        assert_eq!(
-            o,
-            ListOptions {
-                top: Some(5),
-                skiptoken: Some("abc".into())
-            }
-        );
-        for bad in [
-            "$top=0",
-            "$top=1001",
-            "$top=-1",
-            "$top=x",
-            "$top=1&$top=2",
-            "$bogus=1",
-            "$top=%ff",
-        ] {
-            assert!(list_options(Some(bad)).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn plus_is_literal() {
-        assert_eq!(
-            pairs("a=x+y%2Bz").unwrap(),
-            vec![("a".to_owned(), "x+y+z".to_owned())]
-        );
-    }
-
-    #[test]
-    fn next_query_replaces_skiptoken() {
+    fn next_query_replaces_skiptoken_in_every_spelling() {
         assert_eq!(
             with_skiptoken(Some("$top=2&%24skiptoken=old"), "new"),
             "$top=2&$skiptoken=new"
         );
+        assert_eq!(
+            with_skiptoken(Some("skipToken=old&$filter=a%20eq%201"), "t"),
+            "$filter=a%20eq%201&$skiptoken=t"
+        );
         assert_eq!(with_skiptoken(None, "t"), "$skiptoken=t");
+    }
+
+    #[test]
+    fn parse_errors_are_bad_requests_naming_the_option() {
+        let e = parse(Some("$filter=dispayName eq 'x'")).unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, ApiError::BadRequest(_)));
+        assert!(msg.contains("did you mean 'displayName'"), "{msg}");
+        assert!(parse(Some("$expand=x")).is_err());
+        assert!(parse(Some("%24TOP=5&foo=bar")).is_ok_and(|o| o.top == Some(5)));
+    }
+
+    #[test]
+    fn select_names_members_in_response_order() {
+        let opts = parse(Some("$select=displayName,id")).unwrap();
+        assert_eq!(
+            selection(opts.select.as_ref(), Selection::All),
+            Selection::Only(vec![
+                crate::model::Member::Id,
+                crate::model::Member::DisplayName
+            ])
+        );
     }
 }

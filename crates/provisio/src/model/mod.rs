@@ -1,6 +1,7 @@
 //! The domain: the profile entity, its members and enums, the input rules, and its JSON form.
 //! No I/O and no HTTP here.
 
+pub mod csdl;
 mod enums;
 mod ids;
 pub mod input;
@@ -9,6 +10,7 @@ pub mod members;
 pub mod output;
 mod profile;
 pub mod rules;
+pub mod schema;
 mod sensitive;
 mod timestamp;
 

@@ -1,15 +1,20 @@
-//! Storage: the [`Store`] trait every backend implements, and the SQLite backend.
+//! Storage: the [`Store`] trait every backend implements, the OData query compiler the backends
+//! share ([`query`]), and the SQLite backend.
 //!
 //! Every method takes the tenant first and every query is scoped by it. Writes of an existing
 //! profile are conditional on its `version`, so concurrent writers (tasks or processes) never
 //! overwrite each other's changes: the loser sees `false` and retries on fresh data.
 
 pub mod postgres;
+pub mod query;
 pub mod row;
 pub mod settings;
 pub mod sqlite;
+mod sqlite_query;
 
 use async_trait::async_trait;
+
+pub use query::{Criteria, Cursor, ListQuery};
 
 use crate::model::{Profile, ProfileId, TenantId};
 
@@ -25,17 +30,6 @@ pub enum StoreError {
     /// Anything else; logged, shown to clients as an internal error.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
-}
-
-/// What a page of a list asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ListQuery {
-    /// Rows after this id (keyset paging), or from the start.
-    pub after: Option<ProfileId>,
-    /// At most this many rows.
-    pub limit: u32,
-    /// Whether to load the QR image (large) too.
-    pub include_image: bool,
 }
 
 /// A profile store. Implementations keep every invariant in the database itself, so several
@@ -61,8 +55,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Deletes the profile; false when there was none.
     async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<bool, StoreError>;
 
-    /// One page of the tenant's profiles, in id order.
+    /// One page of the tenant's profiles: those matching `query.criteria`, in the query's order
+    /// (ties broken by id), after its cursor, at most `query.limit` of them. Filtering, ordering
+    /// and paging happen in the database.
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError>;
+
+    /// How many of the tenant's profiles match `criteria`.
+    async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError>;
 
     /// The secret named `name`, created from `generate` on first use. Every process on one
     /// database gets the same value.

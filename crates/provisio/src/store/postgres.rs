@@ -11,8 +11,9 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::Row as _;
 
+use super::query::{self, Compiled, Dialect};
 use super::row::{self, ProfileRow, COLUMNS};
-use super::{ListQuery, Store, StoreError};
+use super::{Criteria, ListQuery, Store, StoreError};
 use crate::model::{Profile, ProfileId, TenantId};
 
 /// How to reach and use the database.
@@ -129,17 +130,6 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
-fn select_columns(include_image: bool) -> String {
-    COLUMNS
-        .iter()
-        .map(|c| match *c {
-            "qr_code_png" if !include_image => "NULL::BYTEA AS qr_code_png".to_owned(),
-            c => c.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn to_profile(r: &PgRow) -> Result<Profile, StoreError> {
     row::read(r)
         .map_err(map_err)?
@@ -169,7 +159,7 @@ impl Store for PostgresStore {
     async fn get(&self, tenant: TenantId, id: ProfileId) -> Result<Option<Profile>, StoreError> {
         let sql = format!(
             "SELECT {} FROM enrollment_profiles WHERE tenant_id = $1 AND id = $2",
-            select_columns(true)
+            COLUMNS.join(", ")
         );
         let found = retrying(|| {
             sqlx::query(&sql)
@@ -224,19 +214,28 @@ impl Store for PostgresStore {
     }
 
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM enrollment_profiles WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-            select_columns(query.include_image)
-        );
-        let rows = retrying(|| {
-            sqlx::query(&sql)
-                .bind(tenant.to_string())
-                .bind(query.after.map(|id| id.to_string()).unwrap_or_default())
-                .bind(i64::from(query.limit))
+        let Compiled { sql, values } = query::select(tenant, query, Dialect::Postgres)?;
+        let rows = retrying(|| async {
+            query::bind(sqlx::query(&sql), values.clone())
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
                 .fetch_all(&self.pool)
+                .await
         })
         .await?;
         rows.iter().map(to_profile).collect()
+    }
+
+    async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError> {
+        let Compiled { sql, values } = query::count(tenant, criteria, Dialect::Postgres)?;
+        let row = retrying(|| async {
+            query::bind(sqlx::query(&sql), values.clone())
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+                .fetch_one(&self.pool)
+                .await
+        })
+        .await?;
+        let n: i64 = row.try_get("n").map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn service_key(

@@ -9,7 +9,7 @@ use crate::model::{
 };
 
 /// Column names in bind order; the QR image is last so that queries that skip it never read it.
-pub const COLUMNS: [&str; 29] = [
+pub const COLUMNS: [&str; 30] = [
     "tenant_id",
     "id",
     "version",
@@ -27,6 +27,7 @@ pub const COLUMNS: [&str; 29] = [
     "enrolled_device_count",
     "token_usage_count",
     "role_scope_tag_ids",
+    "role_scope_tag_keys",
     "configure_wifi",
     "wifi_ssid",
     "wifi_ssid_key",
@@ -62,6 +63,7 @@ pub struct ProfileRow {
     pub enrolled_device_count: i64,
     pub token_usage_count: i64,
     pub role_scope_tag_ids: String,
+    pub role_scope_tag_keys: String,
     pub configure_wifi: bool,
     pub wifi_ssid: Option<String>,
     pub wifi_ssid_key: Option<String>,
@@ -79,6 +81,12 @@ pub struct ProfileRow {
 /// The lower-cased form that case-insensitive comparison and sorting use, on every backend.
 pub fn fold_case(s: &str) -> String {
     s.to_lowercase()
+}
+
+/// The JSON array of lower-cased role scope tags that `roleScopeTagIds/any(...)` compares with.
+pub fn tag_keys(tags: &[String]) -> String {
+    let keys: Vec<String> = tags.iter().map(|t| fold_case(t)).collect();
+    serde_json::Value::from(keys).to_string()
 }
 
 impl ProfileRow {
@@ -103,6 +111,7 @@ impl ProfileRow {
             enrolled_device_count: p.enrolled_device_count.into(),
             token_usage_count: p.token_usage_count.into(),
             role_scope_tag_ids: serde_json::Value::from(p.role_scope_tag_ids.clone()).to_string(),
+            role_scope_tag_keys: tag_keys(&p.role_scope_tag_ids),
             configure_wifi: p.wifi.configure,
             wifi_ssid: p.wifi.ssid.clone(),
             wifi_ssid_key: p.wifi.ssid.as_deref().map(fold_case),
@@ -219,6 +228,7 @@ where
         .bind(r.enrolled_device_count)
         .bind(r.token_usage_count)
         .bind(r.role_scope_tag_ids)
+        .bind(r.role_scope_tag_keys)
         .bind(r.configure_wifi)
         .bind(r.wifi_ssid)
         .bind(r.wifi_ssid_key)
@@ -263,6 +273,7 @@ where
         enrolled_device_count: r.try_get("enrolled_device_count")?,
         token_usage_count: r.try_get("token_usage_count")?,
         role_scope_tag_ids: r.try_get("role_scope_tag_ids")?,
+        role_scope_tag_keys: r.try_get("role_scope_tag_keys")?,
         configure_wifi: r.try_get("configure_wifi")?,
         wifi_ssid: r.try_get("wifi_ssid")?,
         wifi_ssid_key: r.try_get("wifi_ssid_key")?,

@@ -17,7 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{query::Query, Row as _, Sqlite, SqlitePool};
 
 use super::row::{ProfileRow, COLUMNS};
-use super::{ListQuery, Store, StoreError};
+use super::{sqlite_query, Criteria, ListQuery, Store, StoreError};
 use crate::model::{Profile, ProfileId, TenantId};
 
 /// Name of the database file inside the data directory.
@@ -28,8 +28,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 /// Profiles in an SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    pub(super) writer: SqlitePool,
+    pub(super) reader: SqlitePool,
 }
 
 impl SqliteStore {
@@ -68,7 +68,7 @@ impl SqliteStore {
     }
 }
 
-fn map_err(e: sqlx::Error) -> StoreError {
+pub(super) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::PoolTimedOut => StoreError::Busy,
         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -83,73 +83,33 @@ fn map_err(e: sqlx::Error) -> StoreError {
     }
 }
 
-fn bind_row<'q>(
+pub(super) fn bind_row<'q>(
     q: Query<'q, Sqlite, SqliteArguments<'q>>,
     mut r: ProfileRow,
 ) -> Query<'q, Sqlite, SqliteArguments<'q>> {
     let (tenant_id, id) = (std::mem::take(&mut r.tenant_id), std::mem::take(&mut r.id));
-    bind_update_values(q.bind(tenant_id).bind(id), r)
+    super::row::bind_values(q.bind(tenant_id).bind(id), r)
 }
 
-fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
-    let row = (|| -> Result<ProfileRow, sqlx::Error> {
-        Ok(ProfileRow {
-            tenant_id: r.try_get("tenant_id")?,
-            id: r.try_get("id")?,
-            version: r.try_get("version")?,
-            display_name: r.try_get("display_name")?,
-            display_name_key: r.try_get("display_name_key")?,
-            description: r.try_get("description")?,
-            description_key: r.try_get("description_key")?,
-            enrollment_mode: r.try_get("enrollment_mode")?,
-            enrollment_token_type: r.try_get("enrollment_token_type")?,
-            created_at: r.try_get("created_at")?,
-            last_modified_at: r.try_get("last_modified_at")?,
-            token_value: r.try_get("token_value")?,
-            token_created_at: r.try_get("token_created_at")?,
-            token_expires_at: r.try_get("token_expires_at")?,
-            enrolled_device_count: r.try_get("enrolled_device_count")?,
-            token_usage_count: r.try_get("token_usage_count")?,
-            role_scope_tag_ids: r.try_get("role_scope_tag_ids")?,
-            configure_wifi: r.try_get("configure_wifi")?,
-            wifi_ssid: r.try_get("wifi_ssid")?,
-            wifi_ssid_key: r.try_get("wifi_ssid_key")?,
-            wifi_password: r.try_get("wifi_password")?,
-            wifi_security_type: r.try_get("wifi_security_type")?,
-            wifi_hidden: r.try_get("wifi_hidden")?,
-            is_teams_device_profile: r.try_get("is_teams_device_profile")?,
-            device_name_template: r.try_get("device_name_template")?,
-            membership_target_type: r.try_get("membership_target_type")?,
-            membership_target_id: r.try_get("membership_target_id")?,
-            qr_code_content: r.try_get("qr_code_content")?,
-            qr_code_png: r.try_get("qr_code_png")?,
-        })
-    })()
-    .map_err(map_err)?;
+pub(super) fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
+    let row = super::row::read(r).map_err(map_err)?;
     row.into_profile().map_err(StoreError::Other)
 }
 
-/// `SELECT` list of every column; with `include_image` false the image column reads as NULL.
-fn select_columns(include_image: bool) -> String {
-    COLUMNS
-        .iter()
-        .map(|c| match *c {
-            "qr_code_png" if !include_image => "NULL AS qr_code_png".to_owned(),
-            c => c.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `INSERT` of every column, in [`COLUMNS`] order.
+fn insert_sql() -> String {
+    format!(
+        "INSERT INTO enrollment_profiles ({}) VALUES ({})",
+        COLUMNS.join(", "),
+        vec!["?"; COLUMNS.len()].join(", ")
+    )
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError> {
         debug_assert_eq!(tenant, profile.tenant);
-        let sql = format!(
-            "INSERT INTO enrollment_profiles ({}) VALUES ({})",
-            COLUMNS.join(", "),
-            vec!["?"; COLUMNS.len()].join(", ")
-        );
+        let sql = insert_sql();
         let mut row = ProfileRow::from_profile(profile);
         row.tenant_id = tenant.to_string();
         bind_row(sqlx::query(&sql), row)
@@ -162,7 +122,7 @@ impl Store for SqliteStore {
     async fn get(&self, tenant: TenantId, id: ProfileId) -> Result<Option<Profile>, StoreError> {
         let sql = format!(
             "SELECT {} FROM enrollment_profiles WHERE tenant_id = ? AND id = ?",
-            select_columns(true)
+            COLUMNS.join(", ")
         );
         let row = sqlx::query(&sql)
             .bind(tenant.to_string())
@@ -191,7 +151,7 @@ impl Store for SqliteStore {
         let row = ProfileRow::from_profile(profile);
         let id = row.id.clone();
         // The SET values (every column after the key), then the WHERE values.
-        let done = bind_update_values(sqlx::query(&sql), row)
+        let done = super::row::bind_values(sqlx::query(&sql), row)
             .bind(tenant.to_string())
             .bind(id)
             .bind(expected_version)
@@ -212,18 +172,12 @@ impl Store for SqliteStore {
     }
 
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM enrollment_profiles WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?",
-            select_columns(query.include_image)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(tenant.to_string())
-            .bind(query.after.map(|id| id.to_string()).unwrap_or_default())
-            .bind(i64::from(query.limit))
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
+        let rows = sqlite_query::fetch_page(&self.reader, tenant, query).await?;
         rows.iter().map(read_row).collect()
+    }
+
+    async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError> {
+        sqlite_query::count(&self.reader, tenant, criteria).await
     }
 
     async fn service_key(
@@ -258,38 +212,4 @@ impl Store for SqliteStore {
         }
         self.writer.close().await;
     }
-}
-
-/// Binds the values of every column after the key, in [`COLUMNS`] order.
-fn bind_update_values<'q>(
-    q: Query<'q, Sqlite, SqliteArguments<'q>>,
-    r: ProfileRow,
-) -> Query<'q, Sqlite, SqliteArguments<'q>> {
-    q.bind(r.version)
-        .bind(r.display_name)
-        .bind(r.display_name_key)
-        .bind(r.description)
-        .bind(r.description_key)
-        .bind(r.enrollment_mode)
-        .bind(r.enrollment_token_type)
-        .bind(r.created_at)
-        .bind(r.last_modified_at)
-        .bind(r.token_value)
-        .bind(r.token_created_at)
-        .bind(r.token_expires_at)
-        .bind(r.enrolled_device_count)
-        .bind(r.token_usage_count)
-        .bind(r.role_scope_tag_ids)
-        .bind(r.configure_wifi)
-        .bind(r.wifi_ssid)
-        .bind(r.wifi_ssid_key)
-        .bind(r.wifi_password)
-        .bind(r.wifi_security_type)
-        .bind(r.wifi_hidden)
-        .bind(r.is_teams_device_profile)
-        .bind(r.device_name_template)
-        .bind(r.membership_target_type)
-        .bind(r.membership_target_id)
-        .bind(r.qr_code_content)
-        .bind(r.qr_code_png)
 }

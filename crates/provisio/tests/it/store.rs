@@ -5,7 +5,7 @@ use provisio::model::{
     EnrollmentMode, EnrollmentTokenType, MembershipTarget, MembershipTargetType, Profile,
     ProfileId, Sensitive, TenantId, Timestamp, Token, Wifi, WifiSecurityType,
 };
-use provisio::store::{sqlite::SqliteStore, ListQuery, Store};
+use provisio::store::{sqlite::SqliteStore, Cursor, ListQuery, Store};
 use uuid::Uuid;
 
 async fn open() -> (SqliteStore, tempfile::TempDir) {
@@ -75,11 +75,7 @@ async fn tenants_never_see_each_other() {
     changed.version = 2;
     assert!(!store.update(b, &changed, 1).await.unwrap());
     assert!(!store.delete(b, p.id).await.unwrap());
-    let q = ListQuery {
-        after: None,
-        limit: 10,
-        include_image: false,
-    };
+    let q = ListQuery::new(10);
     assert!(store.list(b, &q).await.unwrap().is_empty());
     assert_eq!(store.list(a, &q).await.unwrap().len(), 1);
     assert_eq!(store.get(a, p.id).await.unwrap(), Some(p));
@@ -150,9 +146,8 @@ async fn list_pages_in_id_order_without_the_image_unless_asked() {
             .list(
                 t,
                 &ListQuery {
-                    after,
-                    limit: 10,
-                    include_image: false,
+                    after: after.clone(),
+                    ..ListQuery::new(10)
                 },
             )
             .await
@@ -163,7 +158,7 @@ async fn list_pages_in_id_order_without_the_image_unless_asked() {
         if page.is_empty() {
             break;
         }
-        after = page.last().map(|p| p.id);
+        after = Some(Cursor::after(&[], page.last().unwrap()).unwrap());
         seen.extend(page.iter().map(|p| p.id));
     }
     assert_eq!(seen, ids);
@@ -171,9 +166,8 @@ async fn list_pages_in_id_order_without_the_image_unless_asked() {
         .list(
             t,
             &ListQuery {
-                after: None,
-                limit: 1,
                 include_image: true,
+                ..ListQuery::new(1)
             },
         )
         .await

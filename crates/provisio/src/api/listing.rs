@@ -1,0 +1,66 @@
+//! The collection reads of CONTRACT §1 and §4: a page of profiles with the OData query options,
+//! and `/$count`. Filtering, ordering and paging run in the database.
+
+use axum::extract::{OriginalUri, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::query::{self, ListRequest};
+use super::{reply, AppState};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::store::Criteria;
+
+/// The content type of `/$count`.
+pub const TEXT_PLAIN: &str = "text/plain;charset=utf-8";
+
+/// `GET .../androidDeviceOwnerEnrollmentProfiles`: one page of the profiles that match
+/// `$filter`/`$search`, in `$orderby` order (ties by id), with `@odata.count` when asked and an
+/// absolute `@odata.nextLink` when more remain.
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Principal,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let req = ListRequest::new(query::parse(uri.query())?, &st.skip_tokens)?;
+    let mut profiles = st.profiles.list(caller.tenant, &req.query).await?;
+    let count = match req.count {
+        true => Some(
+            st.profiles
+                .store()
+                .count(caller.tenant, &req.query.criteria)
+                .await?,
+        ),
+        false => None,
+    };
+    let base = st.base_url(&headers);
+    let next_link = req.next_link(&mut profiles, &st.skip_tokens, &base, uri.query())?;
+    Ok(reply::collection(
+        &base,
+        &req.selection,
+        &profiles,
+        count,
+        next_link,
+    ))
+}
+
+/// `GET .../androidDeviceOwnerEnrollmentProfiles/$count`: the number of profiles that match
+/// `$filter` and `$search`, as a plain-text integer. Every option is checked; the others
+/// (`$top`, `$orderby`, ...) do not change a count.
+pub async fn count(
+    State(st): State<AppState>,
+    caller: Principal,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, ApiError> {
+    let opts = query::parse(uri.query())?;
+    let criteria = Criteria {
+        filter: opts.filter,
+        search: opts.search,
+    };
+    let n = st.profiles.store().count(caller.tenant, &criteria).await?;
+    let mut res = (StatusCode::OK, n.to_string()).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN));
+    Ok(res)
+}

@@ -1,0 +1,173 @@
+//! The OData query compiler: a parsed `$filter`/`$search`/`$orderby` plus a keyset position
+//! become one parameterised `SELECT` (built with sea-query, every user value bound, never
+//! spliced) for the SQLite or the PostgreSQL dialect. Backends call [`select`] and [`count`]
+//! with their [`Dialect`] and [`bind`] the values; the [`ListQuery`] they receive knows no SQL.
+//!
+//! Comparison rules (CONTRACT §4), identical on both databases:
+//! - strings compare and sort by their lower-cased value: the `*_key` columns hold it (computed
+//!   in Rust with [`fold_case`](crate::store::row::fold_case), as literals are); ids are stored in
+//!   lower case; `tokenValue` (A–Z) and `qrCodeContent` (ASCII JSON) use SQL `lower()`, which is
+//!   exact for ASCII on every backend;
+//! - text order is code-point order (SQLite's `BINARY`; PostgreSQL columns use `COLLATE "C"`);
+//! - enums by number, date-times as fixed-width UTC text, NULL first ascending.
+
+mod columns;
+mod filter;
+mod order;
+#[cfg(test)]
+mod tests;
+
+use odata::{Filter, OrderBy};
+use sea_query::{
+    Alias, Expr, Func, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder,
+    Value as SqlValue, Values,
+};
+
+pub use order::{Cursor, KeyValue};
+
+use crate::model::TenantId;
+use crate::store::row::COLUMNS;
+use columns::{Ident, TABLE};
+
+/// The SQL dialect to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite 3.35 or newer.
+    Sqlite,
+    /// PostgreSQL 13 or newer.
+    Postgres,
+}
+
+/// Which rows a list or a count covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Criteria {
+    /// `$filter`, checked against the entity's schema.
+    pub filter: Option<Filter>,
+    /// `$search` text: matches the display name or the description, case-insensitively.
+    pub search: Option<String>,
+}
+
+/// What a page of a list asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The rows that match.
+    pub criteria: Criteria,
+    /// `$orderby`; `id` is always added as the last key.
+    pub order: Vec<OrderBy>,
+    /// Start right after this position (keyset paging); it must [fit](Cursor::fits) `order`.
+    pub after: Option<Cursor>,
+    /// Rows to skip before the page starts (`$skip`; `OFFSET`).
+    pub skip: u64,
+    /// At most this many rows.
+    pub limit: u32,
+    /// Whether to load the QR image (large) too; otherwise it reads as absent.
+    pub include_image: bool,
+}
+
+impl ListQuery {
+    /// The first `limit` rows of everything, in id order, without images.
+    pub fn new(limit: u32) -> Self {
+        ListQuery {
+            criteria: Criteria::default(),
+            order: Vec::new(),
+            after: None,
+            skip: 0,
+            limit,
+            include_image: false,
+        }
+    }
+}
+
+/// Binds the values of a compiled statement to an sqlx query, in order, on any backend: integers
+/// as `i64`, Booleans as `bool`, text as `Option<String>` (only the kinds the compiler writes).
+pub fn bind<'q, DB>(
+    mut q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
+    values: Values,
+) -> anyhow::Result<sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>>
+where
+    DB: sqlx::Database,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for v in values.0 {
+        q = match v {
+            SqlValue::Bool(Some(b)) => q.bind(b),
+            SqlValue::Int(Some(n)) => q.bind(i64::from(n)),
+            SqlValue::BigInt(Some(n)) => q.bind(n),
+            SqlValue::BigUnsigned(Some(n)) => q.bind(i64::try_from(n)?),
+            SqlValue::String(s) => q.bind(s.map(|s| *s)),
+            other => anyhow::bail!("the query compiler wrote an unexpected value {other:?}"),
+        };
+    }
+    Ok(q)
+}
+
+/// A statement and the values for its placeholders, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compiled {
+    /// The SQL text (`?` placeholders for SQLite, `$1`... for PostgreSQL).
+    pub sql: String,
+    /// The bound values.
+    pub values: Values,
+}
+
+fn build(statement: &SelectStatement, d: Dialect) -> Compiled {
+    let (sql, values) = match d {
+        Dialect::Sqlite => statement.build(SqliteQueryBuilder),
+        Dialect::Postgres => statement.build(PostgresQueryBuilder),
+    };
+    Compiled { sql, values }
+}
+
+/// `FROM enrollment_profiles WHERE tenant_id = ? AND <filter> AND <search>`.
+fn matching(
+    statement: &mut SelectStatement,
+    tenant: TenantId,
+    criteria: &Criteria,
+    d: Dialect,
+) -> anyhow::Result<()> {
+    statement
+        .from(TABLE)
+        .and_where(Expr::col((TABLE, Ident("tenant_id"))).eq(tenant.to_string()));
+    if let Some(f) = &criteria.filter {
+        statement.and_where(filter::condition(f, false, d)?);
+    }
+    if let Some(text) = &criteria.search {
+        statement.and_where(filter::search(text)?);
+    }
+    Ok(())
+}
+
+/// The `SELECT` of one page: the row columns (the image only when asked for), the tenant's
+/// matching rows after the cursor, in the total order, `LIMIT`ed (and `OFFSET` by `skip`).
+pub fn select(tenant: TenantId, q: &ListQuery, d: Dialect) -> anyhow::Result<Compiled> {
+    let mut s = Query::select();
+    for name in COLUMNS {
+        if name == "qr_code_png" && !q.include_image {
+            s.expr_as(Expr::cust("NULL"), Alias::new(name));
+        } else {
+            s.column((TABLE, Ident(name)));
+        }
+    }
+    matching(&mut s, tenant, &q.criteria, d)?;
+    let keys = order::sort_keys(&q.order)?;
+    if let Some(cursor) = &q.after {
+        anyhow::ensure!(cursor.fits(&q.order), "the cursor does not fit the order");
+        s.and_where(order::after(&keys, cursor));
+    }
+    order::order_by(&mut s, &keys, d);
+    s.limit(u64::from(q.limit));
+    if q.skip > 0 {
+        s.offset(q.skip);
+    }
+    Ok(build(&s, d))
+}
+
+/// `SELECT COUNT(*)` of the tenant's rows that match `criteria`, as column `n`.
+pub fn count(tenant: TenantId, criteria: &Criteria, d: Dialect) -> anyhow::Result<Compiled> {
+    let mut s = Query::select();
+    s.expr_as(Func::count(Expr::cust("*")), Alias::new("n"));
+    matching(&mut s, tenant, criteria, d)?;
+    Ok(build(&s, d))
+}
