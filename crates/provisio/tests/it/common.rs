@@ -51,6 +51,7 @@ impl TestServer {
             shutdown_grace_seconds: 5,
             ..Settings::default()
         };
+        settings.database.url = fresh_database_url();
         configure(&mut settings);
         let dev_mode = settings.auth.mode() == AuthMode::Development;
         let dev_tenant = settings.dev_tenant;
@@ -258,4 +259,62 @@ pub fn redact(mut v: Value, base: &str) -> Value {
     }
     walk(&mut v, base);
     v
+}
+
+/// The database the tests run against: SQLite by default; PostgreSQL (a throw-away cluster shared
+/// by the test process, a fresh database per server) when `PROVISIO_TEST_BACKEND=postgres`.
+/// `scripts/test` runs the suite both ways.
+pub fn postgres_backend() -> bool {
+    match std::env::var("PROVISIO_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("PROVISIO_TEST_BACKEND must be sqlite or postgres, not {other:?}"),
+    }
+}
+
+/// A URL of a new, empty PostgreSQL database when testing on PostgreSQL; `None` for SQLite.
+/// Fails (never skips) when PostgreSQL cannot be started, saying what to install.
+pub fn fresh_database_url() -> Option<String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    if !postgres_backend() {
+        return None;
+    }
+    let pg =
+        pg_tmp::TempPostgres::shared().unwrap_or_else(|e| panic!("PostgreSQL for the tests: {e}"));
+    let name = format!(
+        "provisio_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    Some(pg.create_database(&name).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Opens (migrating) the store a server with these settings would use: PostgreSQL at `url`, or
+/// SQLite in `data_dir`.
+pub async fn open_store(
+    data_dir: &std::path::Path,
+    url: &Option<String>,
+) -> Box<dyn provisio::store::Store> {
+    use provisio::store::postgres::{PgSettings, PostgresStore};
+    match url {
+        Some(url) => {
+            let settings = PgSettings {
+                url: url.clone(),
+                pool_size: 4,
+                statement_timeout: Duration::from_secs(30),
+                connect_retries: 0,
+            };
+            let pg = PostgresStore::connect(&settings)
+                .await
+                .expect("connect to PostgreSQL");
+            pg.migrate(true).await.expect("migrate PostgreSQL");
+            Box::new(pg)
+        }
+        None => Box::new(
+            provisio::store::sqlite::SqliteStore::open(data_dir, 2)
+                .await
+                .expect("open SQLite"),
+        ),
+    }
 }

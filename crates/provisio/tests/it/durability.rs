@@ -12,15 +12,17 @@ use serde_json::{json, Value};
 
 use crate::common::{client_with_token, COLLECTION};
 
-struct Process {
-    child: Child,
-    base: String,
+pub struct Process {
+    pub child: Child,
+    pub base: String,
     /// The development token the server printed after its first line.
-    token: String,
+    pub token: String,
 }
 
-fn spawn(data_dir: &Path) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_provisio"))
+/// Starts the real binary on a free port, on `db` (PostgreSQL) or SQLite in `data_dir`.
+pub fn spawn(data_dir: &Path, db: &Option<String>) -> Process {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
+    command
         .args([
             "serve",
             "--listen",
@@ -29,7 +31,11 @@ fn spawn(data_dir: &Path) -> Process {
             "warn",
             "--data-dir",
         ])
-        .arg(data_dir)
+        .arg(data_dir);
+    if let Some(url) = db {
+        command.args(["--database-url", url]);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -115,7 +121,8 @@ async fn assert_all_present(p: &Process, ids: &[String]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_creates_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn(dir.path());
+    let db = crate::common::fresh_database_url();
+    let mut server = spawn(dir.path(), &db);
     let acked = Arc::new(Mutex::new(Vec::new()));
     let workers = create_until(
         server.base.clone(),
@@ -141,7 +148,7 @@ async fn acknowledged_creates_survive_kill_9() {
         ids.len()
     );
 
-    let restarted = spawn(dir.path());
+    let restarted = spawn(dir.path(), &db);
     assert_all_present(&restarted, &ids).await;
     let mut child = restarted.child;
     child.kill().unwrap();
@@ -151,7 +158,8 @@ async fn acknowledged_creates_survive_kill_9() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_in_flight_requests_and_closes_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn(dir.path());
+    let db = crate::common::fresh_database_url();
+    let mut server = spawn(dir.path(), &db);
     let acked = Arc::new(Mutex::new(Vec::new()));
     let workers = create_until(
         server.base.clone(),
@@ -178,12 +186,12 @@ async fn sigterm_finishes_in_flight_requests_and_closes_the_database() {
     // A clean close checkpoints the write-ahead log into the database file.
     let wal = dir.path().join("provisio.sqlite3-wal");
     assert!(
-        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        db.is_some() || !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
         "WAL left behind"
     );
 
     let ids = acked.lock().unwrap().clone();
-    let restarted = spawn(dir.path());
+    let restarted = spawn(dir.path(), &db);
     assert_all_present(&restarted, &ids).await;
     let mut child = restarted.child;
     child.kill().unwrap();

@@ -10,7 +10,7 @@ use provisio::model::{
     EnrollmentMode, EnrollmentTokenType, Profile, ProfileId, Sensitive, TenantId, Timestamp, Token,
     WifiSecurityType,
 };
-use provisio::store::{sqlite::SqliteStore, Store};
+use provisio::store::Store;
 use uuid::Uuid;
 
 use crate::common::TestServer;
@@ -230,8 +230,9 @@ pub fn dataset() -> Vec<Profile> {
 pub async fn start() -> (TestServer, tempfile::TempDir, Vec<Profile>) {
     let dir = tempfile::tempdir().unwrap();
     let profiles = dataset();
-    let store = SqliteStore::open(dir.path(), 1).await.unwrap();
-    store.insert_many(tenant(), &profiles).await.unwrap();
+    let url = crate::common::fresh_database_url();
+    let store = crate::common::open_store(dir.path(), &url).await;
+    insert_all(&*store, tenant(), &profiles).await;
     let other = TenantId(Uuid::from_u128(0xdead));
     let mut rng = Lcg(7);
     let foreign: Vec<Profile> = (0..40)
@@ -241,8 +242,14 @@ pub async fn start() -> (TestServer, tempfile::TempDir, Vec<Profile>) {
             p
         })
         .collect();
-    store.insert_many(other, &foreign).await.unwrap();
+    insert_all(&*store, other, &foreign).await;
     store.close().await;
-    let server = TestServer::start_in(dir.path().to_owned(), |_| {}).await;
+    let server = TestServer::start_in(dir.path().to_owned(), |s| s.database.url = url).await;
     (server, dir, profiles)
+}
+
+async fn insert_all(store: &dyn Store, tenant: TenantId, profiles: &[Profile]) {
+    for p in profiles {
+        store.insert(tenant, p).await.expect("insert");
+    }
 }

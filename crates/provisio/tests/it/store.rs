@@ -5,12 +5,27 @@ use provisio::model::{
     EnrollmentMode, EnrollmentTokenType, MembershipTarget, MembershipTargetType, Profile,
     ProfileId, Sensitive, TenantId, Timestamp, Token, Wifi, WifiSecurityType,
 };
-use provisio::store::{sqlite::SqliteStore, Cursor, ListQuery, Store};
+use provisio::store::{Cursor, ListQuery, Store};
 use uuid::Uuid;
 
-async fn open() -> (SqliteStore, tempfile::TempDir) {
+/// A store of the backend under test (see `common::postgres_backend`), with the handle to open
+/// the same database again.
+async fn open() -> (Box<dyn Store>, Reopen) {
     let dir = tempfile::tempdir().unwrap();
-    (SqliteStore::open(dir.path(), 2).await.unwrap(), dir)
+    let url = crate::common::fresh_database_url();
+    let reopen = Reopen { dir, url };
+    (reopen.open().await, reopen)
+}
+
+struct Reopen {
+    dir: tempfile::TempDir,
+    url: Option<String>,
+}
+
+impl Reopen {
+    async fn open(&self) -> Box<dyn Store> {
+        crate::common::open_store(self.dir.path(), &self.url).await
+    }
 }
 
 fn tenant(n: u128) -> TenantId {
@@ -184,7 +199,7 @@ async fn service_keys_are_created_once() {
     assert_eq!(k1, vec![1, 2, 3]);
     assert_eq!(k2, k1);
     store.close().await;
-    let reopened = SqliteStore::open(dir.path(), 1).await.unwrap();
+    let reopened = dir.open().await;
     assert_eq!(reopened.service_key("k", &|| vec![7]).await.unwrap(), k1);
     reopened.close().await;
 }
