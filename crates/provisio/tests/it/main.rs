@@ -8,6 +8,7 @@ mod errors;
 mod hostile;
 mod membership;
 mod metadata;
+mod multiprocess;
 mod query_cases;
 mod query_data;
 mod query_errors;
