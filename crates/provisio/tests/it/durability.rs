@@ -35,6 +35,11 @@ pub fn spawn(data_dir: &Path, db: &Option<String>) -> Process {
     if let Some(url) = db {
         command.args(["--database-url", url]);
     }
+    spawn_command(command)
+}
+
+/// Runs a prepared `provisio serve` command and reads its banner and development token.
+pub fn spawn_command(mut command: Command) -> Process {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -234,3 +234,54 @@ async fn drive(
         }
     }
 }
+
+#[tokio::test]
+async fn migrate_without_locking_then_serve_without_migrating() {
+    let pg =
+        pg_tmp::TempPostgres::shared().unwrap_or_else(|e| panic!("PostgreSQL for the test: {e}"));
+    let url = pg
+        .create_database(&format!("migrate_{}", std::process::id()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        // Twice: the second run finds nothing to do.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_provisio"))
+            .args([
+                "migrate",
+                "--no-locking",
+                "--database-url",
+                &url,
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
+    }
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_provisio"));
+    server
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-migrate-on-start=false",
+        ])
+        .args(["--database-url", &url, "--data-dir"])
+        .arg(dir.path());
+    let mut p = crate::durability::spawn_command(server);
+    let client = client_with_token(&p.token);
+    let res = client
+        .post(format!("{}{COLLECTION}", p.base))
+        .json(&json!({"displayName": "after migrate"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let _ = p.child.kill();
+    let _ = p.child.wait();
+}
