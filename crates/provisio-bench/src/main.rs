@@ -1,0 +1,177 @@
+//! `provisio-bench`: how fast the service is over HTTP, measured side by side with a baseline.
+//!
+//! It builds nothing: it starts the release `provisio` binary next to it on `127.0.0.1:0` with a
+//! fresh data directory whose database was preloaded directly (not over HTTP), then drives each
+//! workload from this process at a fixed concurrency and prints a Markdown table (and JSON) of
+//! throughput, latency percentiles, errors and the server's memory. `--growth` instead measures
+//! create and the filtered list at several table sizes and draws a chart.
+#![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod args;
+mod chart;
+mod client;
+mod dataset;
+mod growth;
+mod load;
+mod preload;
+mod procfs;
+mod report;
+mod server;
+mod session;
+mod stats;
+mod workload;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+
+pub use args::Args;
+use growth::GrowthPoint;
+use report::{Check, WorkloadResult};
+use session::Session;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<()> {
+    let bin = server::locate_binary(args.server_bin.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads as usize)
+        .enable_all()
+        .build()
+        .context("starting the load generator's runtime")?;
+    runtime.block_on(async {
+        if args.growth.is_empty() {
+            workloads(args, &bin).await
+        } else {
+            growth_chart(args, &bin).await
+        }
+    })
+}
+
+/// Everything a run measured, as written to `--json`.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunReport<'a> {
+    started: String,
+    backend: &'static str,
+    cpus: usize,
+    profiles: u64,
+    concurrency: u32,
+    duration_seconds: f64,
+    warmup_seconds: f64,
+    bearer_token: bool,
+    preload_seconds: Option<f64>,
+    results: &'a [WorkloadResult],
+    targets: Vec<Check>,
+    growth: &'a [GrowthPoint],
+}
+
+impl<'a> RunReport<'a> {
+    fn new(args: &Args, results: &'a [WorkloadResult], growth: &'a [GrowthPoint]) -> Self {
+        RunReport {
+            started: provisio::model::Timestamp::now().to_string(),
+            backend: backend(args),
+            cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            profiles: args.profiles,
+            concurrency: args.concurrency,
+            duration_seconds: args.duration.as_secs_f64(),
+            warmup_seconds: args.warmup.as_secs_f64(),
+            bearer_token: false,
+            preload_seconds: None,
+            results,
+            targets: Vec::new(),
+            growth,
+        }
+    }
+
+    fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(self)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+        Ok(())
+    }
+}
+
+fn backend(args: &Args) -> &'static str {
+    if args.postgres {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
+    let session = Session::start(args, bin, args.profiles).await?;
+    let mut results = Vec::new();
+    for w in &args.workloads {
+        eprintln!("== {}", w.name());
+        results.push(session.measure(args, *w).await?);
+    }
+    let (token, preload) = (session.has_token(), session.preload_time);
+    session.stop()?;
+    report::fill_ratios(&mut results);
+    let checks = report::check_targets(&results, args.profiles);
+    println!(
+        "\n{} · {} profiles · {} connections · {} s per workload\n",
+        backend(args),
+        report::thousands(args.profiles),
+        args.concurrency,
+        args.duration.as_secs_f64()
+    );
+    print!("{}", report::markdown_table(&results));
+    println!("\nTargets:\n\n{}", report::markdown_checks(&checks));
+    for r in &results {
+        if let Some(note) = &r.note {
+            println!("- note, {}: {note}", r.workload.name());
+        }
+        for sample in &r.errors.samples {
+            println!("- error, {}: {sample}", r.workload.name());
+        }
+    }
+    if let Some(path) = &args.json {
+        let mut out = RunReport::new(args, &results, &[]);
+        out.bearer_token = token;
+        out.preload_seconds = Some(preload.as_secs_f64());
+        out.targets = checks;
+        out.write(path)?;
+    }
+    Ok(())
+}
+
+async fn growth_chart(args: &Args, bin: &Path) -> anyhow::Result<()> {
+    let points = growth::run(args, bin).await?;
+    println!(
+        "\n{} · {} connections · {} s per workload\n",
+        backend(args),
+        args.concurrency,
+        args.duration.as_secs_f64()
+    );
+    print!("{}", growth::markdown_table(&points));
+    let title = format!(
+        "provisio on {}: create and filtered list vs. stored profiles ({} connections)",
+        if args.postgres {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
+        args.concurrency
+    );
+    chart::draw(&points, &title, &args.chart)?;
+    eprintln!("wrote {}", args.chart.display());
+    if let Some(path) = &args.json {
+        RunReport::new(args, &[], &points).write(path)?;
+    }
+    Ok(())
+}
