@@ -53,6 +53,23 @@ pub fn draw(points: &[GrowthPoint], title: &str, path: &Path) -> anyhow::Result<
     plot(&root).map_err(|e| anyhow!("drawing {}: {e}", path.display()))
 }
 
+/// The x range in log10(rows), padded to whole powers of ten around the data.
+fn x_range(points: &[GrowthPoint]) -> (f64, f64) {
+    let logs = points.iter().map(|p| (p.rows.max(1) as f64).log10());
+    let lo = logs.clone().fold(f64::INFINITY, f64::min);
+    let hi = logs.fold(f64::NEG_INFINITY, f64::max);
+    (lo.floor() - 0.25, hi.ceil() + 0.25)
+}
+
+/// The label of log10 position `x`: the row count at whole powers of ten, nothing between.
+fn x_label(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-6 {
+        thousands(10f64.powf(x.round()).round() as u64)
+    } else {
+        String::new()
+    }
+}
+
 fn panel(
     area: &DrawingArea<BitMapBackend<'_>, Shift>,
     points: &[GrowthPoint],
@@ -61,36 +78,56 @@ fn panel(
     value: impl Fn(&GrowthPoint) -> f64,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<_>| e.to_string();
-    let min_rows = points.iter().map(|p| p.rows).min().unwrap_or(1).max(1) as f64;
-    let max_rows = points.iter().map(|p| p.rows).max().unwrap_or(1).max(1) as f64;
-    let y_max = points.iter().map(&value).fold(0.0_f64, f64::max).max(1.0) * 1.15;
+    // Only runs without errors are drawn: a failed run's zero would read as a measurement.
+    let clean = |p: &&GrowthPoint| p.result.errors.count == 0 && p.result.summary.requests > 0;
+    let (x_lo, x_hi) = x_range(points);
+    let y_max = points
+        .iter()
+        .filter(clean)
+        .map(&value)
+        .fold(0.0_f64, f64::max)
+        .max(1.0)
+        * 1.15;
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 18))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(70)
-        .build_cartesian_2d((min_rows / 2.0..max_rows * 2.0).log_scale(), 0.0..y_max)
+        .build_cartesian_2d(x_lo..x_hi, 0.0..y_max)
         .map_err(e)?;
     chart
         .configure_mesh()
         .x_desc("stored profiles (log scale)")
         .y_desc(y_desc)
-        .x_label_formatter(&|x| thousands(x.round() as u64))
+        .x_labels(((x_hi - x_lo) * 4.0).round() as usize + 1)
+        .x_label_formatter(&|x| x_label(*x))
         .y_label_formatter(&|y| thousands(y.round() as u64))
         .label_style(("sans-serif", 13))
+        .light_line_style(WHITE)
         .draw()
         .map_err(e)?;
     for (i, w) in WORKLOADS.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let series: Vec<(f64, f64)> = points
+        let mine: Vec<&GrowthPoint> = points.iter().filter(|p| p.result.workload == *w).collect();
+        let series: Vec<(f64, f64)> = mine
             .iter()
-            .filter(|p| p.result.workload == *w)
-            .map(|p| (p.rows as f64, value(p)))
+            .copied()
+            .filter(clean)
+            .map(|p| ((p.rows.max(1) as f64).log10(), value(p)))
             .collect();
+        let failed = mine.len() - series.len();
+        let label = match failed {
+            0 => w.name().to_owned(),
+            n => format!(
+                "{} ({n} of {} sizes failed, not drawn)",
+                w.name(),
+                mine.len()
+            ),
+        };
         chart
             .draw_series(LineSeries::new(series.clone(), color.stroke_width(2)))
             .map_err(e)?
-            .label(w.name())
+            .label(label)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
             });
@@ -115,6 +152,13 @@ fn panel(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn x_labels_only_at_powers_of_ten() {
+        assert_eq!(x_label(4.0), "10,000");
+        assert_eq!(x_label(6.0), "1,000,000");
+        assert_eq!(x_label(4.5), "");
+    }
 
     #[test]
     fn the_bundled_font_renders_text() {

@@ -54,7 +54,7 @@ pub fn profile_id(i: u64) -> ProfileId {
 
 /// The display name of preloaded profile `i`.
 pub fn display_name(i: u64) -> String {
-    if i % COMMON_EVERY == 0 {
+    if i.is_multiple_of(COMMON_EVERY) {
         COMMON_NAME.to_owned()
     } else {
         format!(
@@ -81,10 +81,10 @@ pub fn profile(i: u64, n: u64, now: Timestamp) -> Profile {
         1 => EnrollmentMode::CorporateOwnedFullyManaged,
         _ => EnrollmentMode::CorporateOwnedWorkProfile,
     };
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         p.description = Some(format!("Devices of site {}", i % 97));
     }
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         p.wifi.ssid = Some(format!("site-{}", i % 50));
         p.wifi.security = WifiSecurityType::Wpa;
         p.wifi.password = Some(Sensitive::new(format!("bench-passphrase-{}", i % 1000)));

@@ -162,8 +162,7 @@ async fn worker(
                 }
             }
             Ok(reply) => {
-                let body = String::from_utf8_lossy(&reply.body);
-                let message = format!("{} {}", reply.status.as_u16(), short(&body, 300));
+                let message = describe_error(reply.status.as_u16(), &reply.body);
                 out.errors
                     .add(format!("HTTP {}", reply.status.as_u16()), message);
             }
@@ -177,6 +176,23 @@ async fn worker(
         }
     }
     out
+}
+
+/// A failed response in words: the Graph error's code and message (without the request ids
+/// and date, so that equal failures read the same), or the start of the body.
+pub fn describe_error(status: u16, body: &[u8]) -> String {
+    let graph = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            let e = v.get("error")?;
+            Some(format!(
+                "{}: {}",
+                e.get("code")?.as_str()?,
+                e.get("message")?.as_str()?
+            ))
+        });
+    let text = graph.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    format!("{status} {}", short(&text, 300))
 }
 
 /// The first `max` characters of `s`, on one line.
@@ -206,6 +222,16 @@ mod tests {
         assert_eq!(a.kinds["HTTP 400"], 5);
         assert_eq!(a.kinds["transport"], 2);
         assert_eq!(a.samples, ["400 message 0", "400 message 1", "reset"]);
+    }
+
+    #[test]
+    fn describes_graph_errors_without_their_ids() {
+        let body = br#"{"error":{"code":"BadRequest","message":"The query option '$filter' is not supported.","innerError":{"date":"2026-11-23T12:57:31","request-id":"84c1"}}}"#;
+        assert_eq!(
+            describe_error(400, body),
+            "400 BadRequest: The query option '$filter' is not supported."
+        );
+        assert_eq!(describe_error(502, b"bad gateway"), "502 bad gateway");
     }
 
     #[test]

@@ -131,6 +131,16 @@ async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
         args.duration.as_secs_f64()
     );
     print!("{}", report::markdown_table(&results));
+    let loads: Vec<f64> = results.iter().filter_map(|r| r.load_average).collect();
+    if let (Some(lo), Some(hi)) = (
+        loads.iter().copied().reduce(f64::min),
+        loads.iter().copied().reduce(f64::max),
+    ) {
+        println!(
+            "\nMachine load (1-minute average, {} CPUs) after each workload: {lo:.1} to {hi:.1}.",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
+    }
     println!("\nTargets:\n\n{}", report::markdown_checks(&checks));
     for r in &results {
         if let Some(note) = &r.note {

@@ -62,6 +62,16 @@ pub fn own_cpu_time() -> Option<Duration> {
     parse_stat(&std::fs::read_to_string("/proc/self/stat").ok()?)
 }
 
+/// The 1-minute load average of the machine (other work on it shows here).
+pub fn load_average() -> Option<f64> {
+    parse_loadavg(&std::fs::read_to_string("/proc/loadavg").ok()?)
+}
+
+/// Parses the first field of `/proc/loadavg`.
+pub fn parse_loadavg(text: &str) -> Option<f64> {
+    text.split_whitespace().next()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +96,13 @@ mod tests {
             "4242 (tokio runtime) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 75 0 0 20 0 9 0 100 0 0";
         assert_eq!(parse_stat(stat), Some(Duration::from_millis(3250)));
         assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn reads_the_load_average() {
+        assert_eq!(parse_loadavg("5.16 5.54 4.92 3/612 22230\n"), Some(5.16));
+        assert_eq!(parse_loadavg(""), None);
+        assert!(load_average().is_some());
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct WorkloadResult {
     pub server_memory: Memory,
     /// The highest `VmRSS` sampled (every 100 ms) during the workload, KiB.
     pub server_rss_peak_sampled_kib: u64,
+    /// The machine's 1-minute load average right after the workload. The benchmark's own busy
+    /// threads account for roughly 3 to 4 of it; more means other work competed for the cores.
+    pub load_average: Option<f64>,
     /// Anything the reader should know (e.g. why page 50 could not be reached).
     pub note: Option<String>,
 }
@@ -49,7 +52,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -28,6 +28,7 @@ fn result(workload: Workload, rps: f64, p99_ms: f64, errors: u64) -> WorkloadRes
             hwm_kib: 50 * 1024,
         },
         server_rss_peak_sampled_kib: 45 * 1024,
+        load_average: Some(1.5),
         note: None,
     }
 }

@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::client::Connection;
+use crate::client::{Call, Connection};
 use crate::load::{self, LoadConfig};
 use crate::procfs;
 use crate::report::WorkloadResult;
 use crate::server::Server;
 use crate::stats::Summary;
 use crate::workload::{self, Workload};
-use crate::{preload, Args};
+use crate::{dataset, preload, Args};
 
 /// A server with `profiles` preloaded rows, ready for load.
 #[derive(Debug)]
@@ -106,6 +106,9 @@ impl Session {
                 }
             };
         }
+        if w == Workload::List {
+            note = self.check_filtered_list().await?.or(note);
+        }
         if let Some(n) = &note {
             eprintln!("note: {n}");
         }
@@ -164,8 +167,27 @@ impl Session {
             client_cpu_percent,
             server_memory: memory,
             server_rss_peak_sampled_kib: peak.max(memory.rss_kib),
+            load_average: procfs::load_average(),
             note,
         })
+    }
+
+    /// Asks for the filtered list once: a successful answer must hold exactly the expected
+    /// matches, or the workload would measure the wrong thing. Returns a note when it does not.
+    async fn check_filtered_list(&self) -> anyhow::Result<Option<String>> {
+        let mut conn = Connection::open(self.server.addr, self.token.as_deref()).await?;
+        let reply = conn
+            .send(&Call::get(workload::filtered_list_path()))
+            .await?;
+        if !reply.status.is_success() {
+            return Ok(None); // counted and shown as errors by the run itself
+        }
+        let v: serde_json::Value = serde_json::from_slice(&reply.body)?;
+        let got = v["value"].as_array().map_or(0, Vec::len) as u64;
+        let want = dataset::common_count(self.profiles).min(100);
+        Ok((got != want).then(|| {
+            format!("the filtered list returned {got} profiles where {want} were expected")
+        }))
     }
 
     /// Stops the server (gracefully) and removes everything the session created.

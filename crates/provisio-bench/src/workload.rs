@@ -6,6 +6,7 @@ use http::Method;
 
 use crate::client::{Call, Connection};
 use crate::dataset::{self, splitmix64, COMMON_NAME};
+use crate::load::describe_error;
 
 /// The collection's path.
 pub const COLLECTION: &str = "/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles";
@@ -146,9 +147,8 @@ pub async fn find_page(conn: &mut Connection) -> Result<String, (String, anyhow:
             let reply = conn.send(&Call::get(path.clone())).await?;
             if !reply.status.is_success() {
                 bail!(
-                    "page {page} answered {}: {}",
-                    reply.status,
-                    String::from_utf8_lossy(&reply.body)
+                    "page {page} answered {}",
+                    describe_error(reply.status.as_u16(), &reply.body)
                 );
             }
             let v: serde_json::Value =
