@@ -59,8 +59,8 @@ pub fn markdown_table(points: &[GrowthPoint]) -> String {
     for w in WORKLOADS {
         let _ = write!(t, " {0} req/s | {0} p99 ms | {0} errors |", w.name());
     }
-    t.push_str("\n|---:|");
-    t.push_str(&"---:|".repeat(3 * WORKLOADS.len()));
+    t.push_str(" server RSS peak MiB |\n|---:|");
+    t.push_str(&"---:|".repeat(3 * WORKLOADS.len() + 1));
     t.push('\n');
     let mut rows: Vec<u64> = points.iter().map(|p| p.rows).collect();
     rows.dedup();
@@ -84,7 +84,41 @@ pub fn markdown_table(points: &[GrowthPoint]) -> String {
                 None => t.push_str(" — | — | — |"),
             }
         }
-        t.push('\n');
+        let peak = points
+            .iter()
+            .filter(|p| p.rows == n)
+            .map(|p| p.result.server_memory.hwm_kib)
+            .max()
+            .unwrap_or(0);
+        let _ = writeln!(t, " {:.0} |", peak as f64 / 1024.0);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::result;
+
+    #[test]
+    fn one_row_per_size_with_both_workloads() {
+        let point = |rows, w, rps| GrowthPoint {
+            rows,
+            preload_seconds: 1.0,
+            result: result(w, rps, 3.0, 0),
+        };
+        let t = markdown_table(&[
+            point(10_000, Workload::Create, 900.0),
+            point(10_000, Workload::List, 5000.0),
+            point(100_000, Workload::Create, 800.0),
+        ]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[1].matches('|').count(), lines[0].matches('|').count());
+        assert_eq!(
+            lines[2],
+            "| 10,000 | 900 | 3.00 | 0 | 5,000 | 3.00 | 0 | 50 |"
+        );
+        assert_eq!(lines[3], "| 100,000 | 800 | 3.00 | 0 | — | — | — | 50 |");
+    }
 }

@@ -170,4 +170,4 @@ pub fn markdown_checks(checks: &[Check]) -> String {
 
 #[cfg(test)]
 #[path = "report_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -2,7 +2,8 @@
 
 use super::*;
 
-fn result(workload: Workload, rps: f64, p99_ms: f64, errors: u64) -> WorkloadResult {
+/// A result with these numbers and plausible others.
+pub(crate) fn result(workload: Workload, rps: f64, p99_ms: f64, errors: u64) -> WorkloadResult {
     WorkloadResult {
         workload,
         summary: Summary {

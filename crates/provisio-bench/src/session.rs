@@ -38,6 +38,8 @@ impl Session {
             .tempdir()
             .context("creating a temporary directory")?;
         let data_dir: PathBuf = dir.path().join("data");
+        // With PostgreSQL nothing else creates it, and the development signing key lives there.
+        std::fs::create_dir_all(&data_dir).context("creating the data directory")?;
         let (pg, url) = if args.postgres {
             let pg = pg_tmp::TempPostgres::start(pg_tmp::Durability::Durable)
                 .map_err(|e| anyhow::anyhow!("starting PostgreSQL: {e}"))?;
