@@ -41,6 +41,7 @@ pub struct LoadConfig {
 
 /// Requests that failed: a non-2xx status or a transport error.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Errors {
     /// How many, warm-up included.
     pub count: u64,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 /// Resident memory of a process, in KiB.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Memory {
     /// `VmRSS`: resident now.
     pub rss_kib: u64,

@@ -96,6 +96,7 @@ pub fn markdown_table(results: &[WorkloadResult]) -> String {
 
 /// A target with whether this run met it (`None`: the run has no number for it).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Check {
     /// The target, in words.
     pub target: String,
