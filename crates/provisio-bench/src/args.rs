@@ -46,6 +46,10 @@ pub struct Args {
         default_value = "docs/benchmarks/growth.png"
     )]
     pub chart: PathBuf,
+    /// Measure nothing: redraw the growth chart (`--chart`) from the JSON of an earlier
+    /// `--growth` run.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["growth", "postgres", "json"])]
+    pub replot: Option<PathBuf>,
     /// Upper bound of requests per workload, whatever the duration.
     #[arg(long, default_value_t = 20_000_000)]
     pub max_requests: u64,
@@ -158,6 +162,15 @@ mod tests {
         assert_eq!(a.growth, [10_000, 100_000]);
         assert_eq!(a.json, Some(PathBuf::from("out.json")));
         assert!(!a.postgres);
+
+        let replot =
+            Args::try_parse_from(["provisio-bench", "--replot", "g.json", "--chart", "g.png"])
+                .unwrap();
+        assert_eq!(replot.replot, Some(PathBuf::from("g.json")));
+        assert!(
+            Args::try_parse_from(["provisio-bench", "--replot", "g.json", "--growth", "1k"])
+                .is_err()
+        );
 
         let defaults = Args::try_parse_from(["provisio-bench"]).unwrap();
         assert_eq!(defaults.workloads, Workload::ALL);

@@ -87,7 +87,7 @@ fn panel(
         .map(&value)
         .fold(0.0_f64, f64::max)
         .max(1.0)
-        * 1.15;
+        * 1.4; // headroom above the data for the legend
     let mut chart = ChartBuilder::on(area)
         .caption(caption, ("sans-serif", 18))
         .margin(15)

@@ -13,7 +13,7 @@ use crate::Args;
 pub const WORKLOADS: [Workload; 2] = [Workload::Create, Workload::List];
 
 /// One workload measured at one table size.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrowthPoint {
     /// Rows preloaded before the measurement.

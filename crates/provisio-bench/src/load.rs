@@ -40,7 +40,7 @@ pub struct LoadConfig {
 }
 
 /// Requests that failed: a non-2xx status or a transport error.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Errors {
     /// How many, warm-up included.

@@ -45,6 +45,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
+    if let Some(path) = &args.replot {
+        return replot(args, path);
+    }
     let bin = server::locate_binary(args.server_bin.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads as usize)
@@ -169,19 +172,42 @@ async fn growth_chart(args: &Args, bin: &Path) -> anyhow::Result<()> {
         args.duration.as_secs_f64()
     );
     print!("{}", growth::markdown_table(&points));
-    let title = format!(
-        "provisio on {}: create and filtered list vs. stored profiles ({} connections)",
-        if args.postgres {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        },
-        args.concurrency
-    );
-    chart::draw(&points, &title, &args.chart)?;
+    chart::draw(
+        &points,
+        &chart_title(args.postgres, args.concurrency),
+        &args.chart,
+    )?;
     eprintln!("wrote {}", args.chart.display());
     if let Some(path) = &args.json {
         RunReport::new(args, &[], &points).write(path)?;
     }
+    Ok(())
+}
+
+fn chart_title(postgres: bool, concurrency: u32) -> String {
+    format!(
+        "provisio on {}: create and filtered list vs. stored profiles ({concurrency} connections)",
+        if postgres { "PostgreSQL" } else { "SQLite" },
+    )
+}
+
+/// The parts of a saved report that a chart needs.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavedGrowth {
+    backend: String,
+    concurrency: u32,
+    growth: Vec<GrowthPoint>,
+}
+
+fn replot(args: &Args, path: &Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let saved: SavedGrowth = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not the JSON of a --growth run", path.display()))?;
+    let title = chart_title(saved.backend == "postgres", saved.concurrency);
+    chart::draw(&saved.growth, &title, &args.chart)?;
+    print!("{}", growth::markdown_table(&saved.growth));
+    eprintln!("wrote {}", args.chart.display());
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// Resident memory of a process, in KiB.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Memory {
     /// `VmRSS`: resident now.

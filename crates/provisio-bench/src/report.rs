@@ -9,7 +9,7 @@ use crate::stats::Summary;
 use crate::workload::Workload;
 
 /// Everything measured for one workload.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadResult {
     /// Which workload.
@@ -95,7 +95,7 @@ pub fn markdown_table(results: &[WorkloadResult]) -> String {
 }
 
 /// A target with whether this run met it (`None`: the run has no number for it).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Check {
     /// The target, in words.

@@ -21,7 +21,7 @@ pub fn record(h: &mut Histogram<u64>, latency: Duration) {
 }
 
 /// Throughput and latency of one workload.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Requests completed in the measured window.

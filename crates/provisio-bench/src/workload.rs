@@ -15,7 +15,7 @@ pub const COLLECTION: &str = "/beta/deviceManagement/androidDeviceOwnerEnrollmen
 pub const PAGE: u32 = 50;
 
 /// One kind of request, sent over and over by every worker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Workload {
     /// `GET /healthz`: the same middleware, no database.
