@@ -67,7 +67,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
 #[derive(Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RunReport<'a> {
-    started: String,
+    finished: String,
     backend: &'static str,
     cpus: usize,
     profiles: u64,
@@ -84,7 +84,7 @@ struct RunReport<'a> {
 impl<'a> RunReport<'a> {
     fn new(args: &Args, results: &'a [WorkloadResult], growth: &'a [GrowthPoint]) -> Self {
         RunReport {
-            started: provisio::model::Timestamp::now().to_string(),
+            finished: provisio::model::Timestamp::now().to_string(),
             backend: backend(args),
             cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
             profiles: args.profiles,
