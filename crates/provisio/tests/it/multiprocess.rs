@@ -272,7 +272,8 @@ async fn migrate_without_locking_then_serve_without_migrating() {
             "--database-migrate-on-start=false",
         ])
         .args(["--database-url", &url, "--data-dir"])
-        .arg(dir.path());
+        // A data directory that does not exist yet: serve makes it for the development key.
+        .arg(dir.path().join("fresh"));
     let mut p = crate::durability::spawn_command(server);
     let client = client_with_token(&p.token);
     let res = client

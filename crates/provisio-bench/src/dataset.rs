@@ -1,0 +1,133 @@
+//! The preloaded profiles, derived from their index alone: the loader and the load generator
+//! agree on every id without sharing a list, and a run is repeatable.
+//!
+//! Names are `Profile 0000123 Warehouse` (sortable, varied); every [`COMMON_EVERY`]th profile is
+//! called [`COMMON_NAME`] instead, so the filtered list has a known number of matches.
+
+use provisio::model::{
+    EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp, WifiSecurityType,
+};
+use uuid::Uuid;
+
+/// The server's development tenant (`dev_tenant`), which every preloaded row belongs to.
+pub const TENANT: &str = "00000000-0000-4000-8000-000000000001";
+
+/// The display name shared by one profile in [`COMMON_EVERY`].
+pub const COMMON_NAME: &str = "Lobby kiosk";
+
+/// One profile in this many carries [`COMMON_NAME`] (1%).
+pub const COMMON_EVERY: u64 = 100;
+
+const SITES: [&str; 8] = [
+    "Warehouse",
+    "Front desk",
+    "Field service",
+    "Retail floor",
+    "Clinic",
+    "Delivery vans",
+    "Training room",
+    "Loading dock",
+];
+
+/// The development tenant as a [`TenantId`].
+pub fn tenant() -> TenantId {
+    TenantId(Uuid::from_u128(0x00000000_0000_4000_8000_000000000001))
+}
+
+/// SplitMix64: a fast, well-mixed step for ids and for the workers' random choices.
+pub fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// The id of preloaded profile `i`: a version-4 GUID made from `i`.
+pub fn profile_id(i: u64) -> ProfileId {
+    let hi = splitmix64(i.wrapping_mul(2));
+    let lo = splitmix64(i.wrapping_mul(2).wrapping_add(1));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&hi.to_be_bytes());
+    bytes[8..].copy_from_slice(&lo.to_be_bytes());
+    ProfileId(uuid::Builder::from_random_bytes(bytes).into_uuid())
+}
+
+/// The display name of preloaded profile `i`.
+pub fn display_name(i: u64) -> String {
+    if i.is_multiple_of(COMMON_EVERY) {
+        COMMON_NAME.to_owned()
+    } else {
+        format!(
+            "Profile {i:07} {}",
+            SITES[(i % SITES.len() as u64) as usize]
+        )
+    }
+}
+
+/// How many of the first `n` profiles are named [`COMMON_NAME`].
+pub fn common_count(n: u64) -> u64 {
+    n.div_ceil(COMMON_EVERY)
+}
+
+/// Preloaded profile `i` of `n`, created `n - i` seconds before `now`. Only the modes whose
+/// `createToken` needs no configuration (dedicated, fully managed, work profile) are used.
+pub fn profile(i: u64, n: u64, now: Timestamp) -> Profile {
+    let created = now
+        .plus_seconds(-i64::try_from(n - i.min(n)).unwrap_or(0))
+        .unwrap_or(now);
+    let mut p = Profile::new(tenant(), profile_id(i), display_name(i), created);
+    p.enrollment_mode = match i % 3 {
+        0 => EnrollmentMode::CorporateOwnedDedicatedDevice,
+        1 => EnrollmentMode::CorporateOwnedFullyManaged,
+        _ => EnrollmentMode::CorporateOwnedWorkProfile,
+    };
+    if i.is_multiple_of(3) {
+        p.description = Some(format!("Devices of site {}", i % 97));
+    }
+    if i.is_multiple_of(4) {
+        p.wifi.ssid = Some(format!("site-{}", i % 50));
+        p.wifi.security = WifiSecurityType::Wpa;
+        p.wifi.password = Some(Sensitive::new(format!("bench-passphrase-{}", i % 1000)));
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_distinct_v4_guids_and_repeatable() {
+        let ids: std::collections::HashSet<String> =
+            (0..10_000).map(|i| profile_id(i).to_string()).collect();
+        assert_eq!(ids.len(), 10_000);
+        let id = profile_id(42);
+        assert_eq!(id, profile_id(42));
+        assert_eq!(id.0.get_version_num(), 4);
+        assert!(ProfileId::parse(&id.to_string()).is_some());
+    }
+
+    #[test]
+    fn names_sort_by_index_and_one_in_a_hundred_is_common() {
+        assert_eq!(display_name(0), COMMON_NAME);
+        assert_eq!(display_name(123), "Profile 0000123 Retail floor");
+        assert!(display_name(1) < display_name(2));
+        let common = (0..1000)
+            .filter(|i| display_name(*i) == COMMON_NAME)
+            .count();
+        assert_eq!(common as u64, common_count(1000));
+        assert_eq!(common_count(1001), 11);
+        assert_eq!(tenant().to_string(), TENANT);
+    }
+
+    #[test]
+    fn profiles_are_valid_rows() {
+        let now = Timestamp::now();
+        let p = profile(8, 10, now);
+        assert_eq!(p.tenant, tenant());
+        assert!(p.created < now);
+        assert_eq!(p.wifi.ssid.as_deref(), Some("site-8"));
+        let row = provisio::store::row::ProfileRow::from_profile(&p);
+        assert_eq!(row.into_profile().unwrap(), p);
+    }
+}

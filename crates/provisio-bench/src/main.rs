@@ -1,0 +1,213 @@
+//! `provisio-bench`: how fast the service is over HTTP, measured side by side with a baseline.
+//!
+//! It builds nothing: it starts the release `provisio` binary next to it on `127.0.0.1:0` with a
+//! fresh data directory whose database was preloaded directly (not over HTTP), then drives each
+//! workload from this process at a fixed concurrency and prints a Markdown table (and JSON) of
+//! throughput, latency percentiles, errors and the server's memory. `--growth` instead measures
+//! create and the filtered list at several table sizes and draws a chart.
+#![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod args;
+mod chart;
+mod client;
+mod dataset;
+mod growth;
+mod load;
+mod preload;
+mod procfs;
+mod report;
+mod server;
+mod session;
+mod stats;
+mod workload;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+
+pub use args::Args;
+use growth::GrowthPoint;
+use report::{Check, WorkloadResult};
+use session::Session;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<()> {
+    if let Some(path) = &args.replot {
+        return replot(args, path);
+    }
+    let bin = server::locate_binary(args.server_bin.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads as usize)
+        .enable_all()
+        .build()
+        .context("starting the load generator's runtime")?;
+    runtime.block_on(async {
+        if args.growth.is_empty() {
+            workloads(args, &bin).await
+        } else {
+            growth_chart(args, &bin).await
+        }
+    })
+}
+
+/// Everything a run measured, as written to `--json`.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunReport<'a> {
+    finished: String,
+    backend: &'static str,
+    cpus: usize,
+    profiles: u64,
+    concurrency: u32,
+    duration_seconds: f64,
+    warmup_seconds: f64,
+    bearer_token: bool,
+    preload_seconds: Option<f64>,
+    results: &'a [WorkloadResult],
+    targets: Vec<Check>,
+    growth: &'a [GrowthPoint],
+}
+
+impl<'a> RunReport<'a> {
+    fn new(args: &Args, results: &'a [WorkloadResult], growth: &'a [GrowthPoint]) -> Self {
+        RunReport {
+            finished: provisio::model::Timestamp::now().to_string(),
+            backend: backend(args),
+            cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            profiles: args.profiles,
+            concurrency: args.concurrency,
+            duration_seconds: args.duration.as_secs_f64(),
+            warmup_seconds: args.warmup.as_secs_f64(),
+            bearer_token: false,
+            preload_seconds: None,
+            results,
+            targets: Vec::new(),
+            growth,
+        }
+    }
+
+    fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(self)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+        Ok(())
+    }
+}
+
+fn backend(args: &Args) -> &'static str {
+    if args.postgres {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
+    let session = Session::start(args, bin, args.profiles).await?;
+    let mut results = Vec::new();
+    for w in &args.workloads {
+        eprintln!("== {}", w.name());
+        results.push(session.measure(args, *w).await?);
+    }
+    let (token, preload) = (session.has_token(), session.preload_time);
+    session.stop()?;
+    report::fill_ratios(&mut results);
+    let checks = report::check_targets(&results, args.profiles);
+    println!(
+        "\n{} · {} profiles · {} connections · {} s per workload\n",
+        backend(args),
+        report::thousands(args.profiles),
+        args.concurrency,
+        args.duration.as_secs_f64()
+    );
+    print!("{}", report::markdown_table(&results));
+    let loads: Vec<f64> = results.iter().filter_map(|r| r.load_average).collect();
+    if let (Some(lo), Some(hi)) = (
+        loads.iter().copied().reduce(f64::min),
+        loads.iter().copied().reduce(f64::max),
+    ) {
+        println!(
+            "\nMachine load (1-minute average, {} CPUs) after each workload: {lo:.1} to {hi:.1}.",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
+    }
+    println!("\nTargets:\n\n{}", report::markdown_checks(&checks));
+    for r in &results {
+        if let Some(note) = &r.note {
+            println!("- note, {}: {note}", r.workload.name());
+        }
+        for sample in &r.errors.samples {
+            println!("- error, {}: {sample}", r.workload.name());
+        }
+    }
+    if let Some(path) = &args.json {
+        let mut out = RunReport::new(args, &results, &[]);
+        out.bearer_token = token;
+        out.preload_seconds = Some(preload.as_secs_f64());
+        out.targets = checks;
+        out.write(path)?;
+    }
+    Ok(())
+}
+
+async fn growth_chart(args: &Args, bin: &Path) -> anyhow::Result<()> {
+    let points = growth::run(args, bin).await?;
+    println!(
+        "\n{} · {} connections · {} s per workload\n",
+        backend(args),
+        args.concurrency,
+        args.duration.as_secs_f64()
+    );
+    print!("{}", growth::markdown_table(&points));
+    chart::draw(
+        &points,
+        &chart_title(args.postgres, args.concurrency),
+        &args.chart,
+    )?;
+    eprintln!("wrote {}", args.chart.display());
+    if let Some(path) = &args.json {
+        RunReport::new(args, &[], &points).write(path)?;
+    }
+    Ok(())
+}
+
+fn chart_title(postgres: bool, concurrency: u32) -> String {
+    format!(
+        "provisio on {}: create and filtered list vs. stored profiles ({concurrency} connections)",
+        if postgres { "PostgreSQL" } else { "SQLite" },
+    )
+}
+
+/// The parts of a saved report that a chart needs.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SavedGrowth {
+    backend: String,
+    concurrency: u32,
+    growth: Vec<GrowthPoint>,
+}
+
+fn replot(args: &Args, path: &Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let saved: SavedGrowth = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not the JSON of a --growth run", path.display()))?;
+    let title = chart_title(saved.backend == "postgres", saved.concurrency);
+    chart::draw(&saved.growth, &title, &args.chart)?;
+    print!("{}", growth::markdown_table(&saved.growth));
+    eprintln!("wrote {}", args.chart.display());
+    Ok(())
+}

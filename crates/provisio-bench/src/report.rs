@@ -1,0 +1,174 @@
+//! The results: one row per workload as a Markdown table, the targets checked against them, and
+//! the same numbers as JSON.
+
+use std::fmt::Write as _;
+
+use crate::load::Errors;
+use crate::procfs::Memory;
+use crate::stats::Summary;
+use crate::workload::Workload;
+
+/// Everything measured for one workload.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadResult {
+    /// Which workload.
+    pub workload: Workload,
+    /// Throughput and latency of its successful requests.
+    pub summary: Summary,
+    /// Its failed requests.
+    pub errors: Errors,
+    /// Its throughput divided by the baseline's of the same run.
+    pub vs_baseline: Option<f64>,
+    /// Server CPU over the measured window, in % of one core.
+    pub server_cpu_percent: f64,
+    /// Load-generator CPU over the measured window, in % of one core.
+    pub client_cpu_percent: f64,
+    /// The server's memory right after the workload (`VmRSS`, and `VmHWM` since it started).
+    pub server_memory: Memory,
+    /// The highest `VmRSS` sampled (every 100 ms) during the workload, KiB.
+    pub server_rss_peak_sampled_kib: u64,
+    /// The machine's 1-minute load average right after the workload. The benchmark's own busy
+    /// threads account for roughly 3 to 4 of it; more means other work competed for the cores.
+    pub load_average: Option<f64>,
+    /// Anything the reader should know (e.g. why page 50 could not be reached).
+    pub note: Option<String>,
+}
+
+/// Sets every result's `vs_baseline` from the baseline's throughput in the same list.
+pub fn fill_ratios(results: &mut [WorkloadResult]) {
+    let base = results
+        .iter()
+        .find(|r| r.workload == Workload::Baseline)
+        .map(|r| r.summary.rps)
+        .filter(|rps| *rps > 0.0);
+    for r in results {
+        r.vs_baseline = base.map(|b| r.summary.rps / b);
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.0}", kib as f64 / 1024.0)
+}
+
+/// The results as a Markdown table.
+pub fn markdown_table(results: &[WorkloadResult]) -> String {
+    let mut t = String::from(
+        "| Workload | req/s | vs. baseline | p50 ms | p99 ms | max ms | errors | server CPU | client CPU | server RSS MiB (peak) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in results {
+        let s = &r.summary;
+        let ratio = r
+            .vs_baseline
+            .map_or_else(|| "—".to_owned(), |v| format!("{:.0}%", v * 100.0));
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {:.2} | {:.2} | {:.1} | {} | {:.0}% | {:.0}% | {} ({}) |",
+            r.workload.name(),
+            thousands(s.rps.round() as u64),
+            ratio,
+            s.p50_ms,
+            s.p99_ms,
+            s.max_ms,
+            thousands(r.errors.count),
+            r.server_cpu_percent,
+            r.client_cpu_percent,
+            mib(r.server_memory.rss_kib),
+            mib(r.server_memory.hwm_kib),
+        );
+    }
+    t
+}
+
+/// A target with whether this run met it (`None`: the run has no number for it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    /// The target, in words.
+    pub target: String,
+    /// Met, missed, or not measured.
+    pub met: Option<bool>,
+    /// The measured value, in words.
+    pub measured: String,
+}
+
+/// The HTTP targets of docs/BENCHMARKS.md, checked against `results` (run with `profiles`).
+pub fn check_targets(results: &[WorkloadResult], profiles: u64) -> Vec<Check> {
+    let find = |w: Workload| results.iter().find(|r| r.workload == w);
+    let mut checks = Vec::new();
+    for (w, min) in [
+        (Workload::Create, 0.5),
+        (Workload::Get, 0.7),
+        (Workload::List, 0.4),
+    ] {
+        let ratio = find(w).and_then(|r| r.vs_baseline);
+        checks.push(Check {
+            target: format!("{} ≥ {:.0}% of baseline", w.name(), min * 100.0),
+            met: ratio.map(|v| v >= min),
+            measured: ratio.map_or("not measured".into(), |v| format!("{:.0}%", v * 100.0)),
+        });
+    }
+    let token = find(Workload::CreateToken).map(|r| r.summary.rps);
+    checks.push(Check {
+        target: "createToken ≥ 2,000/s".into(),
+        met: token.map(|v| v >= 2000.0),
+        measured: token.map_or("not measured".into(), |v| {
+            format!("{}/s", thousands(v.round() as u64))
+        }),
+    });
+    for r in results {
+        let ok = r.errors.count == 0 && r.summary.requests > 0;
+        checks.push(Check {
+            target: format!("{}: p99 < 25 ms, no errors", r.workload.name()),
+            met: Some(ok && r.summary.p99_ms < 25.0),
+            measured: format!(
+                "p99 {:.2} ms, {} errors",
+                r.summary.p99_ms,
+                thousands(r.errors.count)
+            ),
+        });
+    }
+    let peak = results.iter().map(|r| r.server_memory.hwm_kib).max();
+    checks.push(Check {
+        target: "server RSS < 150 MB with 1M profiles".into(),
+        met: peak
+            .filter(|_| profiles >= 1_000_000)
+            .map(|p| p * 1024 < 150_000_000),
+        measured: peak.map_or("not measured".into(), |p| {
+            format!("peak {} MiB with {} profiles", mib(p), thousands(profiles))
+        }),
+    });
+    checks
+}
+
+/// The checks as a Markdown list.
+pub fn markdown_checks(checks: &[Check]) -> String {
+    let mut out = String::new();
+    for c in checks {
+        let mark = match c.met {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "not measured here",
+        };
+        let _ = writeln!(out, "- {}: **{mark}** ({})", c.target, c.measured);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+pub(crate) mod tests;

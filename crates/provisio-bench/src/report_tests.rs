@@ -1,0 +1,107 @@
+//! Tests of the table, the ratios and the target checks.
+
+use super::*;
+
+/// A result with these numbers and plausible others.
+pub(crate) fn result(workload: Workload, rps: f64, p99_ms: f64, errors: u64) -> WorkloadResult {
+    WorkloadResult {
+        workload,
+        summary: Summary {
+            requests: (rps * 10.0) as u64,
+            seconds: 10.0,
+            rps,
+            mean_ms: 1.0,
+            p50_ms: 1.0,
+            p90_ms: 2.0,
+            p99_ms,
+            p999_ms: p99_ms,
+            max_ms: 40.0,
+        },
+        errors: Errors {
+            count: errors,
+            ..Errors::default()
+        },
+        vs_baseline: None,
+        server_cpu_percent: 120.0,
+        client_cpu_percent: 60.0,
+        server_memory: Memory {
+            rss_kib: 40 * 1024,
+            hwm_kib: 50 * 1024,
+        },
+        server_rss_peak_sampled_kib: 45 * 1024,
+        load_average: Some(1.5),
+        note: None,
+    }
+}
+
+fn sample() -> Vec<WorkloadResult> {
+    let mut r = vec![
+        result(Workload::Baseline, 20_000.0, 5.0, 0),
+        result(Workload::Create, 4_000.0, 30.0, 0),
+        result(Workload::Get, 15_000.0, 6.0, 0),
+        result(Workload::List, 0.0, 0.0, 1234),
+        result(Workload::CreateToken, 2_500.0, 20.0, 0),
+    ];
+    fill_ratios(&mut r);
+    r
+}
+
+#[test]
+fn thousands_separators() {
+    assert_eq!(thousands(0), "0");
+    assert_eq!(thousands(999), "999");
+    assert_eq!(thousands(1000), "1,000");
+    assert_eq!(thousands(1_234_567), "1,234,567");
+}
+
+#[test]
+fn ratios_come_from_the_same_runs_baseline() {
+    let r = sample();
+    assert_eq!(r[0].vs_baseline, Some(1.0));
+    assert_eq!(r[1].vs_baseline, Some(0.2));
+    let mut no_base = vec![result(Workload::Get, 10.0, 1.0, 0)];
+    fill_ratios(&mut no_base);
+    assert_eq!(no_base[0].vs_baseline, None);
+}
+
+#[test]
+fn the_table_has_a_row_per_workload() {
+    let t = markdown_table(&sample());
+    let lines: Vec<&str> = t.lines().collect();
+    assert_eq!(lines.len(), 2 + 5);
+    assert!(lines[0].starts_with("| Workload | req/s | vs. baseline |"));
+    assert_eq!(
+        lines[2],
+        "| baseline | 20,000 | 100% | 1.00 | 5.00 | 40.0 | 0 | 120% | 60% | 40 (50) |"
+    );
+    assert!(lines[5].starts_with("| list | 0 | 0% |"), "{}", lines[5]);
+    assert!(lines[5].contains("| 1,234 |"));
+}
+
+#[test]
+fn targets_are_met_missed_or_not_measured() {
+    let checks = check_targets(&sample(), 100_000);
+    let get = |prefix: &str| {
+        checks
+            .iter()
+            .find(|c| c.target.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no check {prefix}"))
+    };
+    assert_eq!(get("create ≥").met, Some(false));
+    assert_eq!(get("get ≥").met, Some(true));
+    assert_eq!(get("list ≥").met, Some(false));
+    assert_eq!(get("createToken ≥").met, Some(true));
+    assert_eq!(get("create: p99").met, Some(false));
+    assert_eq!(get("list: p99").met, Some(false), "errors fail the check");
+    assert_eq!(get("get: p99").met, Some(true));
+    assert_eq!(get("server RSS").met, None, "only judged with 1M profiles");
+    assert_eq!(
+        check_targets(&sample(), 1_000_000).last().unwrap().met,
+        Some(true)
+    );
+    let list = markdown_checks(&checks);
+    assert!(
+        list.contains("- get ≥ 70% of baseline: **met** (75%)"),
+        "{list}"
+    );
+}
