@@ -39,8 +39,12 @@ pub async fn run(
     settings.auth.check_listen(addr)?;
     // The data directory holds the SQLite database and, in development mode, the signing key
     // (also when the profiles live in PostgreSQL).
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
     let store: Arc<dyn Store> = crate::store::open(
         &settings.database,
         &settings.data_dir,

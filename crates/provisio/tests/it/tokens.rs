@@ -459,3 +459,23 @@ async fn a_payload_too_large_for_a_qr_code_names_the_member() {
     assert_eq!(ok_json(s.get(&s.item(id)).await).await, before);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn lists_carry_the_qr_image_only_when_selected() {
+    let s = TestServer::start().await;
+    let p = s.create(json!({"displayName": "listed"})).await;
+    let id = p["id"].as_str().unwrap();
+    create_token(&s, id, 3600).await;
+    let one = get_and_check_qr(&s, id).await;
+    let plain = ok_json(s.get(&s.collection()).await).await;
+    assert!(plain["value"][0].get("qrCodeImage").is_none());
+    assert_eq!(plain["value"][0]["qrCodeContent"], one["qrCodeContent"]);
+    let url = format!("{}?$select=id,qrCodeImage", s.collection());
+    let selected = ok_json(s.get(&url).await).await;
+    assert_eq!(selected["value"][0]["qrCodeImage"], one["qrCodeImage"]);
+    assert!(selected["@odata.context"]
+        .as_str()
+        .unwrap()
+        .ends_with("(id,qrCodeImage)"));
+    s.stop().await;
+}

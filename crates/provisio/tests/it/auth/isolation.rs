@@ -169,5 +169,26 @@ async fn a_tenant_cannot_see_or_touch_another_tenants_profiles() {
     )
     .await;
     assert_eq!(b_profile["accountId"], TENANT_B);
+    // Counts never include the other tenant's rows, not even when a filter names them.
+    for (token, own, prefix_of_other) in [(&a, mine.len(), "b"), (&b, theirs.len(), "a")] {
+        let client = client_with_token(token);
+        let res = client
+            .get(format!("{}/$count", s.collection()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.text().await.unwrap().trim(), own.to_string());
+        let url = format!("{}?$count=true&$top=1", s.collection());
+        let page = ok_json(client.get(url).send().await.unwrap()).await;
+        assert_eq!(page["@odata.count"], own);
+        let filter = format!("startswith(displayName,'{prefix_of_other}')");
+        let url = format!("{}?$count=true&$filter={filter}", s.collection());
+        let page = ok_json(client.get(url).send().await.unwrap()).await;
+        assert_eq!(page["@odata.count"], 0, "{filter}");
+        assert_eq!(page["value"], json!([]));
+        let url = format!("{}/$count?$filter={filter}", s.collection());
+        let res = client.get(url).send().await.unwrap();
+        assert_eq!(res.text().await.unwrap().trim(), "0");
+    }
     s.stop().await;
 }
