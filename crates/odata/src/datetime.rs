@@ -28,7 +28,7 @@ impl DateTimeUtc {
     /// 0001..=9999 or when `nanos` is not a multiple of 100 below one second.
     pub fn from_unix(unix_seconds: i64, nanos: u32) -> Option<Self> {
         let in_range = (MIN_UNIX..=MAX_UNIX).contains(&unix_seconds);
-        (in_range && nanos < 1_000_000_000 && nanos % 100 == 0).then_some(DateTimeUtc {
+        (in_range && nanos < 1_000_000_000 && nanos.is_multiple_of(100)).then_some(DateTimeUtc {
             unix_seconds,
             nanos,
         })
@@ -194,7 +194,7 @@ impl Cursor<'_> {
 }
 
 fn is_leap(year: u32) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
