@@ -11,6 +11,7 @@ pub mod row;
 pub mod settings;
 pub mod sqlite;
 mod sqlite_query;
+mod sqlite_writer;
 
 use async_trait::async_trait;
 

@@ -17,6 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{query::Query, Row as _, Sqlite, SqlitePool};
 
 use super::row::{ProfileRow, COLUMNS};
+use super::sqlite_writer::{GroupWriter, WriteOp};
 use super::{sqlite_query, Criteria, ListQuery, Store, StoreError};
 use crate::model::{Profile, ProfileId, TenantId};
 
@@ -28,6 +29,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 /// Profiles in an SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    group: GroupWriter,
     pub(super) writer: SqlitePool,
     pub(super) reader: SqlitePool,
 }
@@ -64,7 +66,12 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .with_context(|| format!("opening {} for reading", path.display()))?;
-        Ok(SqliteStore { writer, reader })
+        let group = GroupWriter::start(writer.clone());
+        Ok(SqliteStore {
+            group,
+            writer,
+            reader,
+        })
     }
 }
 
@@ -97,7 +104,7 @@ pub(super) fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
 }
 
 /// `INSERT` of every column, in [`COLUMNS`] order.
-fn insert_sql() -> String {
+pub(super) fn insert_sql() -> String {
     format!(
         "INSERT INTO enrollment_profiles ({}) VALUES ({})",
         COLUMNS.join(", "),
@@ -109,13 +116,9 @@ fn insert_sql() -> String {
 impl Store for SqliteStore {
     async fn insert(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError> {
         debug_assert_eq!(tenant, profile.tenant);
-        let sql = insert_sql();
         let mut row = ProfileRow::from_profile(profile);
         row.tenant_id = tenant.to_string();
-        bind_row(sqlx::query(&sql), row)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
+        self.group.write(WriteOp::Insert(row)).await?;
         Ok(())
     }
 
@@ -139,36 +142,20 @@ impl Store for SqliteStore {
         profile: &Profile,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        // Every column but the key (tenant_id, id) is rewritten.
-        let sets = COLUMNS[2..]
-            .iter()
-            .map(|c| format!("{c} = ?"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "UPDATE enrollment_profiles SET {sets} WHERE tenant_id = ? AND id = ? AND version = ?"
-        );
-        let row = ProfileRow::from_profile(profile);
-        let id = row.id.clone();
-        // The SET values (every column after the key), then the WHERE values.
-        let done = super::row::bind_values(sqlx::query(&sql), row)
-            .bind(tenant.to_string())
-            .bind(id)
-            .bind(expected_version)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
+        let op = WriteOp::Update {
+            row: ProfileRow::from_profile(profile),
+            tenant: tenant.to_string(),
+            expected_version,
+        };
+        Ok(self.group.write(op).await? == 1)
     }
 
     async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM enrollment_profiles WHERE tenant_id = ? AND id = ?")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(done.rows_affected() == 1)
+        let op = WriteOp::Delete {
+            tenant: tenant.to_string(),
+            id: id.to_string(),
+        };
+        Ok(self.group.write(op).await? == 1)
     }
 
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {

@@ -203,3 +203,40 @@ async fn service_keys_are_created_once() {
     assert_eq!(reopened.service_key("k", &|| vec![7]).await.unwrap(), k1);
     reopened.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_succeed_or_fail_one_by_one() {
+    // Under load, SQLite commits many writes together; a failing one must not take the others
+    // with it, and each must be answered on its own.
+    let (store, _dir) = open().await;
+    let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(store);
+    let t = tenant(1);
+    let existing = full_profile(t);
+    store.insert(t, &existing).await.unwrap();
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            let p = if i % 10 == 0 {
+                existing.clone()
+            } else {
+                full_profile(t)
+            };
+            tokio::spawn(async move { (p.id, store.insert(t, &p).await) })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        let (id, result) = task.await.unwrap();
+        match result {
+            Ok(()) => {
+                ok += 1;
+                assert!(store.get(t, id).await.unwrap().is_some());
+            }
+            Err(provisio::store::StoreError::Conflict(_)) => assert_eq!(id, existing.id),
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(ok, 36);
+    assert_eq!(store.get(t, existing.id).await.unwrap(), Some(existing));
+    store.close().await;
+}
