@@ -1,6 +1,12 @@
 //! The `provisio` binary.
 #![forbid(unsafe_code)]
 
+/// mimalloc instead of the system allocator: a list page allocates thousands of small values on
+/// two or more threads at once, and glibc's malloc spent a quarter of the server's CPU on that
+/// (locks included) in a profile of the list workload. See docs/BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     match provisio::cli::main() {
         Ok(()) => std::process::ExitCode::SUCCESS,

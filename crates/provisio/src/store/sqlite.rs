@@ -26,6 +26,9 @@ pub const DB_FILE: &str = "provisio.sqlite3";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
+/// Rows a reader connection may hand over before the request takes them: a default page.
+const READ_ROW_CHANNEL: usize = 128;
+
 /// Profiles in an SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -63,7 +66,9 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(read_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.read_only(true))
+            // A page of rows crosses from the connection's thread in one go instead of waiting
+            // for the request to take the first 50 (the default channel size).
+            .connect_with(options.read_only(true).row_buffer_size(READ_ROW_CHANNEL))
             .await
             .with_context(|| format!("opening {} for reading", path.display()))?;
         let group = GroupWriter::start(writer.clone());
@@ -198,5 +203,27 @@ impl Store for SqliteStore {
             tracing::warn!(error = %e, "final WAL checkpoint failed");
         }
         self.writer.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded SQLite is built with the options in `.cargo/config.toml`.
+    #[tokio::test]
+    async fn sqlite_is_built_without_memory_statistics() {
+        let dir = std::env::temp_dir().join(format!("provisio-opts-{}", uuid::Uuid::new_v4()));
+        let store = SqliteStore::open(&dir, 1).await.unwrap();
+        let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(&store.reader)
+            .await
+            .unwrap();
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "compile options: {options:?}"
+        );
     }
 }
