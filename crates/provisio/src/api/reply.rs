@@ -4,9 +4,10 @@
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
-use crate::model::output::{entity_json, Selection};
+use crate::model::output::{EntityJson, Selection};
 use crate::model::{Member, Profile};
 
 /// The content type of every JSON success body.
@@ -39,13 +40,13 @@ pub fn collection_context(base: &str, selection: &Selection) -> String {
 
 /// One entity with its context URL.
 pub fn entity(status: StatusCode, base: &str, p: &Profile, selection: &Selection) -> Response {
-    let mut body = Map::new();
-    body.insert(
-        "@odata.context".into(),
-        Value::from(format!("{}/$entity", collection_context(base, selection))),
-    );
-    body.extend(entity_json(p, selection));
-    odata_json(status, &Value::Object(body))
+    let context = format!("{}/$entity", collection_context(base, selection));
+    let body = EntityJson {
+        context: Some(&context),
+        profile: p,
+        selection,
+    };
+    serialized(status, &body)
 }
 
 /// A page of a collection.
@@ -56,23 +57,61 @@ pub fn collection(
     count: Option<u64>,
     next_link: Option<String>,
 ) -> Response {
-    let mut body = Map::new();
-    body.insert(
-        "@odata.context".into(),
-        Value::from(collection_context(base, selection)),
-    );
-    if let Some(n) = count {
-        body.insert("@odata.count".into(), Value::from(n));
+    let page = Page {
+        context: collection_context(base, selection),
+        count,
+        value: Entities {
+            profiles,
+            selection,
+        },
+        next_link,
+    };
+    serialized(StatusCode::OK, &page)
+}
+
+/// A body serialised straight into its bytes, with the OData content type.
+fn serialized(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => {
+            let mut res = (status, Body::from(bytes)).into_response();
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(ODATA_JSON));
+            res
+        }
+        // The bodies here hold only strings, numbers and booleans: serialising cannot fail.
+        Err(e) => {
+            tracing::error!(error = %e, "serialising a response body");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
-    let value: Vec<Value> = profiles
-        .iter()
-        .map(|p| Value::Object(entity_json(p, selection)))
-        .collect();
-    body.insert("value".into(), Value::Array(value));
-    if let Some(link) = next_link {
-        body.insert("@odata.nextLink".into(), Value::from(link));
+}
+
+/// The members of a collection page, in OData order.
+#[derive(Serialize)]
+struct Page<'a> {
+    #[serde(rename = "@odata.context")]
+    context: String,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    count: Option<u64>,
+    value: Entities<'a>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
+}
+
+/// The entities of a page.
+struct Entities<'a> {
+    profiles: &'a [Profile],
+    selection: &'a Selection,
+}
+
+impl Serialize for Entities<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.profiles.iter().map(|profile| EntityJson {
+            context: None,
+            profile,
+            selection: self.selection,
+        }))
     }
-    odata_json(StatusCode::OK, &Value::Object(body))
 }
 
 /// Members in response order, without duplicates.
