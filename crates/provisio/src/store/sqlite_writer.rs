@@ -1,6 +1,6 @@
 //! Group commit for SQLite: concurrent writes wait in one queue, and a single task runs as many
 //! of them as are waiting in one transaction, flushed to disk once. Each write still gets its own
-//! answer (a savepoint per write, so one failure does not undo the others), and no answer is sent
+//! answer (one statement per write: a write that breaks a constraint fails alone), and no answer is sent
 //! before the transaction that holds the write has committed. Under load this turns one fsync per
 //! request into one fsync per batch; alone, a write costs what it did before.
 
@@ -98,7 +98,10 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// Runs the batch in one transaction, each write under its own savepoint.
+/// Runs the batch in one transaction. Each write is one statement, and SQLite undoes a statement
+/// that breaks a constraint by itself while keeping the transaction and the earlier statements:
+/// such a write gets its own error and the others go on. Any other error (disk full, I/O) may
+/// have ended the transaction, so the whole batch is rolled back and every write gets the error.
 async fn commit(
     pool: &SqlitePool,
     batch: &mut [Job],
@@ -110,20 +113,9 @@ async fn commit(
         .map_err(map_err)?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch.iter_mut() {
-        let step = async {
-            sqlx::query("SAVEPOINT w").execute(&mut *conn).await?;
-            let done = execute(&mut conn, &job.op).await;
-            match &done {
-                Ok(_) => sqlx::query("RELEASE w").execute(&mut *conn).await?,
-                Err(_) => {
-                    sqlx::query("ROLLBACK TO w").execute(&mut *conn).await?;
-                    sqlx::query("RELEASE w").execute(&mut *conn).await?
-                }
-            };
-            Ok::<_, sqlx::Error>(done)
-        };
-        match step.await {
-            Ok(done) => results.push(done.map_err(map_err)),
+        match execute(&mut conn, &job.op).await {
+            Ok(n) => results.push(Ok(n)),
+            Err(e) if is_constraint_violation(&e) => results.push(Err(map_err(e))),
             Err(e) => {
                 let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
                 return Err(map_err(e));
@@ -135,6 +127,17 @@ async fn commit(
         return Err(map_err(e));
     }
     Ok(results)
+}
+
+/// `SQLITE_CONSTRAINT` or one of its extended codes (`19 | n << 8`): the failing statement was
+/// undone, the transaction goes on.
+fn is_constraint_violation(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    db.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 19)
 }
 
 async fn execute(
