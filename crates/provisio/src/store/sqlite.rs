@@ -80,11 +80,14 @@ impl SqliteStore {
     }
 }
 
+/// The conflict of an insert whose id is taken.
+pub(super) const DUPLICATE_ID: &str = "A profile with this id already exists.";
+
 pub(super) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::PoolTimedOut => StoreError::Busy,
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict("A profile with this id already exists.".into())
+            StoreError::Conflict(DUPLICATE_ID.into())
         }
         sqlx::Error::Database(db)
             if matches!(db.code().as_deref(), Some("5" | "6" | "261" | "517")) =>

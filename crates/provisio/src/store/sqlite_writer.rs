@@ -4,15 +4,20 @@
 //! before the transaction that holds the write has committed. Under load this turns one fsync per
 //! request into one fsync per batch; alone, a write costs what it did before.
 
-use sqlx::{Sqlite, SqlitePool};
+use std::collections::HashSet;
+
+use sqlx::{Row as _, Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::row::{self, ProfileRow, COLUMNS};
-use super::sqlite::map_err;
+use super::sqlite::{map_err, DUPLICATE_ID};
 use super::StoreError;
 
 /// Most writes in one transaction.
 const MAX_BATCH: usize = 256;
+
+/// Most rows in one multi-row `INSERT` (30 values each, well under SQLite's 32,766 variables).
+const MAX_ROWS_PER_INSERT: usize = 64;
 
 /// One write, as column values.
 #[derive(Debug)]
@@ -112,21 +117,93 @@ async fn commit(
         .await
         .map_err(map_err)?;
     let mut results = Vec::with_capacity(batch.len());
-    for job in batch.iter_mut() {
-        match execute(&mut conn, &job.op).await {
-            Ok(n) => results.push(Ok(n)),
-            Err(e) if is_constraint_violation(&e) => results.push(Err(map_err(e))),
-            Err(e) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                return Err(map_err(e));
+    let mut i = 0;
+    while i < batch.len() {
+        // Consecutive inserts go in as one multi-row statement.
+        let run = batch[i..]
+            .iter()
+            .take(MAX_ROWS_PER_INSERT)
+            .take_while(|job| matches!(job.op, WriteOp::Insert(_)))
+            .count();
+        if run >= 2 {
+            let rows: Vec<&ProfileRow> = batch[i..i + run]
+                .iter()
+                .filter_map(|job| match &job.op {
+                    WriteOp::Insert(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            match insert_many(&mut conn, &rows).await {
+                Ok(done) => {
+                    results.extend(done);
+                    i += run;
+                    continue;
+                }
+                // A CHECK failure undoes the whole statement: retry these rows one by one.
+                Err(e) if is_constraint_violation(&e) => {}
+                Err(e) => {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    return Err(map_err(e));
+                }
             }
         }
+        for job in &batch[i..i + run.max(1)] {
+            match execute(&mut conn, &job.op).await {
+                Ok(n) => results.push(Ok(n)),
+                Err(e) if is_constraint_violation(&e) => results.push(Err(map_err(e))),
+                Err(e) => {
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                    return Err(map_err(e));
+                }
+            }
+        }
+        i += run.max(1);
     }
     if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         return Err(map_err(e));
     }
     Ok(results)
+}
+
+/// Inserts `rows` with one statement. A row whose key is already taken (stored before, or earlier
+/// in `rows`) is skipped by `ON CONFLICT DO NOTHING` and answered with a conflict; `RETURNING`
+/// tells which rows went in.
+async fn insert_many(
+    conn: &mut sqlx::pool::PoolConnection<Sqlite>,
+    rows: &[&ProfileRow],
+) -> Result<Vec<Result<u64, StoreError>>, sqlx::Error> {
+    let one = format!("({})", vec!["?"; COLUMNS.len()].join(", "));
+    let sql = format!(
+        "INSERT INTO enrollment_profiles ({}) VALUES {} ON CONFLICT DO NOTHING RETURNING tenant_id, id",
+        COLUMNS.join(", "),
+        vec![one; rows.len()].join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for r in rows {
+        let mut r = (*r).clone();
+        let (t, id) = (std::mem::take(&mut r.tenant_id), std::mem::take(&mut r.id));
+        q = row::bind_values(q.bind(t).bind(id), r);
+    }
+    let inserted: HashSet<(String, String)> = q
+        .fetch_all(&mut **conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let mut answered = HashSet::new();
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let key = (r.tenant_id.clone(), r.id.clone());
+            // Of two rows with one key in the batch, the first went in.
+            if inserted.contains(&key) && answered.insert(key) {
+                Ok(1)
+            } else {
+                Err(StoreError::Conflict(DUPLICATE_ID.into()))
+            }
+        })
+        .collect())
 }
 
 /// `SQLITE_CONSTRAINT` or one of its extended codes (`19 | n << 8`): the failing statement was
@@ -181,4 +258,101 @@ async fn execute(
         }
     };
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Profile, ProfileId, TenantId, Timestamp};
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::Store as _;
+
+    fn row(tenant: TenantId) -> ProfileRow {
+        let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
+        let p = Profile::new(tenant, ProfileId::new_random(), "Row".into(), now);
+        ProfileRow::from_profile(&p)
+    }
+
+    fn jobs(ops: Vec<WriteOp>) -> Vec<Job> {
+        ops.into_iter()
+            .map(|op| Job {
+                op,
+                reply: oneshot::channel().0,
+            })
+            .collect()
+    }
+
+    fn outcome(results: &[Result<u64, StoreError>]) -> Vec<&'static str> {
+        results
+            .iter()
+            .map(|r| match r {
+                Ok(1) => "ok",
+                Ok(_) => "no row",
+                Err(StoreError::Conflict(_)) => "conflict",
+                Err(_) => "error",
+            })
+            .collect()
+    }
+
+    /// A batch answers each write as if it ran alone: multi-row inserts, duplicate keys inside
+    /// and outside the batch, a row that breaks a CHECK (which undoes its whole multi-row
+    /// statement, so the rows are retried one by one), and writes of other kinds in between.
+    #[tokio::test]
+    async fn a_batch_answers_each_write_on_its_own() {
+        let dir = std::env::temp_dir().join(format!("provisio-batch-{}", uuid::Uuid::new_v4()));
+        let store = SqliteStore::open(&dir, 1).await.unwrap();
+        let tenant = TenantId(uuid::Uuid::from_u128(7));
+        let existing = row(tenant);
+        let mut first = jobs(vec![WriteOp::Insert(existing.clone())]);
+        commit(&store.writer, &mut first).await.unwrap();
+
+        let (a, b, d) = (row(tenant), row(tenant), row(tenant));
+        let mut bad = row(tenant);
+        bad.enrolled_device_count = -1;
+        let mut batch = jobs(vec![
+            WriteOp::Insert(a.clone()),
+            WriteOp::Insert(existing.clone()),
+            WriteOp::Insert(b.clone()),
+            WriteOp::Insert(b.clone()),
+            WriteOp::Delete {
+                tenant: tenant.to_string(),
+                id: "not-there".into(),
+            },
+            WriteOp::Insert(d.clone()),
+            WriteOp::Insert(bad.clone()),
+            WriteOp::Insert(row(tenant)),
+        ]);
+        let results = commit(&store.writer, &mut batch).await.unwrap();
+        assert_eq!(
+            outcome(&results),
+            ["ok", "conflict", "ok", "conflict", "no row", "ok", "error", "ok"]
+        );
+
+        let (e, f) = (row(tenant), row(tenant));
+        let mut batch = jobs(vec![
+            WriteOp::Insert(e.clone()),
+            WriteOp::Insert(a.clone()),
+            WriteOp::Insert(f.clone()),
+            WriteOp::Insert(f.clone()),
+            WriteOp::Delete {
+                tenant: tenant.to_string(),
+                id: existing.id.clone(),
+            },
+            WriteOp::Insert(existing.clone()),
+        ]);
+        let results = commit(&store.writer, &mut batch).await.unwrap();
+        assert_eq!(
+            outcome(&results),
+            ["ok", "conflict", "ok", "conflict", "ok", "ok"]
+        );
+
+        for r in [&existing, &a, &b, &d, &e, &f] {
+            let id = ProfileId::parse(&r.id).unwrap();
+            assert!(store.get(tenant, id).await.unwrap().is_some(), "{}", r.id);
+        }
+        let bad_id = ProfileId::parse(&bad.id).unwrap();
+        assert!(store.get(tenant, bad_id).await.unwrap().is_none());
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
