@@ -52,7 +52,11 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
             .pragma("temp_store", "memory");
+        // No liveness check when a connection is taken from a pool: an SQLite connection is a
+        // file handle in this process and cannot drop, and the check is a round trip to the
+        // connection's thread that doubled the cost of a read by id.
         let writer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
@@ -64,6 +68,7 @@ impl SqliteStore {
             .await
             .with_context(|| format!("migrating {}", path.display()))?;
         let reader = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(read_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             // A page of rows crosses from the connection's thread in one go instead of waiting
