@@ -5,7 +5,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde::ser::{Serialize, SerializeMap as _, Serializer};
 use serde_json::{Map, Value};
 
+use uuid::Uuid;
+
 use super::members::Member;
+use super::timestamp::{Timestamp, TEXT_LEN};
 use super::Profile;
 
 /// Which members a response shows.
@@ -100,22 +103,34 @@ impl Serialize for Base64<'_> {
     }
 }
 
+/// A date-time member, formatted on the stack.
+fn time<S: Serializer>(s: S, t: Timestamp) -> Result<S::Ok, S::Error> {
+    s.serialize_str(t.write_text(&mut [0; TEXT_LEN]))
+}
+
 impl Serialize for MemberJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let MemberJson(p, m) = *self;
         let token = p.token.as_ref();
         match m {
-            Member::Id => s.collect_str(&p.id),
-            Member::AccountId => s.collect_str(&p.tenant),
+            Member::Id => {
+                s.serialize_str(p.id.0.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
+            }
+            Member::AccountId => s.serialize_str(
+                p.tenant
+                    .0
+                    .hyphenated()
+                    .encode_lower(&mut Uuid::encode_buffer()),
+            ),
             Member::DisplayName => s.serialize_str(&p.display_name),
             Member::Description => p.description.serialize(s),
             Member::EnrollmentMode => s.serialize_str(p.enrollment_mode.name()),
             Member::EnrollmentTokenType => s.serialize_str(p.enrollment_token_type.name()),
-            Member::CreatedDateTime => s.collect_str(&p.created),
-            Member::LastModifiedDateTime => s.collect_str(&p.last_modified),
+            Member::CreatedDateTime => time(s, p.created),
+            Member::LastModifiedDateTime => time(s, p.last_modified),
             Member::TokenValue => token.map(|t| t.value.expose()).serialize(s),
-            Member::TokenCreationDateTime => s.collect_str(&p.token_created()),
-            Member::TokenExpirationDateTime => s.collect_str(&p.token_expires()),
+            Member::TokenCreationDateTime => time(s, p.token_created()),
+            Member::TokenExpirationDateTime => time(s, p.token_expires()),
             Member::EnrolledDeviceCount => s.serialize_i32(p.enrolled_device_count),
             Member::EnrollmentTokenUsageCount => s.serialize_i32(p.token_usage_count),
             Member::QrCodeContent => token.map(|t| t.qr_content.expose()).serialize(s),

@@ -56,21 +56,38 @@ impl Timestamp {
     }
 }
 
+/// The text of a [`Timestamp`]: always 28 ASCII bytes.
+pub const TEXT_LEN: usize = 28;
+
+impl Timestamp {
+    /// Writes `2026-11-22T10:15:30.1234567Z` into `buf` and returns it: fixed width, so text
+    /// order is time order. (Years are 1..=9999 by construction; others are clamped.)
+    pub fn write_text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
+        fn digits(out: &mut [u8], mut v: u32) {
+            for b in out.iter_mut().rev() {
+                *b = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        }
+        let d = self.0;
+        let year = d.year().clamp(0, 9999) as u32;
+        *buf = *b"0000-00-00T00:00:00.0000000Z";
+        digits(&mut buf[0..4], year);
+        digits(&mut buf[5..7], u8::from(d.month()).into());
+        digits(&mut buf[8..10], d.day().into());
+        digits(&mut buf[11..13], d.hour().into());
+        digits(&mut buf[14..16], d.minute().into());
+        digits(&mut buf[17..19], d.second().into());
+        digits(&mut buf[20..27], d.nanosecond() / 100);
+        // Only ASCII digits and separators were written.
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// `2026-11-22T10:15:30.1234567Z`: fixed width, so text order is time order.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
-            d.year(),
-            u8::from(d.month()),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second(),
-            d.nanosecond() / 100
-        )
+        f.write_str(self.write_text(&mut [0; TEXT_LEN]))
     }
 }
 
@@ -91,6 +108,23 @@ mod tests {
         let t = Timestamp::parse("2030-01-02T03:04:05+00:00").unwrap();
         assert_eq!(t.to_string(), "2030-01-02T03:04:05.0000000Z");
         assert_eq!(Timestamp::MIN.to_string(), "0001-01-01T00:00:00.0000000Z");
+    }
+
+    #[test]
+    fn text_matches_the_time_crate_across_the_range() {
+        let oracle = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z"
+        );
+        let mut t = Timestamp::MIN;
+        // Steps of 7 days 1 h 1 min 1.0000002 s across years 1..=9999.
+        let step = 7 * 86_400 + 3_661;
+        while let Some(next) = t.plus_seconds(step) {
+            let want = t.as_datetime().format(&oracle).unwrap();
+            assert_eq!(t.to_string(), want);
+            assert_eq!(t.write_text(&mut [0; TEXT_LEN]).len(), TEXT_LEN);
+            t = next.next_tick().next_tick();
+        }
+        assert!(t.to_string().starts_with("9999-12-"));
     }
 
     #[test]
