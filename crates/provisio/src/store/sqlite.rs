@@ -35,6 +35,8 @@ pub struct SqliteStore {
     group: GroupWriter,
     pub(super) writer: SqlitePool,
     pub(super) reader: SqlitePool,
+    checkpointer: SqlitePool,
+    checkpoints: tokio::task::AbortHandle,
 }
 
 impl SqliteStore {
@@ -60,13 +62,23 @@ impl SqliteStore {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.clone())
+            // The writer never copies the log back into the database file itself (see
+            // `checkpoint_in_background`), so no commit waits for that.
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .with_context(|| format!("opening {}", path.display()))?;
         MIGRATOR
             .run(&writer)
             .await
             .with_context(|| format!("migrating {}", path.display()))?;
+        let checkpointer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("opening {} for checkpoints", path.display()))?;
+        let checkpoints =
+            tokio::spawn(checkpoint_in_background(checkpointer.clone())).abort_handle();
         let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(read_connections.max(1))
@@ -81,7 +93,32 @@ impl SqliteStore {
             group,
             writer,
             reader,
+            checkpointer,
+            checkpoints,
         })
+    }
+}
+
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// Copies committed pages from the write-ahead log into the database file, on a connection of its
+/// own. SQLite would otherwise do this inside the commit that crosses 1,000 log pages, and every
+/// write queued behind that commit would wait for it: with 1,000,000 profiles stored, those
+/// checkpoints write pages all over a 1 GB file and halved the rate of creates (3,620/s, p99
+/// 40 ms; 7,165/s, p99 19 ms with this). A passive checkpoint runs beside the writer and the
+/// readers without blocking either; the log restarts from its beginning once one has caught up.
+async fn checkpoint_in_background(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %e, "background WAL checkpoint failed");
+        }
     }
 }
 
@@ -202,6 +239,8 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.checkpoints.abort();
+        self.checkpointer.close().await;
         self.reader.close().await;
         // Fold the write-ahead log into the database file so the file alone is complete.
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -217,6 +256,37 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The log is copied back into the database file while the store is open, not only at close.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_is_checkpointed_in_the_background() {
+        use crate::model::{Profile, ProfileId, TenantId, Timestamp};
+        let dir = std::env::temp_dir().join(format!("provisio-ckpt-{}", uuid::Uuid::new_v4()));
+        let store = SqliteStore::open(&dir, 1).await.unwrap();
+        let db_size = || std::fs::metadata(dir.join(DB_FILE)).unwrap().len();
+        tokio::time::sleep(3 * CHECKPOINT_EVERY).await;
+        let before = db_size();
+        let tenant = TenantId(uuid::Uuid::from_u128(3));
+        let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
+        for i in 0..300 {
+            let p = Profile::new(tenant, ProfileId::new_random(), format!("Row {i}"), now);
+            store.insert(tenant, &p).await.unwrap();
+        }
+        let mut after = db_size();
+        for _ in 0..50 {
+            if after > before {
+                break;
+            }
+            tokio::time::sleep(CHECKPOINT_EVERY).await;
+            after = db_size();
+        }
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            after > before,
+            "database file {before} -> {after} bytes while open"
+        );
+    }
 
     /// The embedded SQLite is built with the options in `.cargo/config.toml`.
     #[tokio::test]
