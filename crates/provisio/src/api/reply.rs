@@ -46,7 +46,7 @@ pub fn entity(status: StatusCode, base: &str, p: &Profile, selection: &Selection
         profile: p,
         selection,
     };
-    serialized(status, &body)
+    serialized(status, &body, ENTITY_BYTES)
 }
 
 /// A page of a collection.
@@ -66,13 +66,18 @@ pub fn collection(
         },
         next_link,
     };
-    serialized(StatusCode::OK, &page)
+    serialized(StatusCode::OK, &page, 512 + profiles.len() * ENTITY_BYTES)
 }
 
+/// Room for one entity's JSON without its image (most are 700-900 bytes), so that a page's
+/// buffer is allocated once instead of doubled and copied a dozen times.
+const ENTITY_BYTES: usize = 1024;
+
 /// A body serialised straight into its bytes, with the OData content type.
-fn serialized(status: StatusCode, body: &impl Serialize) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => {
+fn serialized(status: StatusCode, body: &impl Serialize, capacity: usize) -> Response {
+    let mut bytes = Vec::with_capacity(capacity);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => {
             let mut res = (status, Body::from(bytes)).into_response();
             res.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(ODATA_JSON));
