@@ -19,6 +19,9 @@ const MAX_BATCH: usize = 256;
 /// Most rows in one multi-row `INSERT` (30 values each, well under SQLite's 32,766 variables).
 const MAX_ROWS_PER_INSERT: usize = 64;
 
+/// Most rows in one multi-row `UPDATE` (31 values each).
+const MAX_ROWS_PER_UPDATE: usize = 64;
+
 /// One write, as column values.
 #[derive(Debug)]
 pub(super) enum WriteOp {
@@ -119,21 +122,15 @@ async fn commit(
     let mut results = Vec::with_capacity(batch.len());
     let mut i = 0;
     while i < batch.len() {
-        // Consecutive inserts go in as one multi-row statement.
-        let run = batch[i..]
-            .iter()
-            .take(MAX_ROWS_PER_INSERT)
-            .take_while(|job| matches!(job.op, WriteOp::Insert(_)))
-            .count();
+        // Consecutive inserts, or consecutive updates of distinct rows, go in as one statement.
+        let run = multi_row_run(&batch[i..]);
         if run >= 2 {
-            let rows: Vec<&ProfileRow> = batch[i..i + run]
-                .iter()
-                .filter_map(|job| match &job.op {
-                    WriteOp::Insert(r) => Some(r),
-                    _ => None,
-                })
-                .collect();
-            match insert_many(&mut conn, &rows).await {
+            let ops: Vec<&WriteOp> = batch[i..i + run].iter().map(|job| &job.op).collect();
+            let done = match ops[0] {
+                WriteOp::Insert(_) => insert_many(&mut conn, &ops).await,
+                _ => update_many(&mut conn, &ops).await,
+            };
+            match done {
                 Ok(done) => {
                     results.extend(done);
                     i += run;
@@ -166,13 +163,45 @@ async fn commit(
     Ok(results)
 }
 
-/// Inserts `rows` with one statement. A row whose key is already taken (stored before, or earlier
-/// in `rows`) is skipped by `ON CONFLICT DO NOTHING` and answered with a conflict; `RETURNING`
-/// tells which rows went in.
+/// How many writes from the start of `jobs` can go in one statement: consecutive inserts (up to
+/// [`MAX_ROWS_PER_INSERT`]), or consecutive updates of distinct rows (up to
+/// [`MAX_ROWS_PER_UPDATE`]; two updates of one row must run in order, each seeing the other's
+/// version). Deletes run alone.
+fn multi_row_run(jobs: &[Job]) -> usize {
+    match jobs.first().map(|job| &job.op) {
+        Some(WriteOp::Insert(_)) => jobs
+            .iter()
+            .take(MAX_ROWS_PER_INSERT)
+            .take_while(|job| matches!(job.op, WriteOp::Insert(_)))
+            .count(),
+        Some(WriteOp::Update { .. }) => {
+            let mut keys = HashSet::new();
+            jobs.iter()
+                .take(MAX_ROWS_PER_UPDATE)
+                .take_while(|job| match &job.op {
+                    WriteOp::Update { row, tenant, .. } => keys.insert((tenant, &row.id)),
+                    _ => false,
+                })
+                .count()
+        }
+        _ => 0,
+    }
+}
+
+/// Inserts the rows of `ops` (all inserts) with one statement. A row whose key is already taken
+/// (stored before, or earlier in `ops`) is skipped by `ON CONFLICT DO NOTHING` and answered with
+/// a conflict; `RETURNING` tells which rows went in.
 async fn insert_many(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
-    rows: &[&ProfileRow],
+    ops: &[&WriteOp],
 ) -> Result<Vec<Result<u64, StoreError>>, sqlx::Error> {
+    let rows: Vec<&ProfileRow> = ops
+        .iter()
+        .filter_map(|op| match op {
+            WriteOp::Insert(r) => Some(r),
+            _ => None,
+        })
+        .collect();
     let one = format!("({})", vec!["?"; COLUMNS.len()].join(", "));
     let sql = format!(
         "INSERT INTO enrollment_profiles ({}) VALUES {} ON CONFLICT DO NOTHING RETURNING tenant_id, id",
@@ -180,17 +209,12 @@ async fn insert_many(
         vec![one; rows.len()].join(", ")
     );
     let mut q = sqlx::query(&sql);
-    for r in rows {
+    for r in &rows {
         let mut r = (*r).clone();
         let (t, id) = (std::mem::take(&mut r.tenant_id), std::mem::take(&mut r.id));
         q = row::bind_values(q.bind(t).bind(id), r);
     }
-    let inserted: HashSet<(String, String)> = q
-        .fetch_all(&mut **conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+    let inserted = returned_keys(q.fetch_all(&mut **conn).await?)?;
     let mut answered = HashSet::new();
     Ok(rows
         .iter()
@@ -204,6 +228,60 @@ async fn insert_many(
             }
         })
         .collect())
+}
+
+/// Runs the updates of `ops` (distinct rows, see [`multi_row_run`]) with one statement: each row
+/// is rewritten if it still has the version its writer read, exactly as one `UPDATE` each would;
+/// `RETURNING` tells which rows were. The others answer 0 rows changed.
+async fn update_many(
+    conn: &mut sqlx::pool::PoolConnection<Sqlite>,
+    ops: &[&WriteOp],
+) -> Result<Vec<Result<u64, StoreError>>, sqlx::Error> {
+    // VALUES columns are column1.. : the key, then COLUMNS[2..], then the expected version.
+    let n = COLUMNS.len();
+    let sets = COLUMNS[2..]
+        .iter()
+        .enumerate()
+        .map(|(k, c)| format!("{c} = v.column{}", k + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let one = format!("({})", vec!["?"; n + 1].join(", "));
+    let sql = format!(
+        "UPDATE enrollment_profiles AS t SET {sets} FROM (VALUES {}) AS v \
+         WHERE t.tenant_id = v.column1 AND t.id = v.column2 AND t.version = v.column{} \
+         RETURNING tenant_id, id",
+        vec![one; ops.len()].join(", "),
+        n + 1
+    );
+    let mut q = sqlx::query(&sql);
+    let mut keys = Vec::with_capacity(ops.len());
+    for op in ops {
+        if let WriteOp::Update {
+            row: r,
+            tenant,
+            expected_version,
+        } = op
+        {
+            keys.push((tenant.clone(), r.id.clone()));
+            let mut r = r.clone();
+            let id = std::mem::take(&mut r.id);
+            q = row::bind_values(q.bind(tenant.clone()).bind(id), r).bind(*expected_version);
+        }
+    }
+    let updated = returned_keys(q.fetch_all(&mut **conn).await?)?;
+    Ok(keys
+        .into_iter()
+        .map(|key| Ok(u64::from(updated.contains(&key))))
+        .collect())
+}
+
+/// The `(tenant_id, id)` pairs a `RETURNING tenant_id, id` gave back.
+fn returned_keys(
+    rows: Vec<sqlx::sqlite::SqliteRow>,
+) -> Result<HashSet<(String, String)>, sqlx::Error> {
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 /// `SQLITE_CONSTRAINT` or one of its extended codes (`19 | n << 8`): the failing statement was
@@ -292,6 +370,73 @@ mod tests {
                 Err(_) => "error",
             })
             .collect()
+    }
+
+    fn update(r: &ProfileRow, expected: i64, name: &str) -> WriteOp {
+        let mut row = r.clone();
+        row.version = expected + 1;
+        row.display_name = name.into();
+        row.display_name_key = name.to_lowercase();
+        WriteOp::Update {
+            tenant: r.tenant_id.clone(),
+            row,
+            expected_version: expected,
+        }
+    }
+
+    /// Updates in one batch answer as if each ran alone, in order: a stale version or a missing
+    /// row changes nothing, a second update of a row sees the first one's version, and a row
+    /// that breaks a CHECK fails alone.
+    #[tokio::test]
+    async fn a_batch_of_updates_answers_each_as_if_alone() {
+        let dir = std::env::temp_dir().join(format!("provisio-upd-{}", uuid::Uuid::new_v4()));
+        let store = SqliteStore::open(&dir, 1).await.unwrap();
+        let tenant = TenantId(uuid::Uuid::from_u128(8));
+        let (x, y, w, missing) = (row(tenant), row(tenant), row(tenant), row(tenant));
+        let v = x.version;
+        let mut first = jobs(vec![
+            WriteOp::Insert(x.clone()),
+            WriteOp::Insert(y.clone()),
+            WriteOp::Insert(w.clone()),
+        ]);
+        commit(&store.writer, &mut first).await.unwrap();
+
+        let mut bad = update(&w, v, "bad");
+        if let WriteOp::Update { row, .. } = &mut bad {
+            row.enrolled_device_count = -1;
+        }
+        let mut other_tenant = update(&y, v, "other tenant");
+        if let WriteOp::Update { tenant, .. } = &mut other_tenant {
+            *tenant = TenantId(uuid::Uuid::from_u128(9)).to_string();
+        }
+        let mut batch = jobs(vec![
+            update(&x, v, "x1"),
+            update(&y, v + 7, "stale"),
+            update(&missing, v, "missing"),
+            other_tenant,
+            update(&x, v + 1, "x2"),
+            update(&y, v, "y1"),
+            bad,
+            update(&x, v + 2, "x3"),
+        ]);
+        let results = commit(&store.writer, &mut batch).await.unwrap();
+        assert_eq!(
+            outcome(&results),
+            ["ok", "no row", "no row", "no row", "ok", "ok", "error", "ok"]
+        );
+        let name = |r: &ProfileRow| {
+            let store = &store;
+            let id = ProfileId::parse(&r.id).unwrap();
+            async move {
+                let p = store.get(tenant, id).await.unwrap().unwrap();
+                (p.display_name, p.version)
+            }
+        };
+        assert_eq!(name(&x).await, ("x3".to_string(), v + 3));
+        assert_eq!(name(&y).await, ("y1".to_string(), v + 1));
+        assert_eq!(name(&w).await, ("Row".to_string(), v));
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A batch answers each write as if it ran alone: multi-row inserts, duplicate keys inside
