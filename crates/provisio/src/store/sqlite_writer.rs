@@ -1,9 +1,10 @@
 //! Group commit for SQLite: concurrent writes wait in one queue, and a single task runs as many
-//! of them as are waiting in one transaction, flushed to disk once. Each write still gets its own
-//! answer (one statement per write: a write that breaks a constraint fails alone), and no answer is sent
-//! before the transaction that holds the write has committed. Under load this turns one fsync per
-//! request into one fsync per batch; alone, a write costs what it did before.
-
+//! of them as are waiting in one transaction, flushed to disk once. Consecutive inserts, and
+//! consecutive updates of distinct rows, share one statement; each write still gets its own
+//! answer, as if it had run alone (a write that breaks a constraint fails alone, an update whose
+//! version is stale changes nothing), and no answer is sent before the transaction that holds
+//! the write has committed. Under load this turns one fsync per request into one fsync per
+//! batch; alone, a write costs what it did before.
 use std::collections::HashSet;
 
 use sqlx::{Row as _, Sqlite, SqlitePool};
