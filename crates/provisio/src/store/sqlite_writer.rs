@@ -5,6 +5,7 @@
 //! version is stale changes nothing), and no answer is sent before the transaction that holds
 //! the write has committed. Under load this turns one fsync per request into one fsync per
 //! batch; alone, a write costs what it did before.
+
 use std::collections::HashSet;
 
 use sqlx::{Row as _, Sqlite, SqlitePool};
