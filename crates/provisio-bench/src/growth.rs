@@ -22,6 +22,9 @@ pub struct GrowthPoint {
     pub preload_seconds: f64,
     /// What was measured.
     pub result: WorkloadResult,
+    /// Whether the requests carried a bearer token.
+    #[serde(default)]
+    pub bearer_token: bool,
 }
 
 /// Measures [`WORKLOADS`] at each of `args.growth`'s sizes, smallest first.
@@ -46,6 +49,7 @@ pub async fn run(args: &Args, bin: &Path) -> anyhow::Result<Vec<GrowthPoint>> {
                 rows,
                 preload_seconds: session.preload_time.as_secs_f64(),
                 result,
+                bearer_token: session.has_token(),
             });
         }
         session.stop()?;
@@ -106,6 +110,7 @@ mod tests {
             rows,
             preload_seconds: 1.0,
             result: result(w, rps, 3.0, 0),
+            bearer_token: true,
         };
         let t = markdown_table(&[
             point(10_000, Workload::Create, 900.0),

@@ -179,7 +179,9 @@ async fn growth_chart(args: &Args, bin: &Path) -> anyhow::Result<()> {
     )?;
     eprintln!("wrote {}", args.chart.display());
     if let Some(path) = &args.json {
-        RunReport::new(args, &[], &points).write(path)?;
+        let mut out = RunReport::new(args, &[], &points);
+        out.bearer_token = !points.is_empty() && points.iter().all(|p| p.bearer_token);
+        out.write(path)?;
     }
     Ok(())
 }
