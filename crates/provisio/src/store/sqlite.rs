@@ -162,12 +162,13 @@ pub(super) fn read_row(r: &SqliteRow) -> Result<Profile, StoreError> {
     row.into_profile().map_err(StoreError::Other)
 }
 
-/// `INSERT` of every column, in [`COLUMNS`] order.
-pub(super) fn insert_sql() -> String {
+/// `INSERT` of every column, in [`COLUMNS`] order, for `rows` rows (bound with [`bind_row`]).
+pub(super) fn insert_sql(rows: usize) -> String {
+    let one = format!("({})", vec!["?"; COLUMNS.len()].join(", "));
     format!(
-        "INSERT INTO enrollment_profiles ({}) VALUES ({})",
+        "INSERT INTO enrollment_profiles ({}) VALUES {}",
         COLUMNS.join(", "),
-        vec!["?"; COLUMNS.len()].join(", ")
+        vec![one; rows].join(", ")
     )
 }
 

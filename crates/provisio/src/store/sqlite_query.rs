@@ -7,8 +7,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, SqlitePool};
 
 use super::query::{self, Compiled, Dialect};
-use super::row::{ProfileRow, COLUMNS};
-use super::sqlite::{bind_row, map_err, SqliteStore};
+use super::row::ProfileRow;
+use super::sqlite::{bind_row, insert_sql, map_err, SqliteStore};
 use super::{Criteria, ListQuery, StoreError};
 use crate::model::{Profile, TenantId};
 
@@ -81,7 +81,7 @@ impl SqliteStore {
             .await
             .map_err(map_err)?;
         for chunk in profiles.chunks(ROWS_PER_STATEMENT) {
-            let sql = insert_rows_sql(chunk.len());
+            let sql = insert_sql(chunk.len());
             let mut q = sqlx::query(&sql);
             for p in chunk {
                 let mut row = ProfileRow::from_profile(p);
@@ -101,13 +101,3 @@ impl SqliteStore {
 
 /// Rows per multi-row `INSERT` (SQLite allows 32,766 bound values per statement).
 const ROWS_PER_STATEMENT: usize = 500;
-
-/// `INSERT ... VALUES (...), (...)` for `rows` rows of every column.
-fn insert_rows_sql(rows: usize) -> String {
-    let one = format!("({})", vec!["?"; COLUMNS.len()].join(", "));
-    format!(
-        "INSERT INTO enrollment_profiles ({}) VALUES {}",
-        COLUMNS.join(", "),
-        vec![one; rows].join(", ")
-    )
-}

@@ -12,7 +12,7 @@ use sqlx::{Row as _, Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::row::{self, ProfileRow, COLUMNS};
-use super::sqlite::{map_err, DUPLICATE_ID};
+use super::sqlite::{bind_row, insert_sql, map_err, DUPLICATE_ID};
 use super::StoreError;
 
 /// Most writes in one transaction.
@@ -140,29 +140,28 @@ async fn commit(
                 }
                 // A CHECK failure undoes the whole statement: retry these rows one by one.
                 Err(e) if is_constraint_violation(&e) => {}
-                Err(e) => {
-                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                    return Err(map_err(e));
-                }
+                Err(e) => return Err(roll_back(&mut conn, e).await),
             }
         }
         for job in &batch[i..i + run.max(1)] {
             match execute(&mut conn, &job.op).await {
                 Ok(n) => results.push(Ok(n)),
                 Err(e) if is_constraint_violation(&e) => results.push(Err(map_err(e))),
-                Err(e) => {
-                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-                    return Err(map_err(e));
-                }
+                Err(e) => return Err(roll_back(&mut conn, e).await),
             }
         }
         i += run.max(1);
     }
     if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
-        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-        return Err(map_err(e));
+        return Err(roll_back(&mut conn, e).await);
     }
     Ok(results)
+}
+
+/// Ends the batch's transaction after `e`, which every write of the batch gets.
+async fn roll_back(conn: &mut sqlx::pool::PoolConnection<Sqlite>, e: sqlx::Error) -> StoreError {
+    let _ = sqlx::query("ROLLBACK").execute(&mut **conn).await;
+    map_err(e)
 }
 
 /// How many writes from the start of `jobs` can go in one statement: consecutive inserts (up to
@@ -204,17 +203,13 @@ async fn insert_many(
             _ => None,
         })
         .collect();
-    let one = format!("({})", vec!["?"; COLUMNS.len()].join(", "));
     let sql = format!(
-        "INSERT INTO enrollment_profiles ({}) VALUES {} ON CONFLICT DO NOTHING RETURNING tenant_id, id",
-        COLUMNS.join(", "),
-        vec![one; rows.len()].join(", ")
+        "{} ON CONFLICT DO NOTHING RETURNING tenant_id, id",
+        insert_sql(rows.len())
     );
     let mut q = sqlx::query(&sql);
     for r in &rows {
-        let mut r = (*r).clone();
-        let (t, id) = (std::mem::take(&mut r.tenant_id), std::mem::take(&mut r.id));
-        q = row::bind_values(q.bind(t).bind(id), r);
+        q = bind_row(q, (*r).clone());
     }
     let inserted = returned_keys(q.fetch_all(&mut **conn).await?)?;
     let mut answered = HashSet::new();
@@ -303,10 +298,8 @@ async fn execute(
 ) -> Result<u64, sqlx::Error> {
     let done = match op {
         WriteOp::Insert(r) => {
-            let sql = super::sqlite::insert_sql();
-            let mut r = r.clone();
-            let (t, id) = (std::mem::take(&mut r.tenant_id), std::mem::take(&mut r.id));
-            row::bind_values(sqlx::query(&sql).bind(t).bind(id), r)
+            let sql = insert_sql(1);
+            bind_row(sqlx::query(&sql), r.clone())
                 .execute(&mut **conn)
                 .await?
         }
