@@ -6,10 +6,12 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::query::{self, ListRequest};
+use super::reply::Items;
 use super::{reply, AppState};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::store::Criteria;
+use crate::model::Member;
+use crate::store::{Criteria, Cursor};
 
 /// The content type of `/$count`.
 pub const TEXT_PLAIN: &str = "text/plain;charset=utf-8";
@@ -24,7 +26,17 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let req = ListRequest::new(query::parse(uri.query())?, &st.skip_tokens)?;
-    let mut profiles = st.profiles.list(caller.tenant, &req.query).await?;
+    let members = req.selection.members();
+    // The database renders the entities of a page unless it must show the QR image.
+    let mut items = match members.contains(&Member::QrCodeImage) {
+        false => Items::Rendered(
+            st.profiles
+                .store()
+                .list_rendered(caller.tenant, &req.query, &members)
+                .await?,
+        ),
+        true => Items::Profiles(st.profiles.list(caller.tenant, &req.query).await?),
+    };
     let count = match req.count {
         true => Some(
             st.profiles
@@ -35,11 +47,23 @@ pub async fn list(
         false => None,
     };
     let base = st.base_url(&headers);
-    let next_link = req.next_link(&mut profiles, &st.skip_tokens, &base, uri.query())?;
+    let (tokens, raw) = (&st.skip_tokens, uri.query());
+    let next_link = match &mut items {
+        Items::Rendered(rows) => {
+            req.next_link(rows, |r| Ok(r.after.clone()), tokens, &base, raw)?
+        }
+        Items::Profiles(rows) => req.next_link(
+            rows,
+            |p| Cursor::after(&req.query.order, p),
+            tokens,
+            &base,
+            raw,
+        )?,
+    };
     Ok(reply::collection(
         &base,
         &req.selection,
-        &profiles,
+        &items,
         count,
         next_link,
     ))

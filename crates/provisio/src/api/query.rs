@@ -9,7 +9,7 @@ use super::paging::SkipTokens;
 use super::reply::{ordered_members, COLLECTION_PATH};
 use crate::error::ApiError;
 use crate::model::schema::{member_of, schema};
-use crate::model::{Profile, Selection};
+use crate::model::Selection;
 use crate::store::{Criteria, Cursor, ListQuery};
 
 /// Default page size of a list.
@@ -103,9 +103,11 @@ impl ListRequest {
     /// Cuts `rows` (fetched with [`ListRequest::query`]) to the page and returns the absolute
     /// link to the next page when more rows remain: the request's own query string with
     /// `$skiptoken` replaced by the position after the page's last row.
-    pub fn next_link(
+    /// `after` gives the position after a row.
+    pub fn next_link<T>(
         &self,
-        rows: &mut Vec<Profile>,
+        rows: &mut Vec<T>,
+        after: impl FnOnce(&T) -> anyhow::Result<Cursor>,
         tokens: &SkipTokens,
         base: &str,
         raw_query: Option<&str>,
@@ -117,7 +119,7 @@ impl ListRequest {
         let Some(last) = rows.last() else {
             return Ok(None);
         };
-        let cursor = Cursor::after(&self.query.order, last)?;
+        let cursor = after(last)?;
         let token = tokens.encode(&self.fingerprint, &cursor);
         Ok(Some(format!(
             "{base}{COLLECTION_PATH}?{}",

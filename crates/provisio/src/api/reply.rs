@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::model::output::{EntityJson, Selection};
 use crate::model::{Member, Profile};
+use crate::store::Rendered;
 
 /// The content type of every JSON success body.
 pub const ODATA_JSON: &str =
@@ -49,24 +50,95 @@ pub fn entity(status: StatusCode, base: &str, p: &Profile, selection: &Selection
     serialized(status, &body, ENTITY_BYTES)
 }
 
-/// A page of a collection.
+/// The entities of a page: rendered by the database, or profiles to write out.
+#[derive(Debug)]
+pub enum Items {
+    /// Each entity's JSON object text, as the store rendered it with the selected members.
+    Rendered(Vec<Rendered>),
+    /// Whole profiles, written with the selection.
+    Profiles(Vec<Profile>),
+}
+
+impl Items {
+    fn len(&self) -> usize {
+        match self {
+            Items::Rendered(rows) => rows.len(),
+            Items::Profiles(rows) => rows.len(),
+        }
+    }
+}
+
+/// A page of a collection: `@odata.context`, `@odata.count` when asked, `value`, and
+/// `@odata.nextLink` when more remain.
 pub fn collection(
     base: &str,
     selection: &Selection,
-    profiles: &[Profile],
+    items: &Items,
     count: Option<u64>,
     next_link: Option<String>,
 ) -> Response {
-    let page = Page {
-        context: collection_context(base, selection),
+    let mut body = Vec::with_capacity(512 + items.len() * ENTITY_BYTES);
+    let written = write_page(
+        &mut body,
+        &collection_context(base, selection),
+        selection,
+        items,
         count,
-        value: Entities {
-            profiles,
-            selection,
-        },
-        next_link,
-    };
-    serialized(StatusCode::OK, &page, 512 + profiles.len() * ENTITY_BYTES)
+        next_link.as_deref(),
+    );
+    match written {
+        Ok(()) => json_bytes(StatusCode::OK, body),
+        Err(e) => serialising_failed(&e),
+    }
+}
+
+/// Writes a page's body. The members of the envelope go through serde_json; rendered entities
+/// are copied as they are (the database wrote them as JSON).
+fn write_page(
+    out: &mut Vec<u8>,
+    context: &str,
+    selection: &Selection,
+    items: &Items,
+    count: Option<u64>,
+    next_link: Option<&str>,
+) -> serde_json::Result<()> {
+    out.extend_from_slice(b"{\"@odata.context\":");
+    serde_json::to_writer(&mut *out, context)?;
+    if let Some(n) = count {
+        out.extend_from_slice(b",\"@odata.count\":");
+        out.extend_from_slice(n.to_string().as_bytes());
+    }
+    out.extend_from_slice(b",\"value\":[");
+    match items {
+        Items::Rendered(rows) => {
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(row.json.as_bytes());
+            }
+        }
+        Items::Profiles(rows) => {
+            for (i, profile) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let entity = EntityJson {
+                    context: None,
+                    profile,
+                    selection,
+                };
+                serde_json::to_writer(&mut *out, &entity)?;
+            }
+        }
+    }
+    out.push(b']');
+    if let Some(link) = next_link {
+        out.extend_from_slice(b",\"@odata.nextLink\":");
+        serde_json::to_writer(&mut *out, link)?;
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// Room for one entity's JSON without its image (most are 700-900 bytes), so that a page's
@@ -77,46 +149,23 @@ const ENTITY_BYTES: usize = 1024;
 fn serialized(status: StatusCode, body: &impl Serialize, capacity: usize) -> Response {
     let mut bytes = Vec::with_capacity(capacity);
     match serde_json::to_writer(&mut bytes, body) {
-        Ok(()) => {
-            let mut res = (status, Body::from(bytes)).into_response();
-            res.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(ODATA_JSON));
-            res
-        }
-        // The bodies here hold only strings, numbers and booleans: serialising cannot fail.
-        Err(e) => {
-            tracing::error!(error = %e, "serialising a response body");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Ok(()) => json_bytes(status, bytes),
+        Err(e) => serialising_failed(&e),
     }
 }
 
-/// The members of a collection page, in OData order.
-#[derive(Serialize)]
-struct Page<'a> {
-    #[serde(rename = "@odata.context")]
-    context: String,
-    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
-    count: Option<u64>,
-    value: Entities<'a>,
-    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
-    next_link: Option<String>,
+/// JSON bytes with the OData content type.
+fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut res = (status, Body::from(bytes)).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ODATA_JSON));
+    res
 }
 
-/// The entities of a page.
-struct Entities<'a> {
-    profiles: &'a [Profile],
-    selection: &'a Selection,
-}
-
-impl Serialize for Entities<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.profiles.iter().map(|profile| EntityJson {
-            context: None,
-            profile,
-            selection: self.selection,
-        }))
-    }
+/// The bodies here hold only strings, numbers and booleans: serialising cannot fail.
+fn serialising_failed(e: &serde_json::Error) -> Response {
+    tracing::error!(error = %e, "serialising a response body");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
 /// Members in response order, without duplicates.

@@ -23,6 +23,14 @@ pub enum Selection {
 }
 
 impl Selection {
+    /// The members shown, in response order.
+    pub fn members(&self) -> Vec<Member> {
+        Member::ALL
+            .into_iter()
+            .filter(|m| self.includes(*m))
+            .collect()
+    }
+
     fn includes(&self, m: Member) -> bool {
         match self {
             Selection::All => true,

@@ -17,7 +17,16 @@ use async_trait::async_trait;
 
 pub use query::{Criteria, Cursor, ListQuery};
 
-use crate::model::{Profile, ProfileId, TenantId};
+use crate::model::{Member, Profile, ProfileId, TenantId};
+
+/// One profile of a page as [`Store::list_rendered`] returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// The entity's JSON object text.
+    pub json: String,
+    /// The position right after this profile in the page's order.
+    pub after: Cursor,
+}
 
 /// A failure of the database, as the service sees it.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +69,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// (ties broken by id), after its cursor, at most `query.limit` of them. Filtering, ordering
     /// and paging happen in the database.
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError>;
+
+    /// The page [`Store::list`] returns, each profile rendered by the database as the JSON object
+    /// of its `@odata.type` and `members` (response order; never the QR image, which fails), with
+    /// the cursor right after it. Much cheaper than reading whole profiles to write them out.
+    async fn list_rendered(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+        members: &[Member],
+    ) -> Result<Vec<Rendered>, StoreError>;
 
     /// How many of the tenant's profiles match `criteria`.
     async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError>;

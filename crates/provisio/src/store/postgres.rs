@@ -13,8 +13,8 @@ use sqlx::Row as _;
 
 use super::query::{self, Compiled, Dialect};
 use super::row::{self, ProfileRow, COLUMNS};
-use super::{Criteria, ListQuery, Store, StoreError};
-use crate::model::{Profile, ProfileId, TenantId};
+use super::{Criteria, ListQuery, Rendered, Store, StoreError};
+use crate::model::{Member, Profile, ProfileId, TenantId};
 
 /// How to reach and use the database.
 #[derive(Clone, Debug)]
@@ -39,6 +39,18 @@ pub struct PostgresStore {
 const SERIALIZATION_ATTEMPTS: u32 = 8;
 
 impl PostgresStore {
+    /// Runs a compiled `SELECT` (retried like every statement) and returns all its rows.
+    async fn fetch_all(&self, compiled: Compiled) -> Result<Vec<PgRow>, StoreError> {
+        let Compiled { sql, values } = compiled;
+        retrying(|| async {
+            query::bind(sqlx::query(&sql), values.clone())
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+                .fetch_all(&self.pool)
+                .await
+        })
+        .await
+    }
+
     /// Connects, retrying while the database is not reachable yet. Does not migrate.
     pub async fn connect(settings: &PgSettings) -> anyhow::Result<Self> {
         let options: PgConnectOptions = settings
@@ -214,15 +226,29 @@ impl Store for PostgresStore {
     }
 
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {
-        let Compiled { sql, values } = query::select(tenant, query, Dialect::Postgres)?;
-        let rows = retrying(|| async {
-            query::bind(sqlx::query(&sql), values.clone())
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
-                .fetch_all(&self.pool)
-                .await
-        })
-        .await?;
+        let rows = self
+            .fetch_all(query::select(tenant, query, Dialect::Postgres)?)
+            .await?;
         rows.iter().map(to_profile).collect()
+    }
+
+    async fn list_rendered(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+        members: &[Member],
+    ) -> Result<Vec<Rendered>, StoreError> {
+        let rows = self
+            .fetch_all(query::select_rendered(
+                tenant,
+                query,
+                members,
+                Dialect::Postgres,
+            )?)
+            .await?;
+        rows.iter()
+            .map(|row| Ok(query::read_rendered(&query.order, row)?))
+            .collect()
     }
 
     async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError> {

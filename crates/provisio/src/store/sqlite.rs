@@ -18,8 +18,8 @@ use sqlx::{query::Query, Row as _, Sqlite, SqlitePool};
 
 use super::row::{ProfileRow, COLUMNS};
 use super::sqlite_writer::{GroupWriter, WriteOp};
-use super::{sqlite_query, Criteria, ListQuery, Store, StoreError};
-use crate::model::{Profile, ProfileId, TenantId};
+use super::{sqlite_query, Criteria, ListQuery, Rendered, Store, StoreError};
+use crate::model::{Member, Profile, ProfileId, TenantId};
 
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "provisio.sqlite3";
@@ -221,6 +221,15 @@ impl Store for SqliteStore {
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {
         let rows = sqlite_query::fetch_page(&self.reader, tenant, query).await?;
         rows.iter().map(read_row).collect()
+    }
+
+    async fn list_rendered(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+        members: &[Member],
+    ) -> Result<Vec<Rendered>, StoreError> {
+        sqlite_query::fetch_rendered(&self.reader, tenant, query, members).await
     }
 
     async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError> {

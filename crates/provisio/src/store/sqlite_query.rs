@@ -9,8 +9,8 @@ use sqlx::{Row as _, SqlitePool};
 use super::query::{self, Compiled, Dialect};
 use super::row::ProfileRow;
 use super::sqlite::{bind_row, insert_sql, map_err, SqliteStore};
-use super::{Criteria, ListQuery, StoreError};
-use crate::model::{Profile, TenantId};
+use super::{Criteria, ListQuery, Rendered, StoreError};
+use crate::model::{Member, Profile, TenantId};
 
 /// The rows of one page, as SQLite returns them.
 pub(super) async fn fetch_page(
@@ -23,6 +23,23 @@ pub(super) async fn fetch_page(
         .fetch_all(pool)
         .await
         .map_err(map_err)
+}
+
+/// The rows of one page rendered as JSON by SQLite, with the cursor after each.
+pub(super) async fn fetch_rendered(
+    pool: &SqlitePool,
+    tenant: TenantId,
+    q: &ListQuery,
+    members: &[Member],
+) -> Result<Vec<Rendered>, StoreError> {
+    let Compiled { sql, values } = query::select_rendered(tenant, q, members, Dialect::Sqlite)?;
+    let rows = query::bind(sqlx::query(&sql), values)?
+        .fetch_all(pool)
+        .await
+        .map_err(map_err)?;
+    rows.iter()
+        .map(|row| Ok(query::read_rendered(&q.order, row)?))
+        .collect()
 }
 
 /// The number of matching rows.

@@ -246,3 +246,118 @@ async fn concurrent_writes_succeed_or_fail_one_by_one() {
     assert_eq!(store.get(t, existing.id).await.unwrap(), Some(existing));
     store.close().await;
 }
+
+/// Profiles that differ in every member, with text that needs JSON escaping.
+fn varied_profiles(t: TenantId) -> Vec<Profile> {
+    let texts = [
+        "plain",
+        "quote \" backslash \\ slash /",
+        "controls \u{1}\u{8}\u{9}\u{a}\u{c}\u{d}\u{1f}\u{7f}",
+        "Ünïcödé 中文 😀 \u{2028}\u{2029} \u{202e}",
+        "<tag>&amp; 'single'",
+        "",
+    ];
+    let mut out = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let mut full = full_profile(t);
+        full.display_name = format!("{text} {i}");
+        full.description = Some((*text).to_owned());
+        full.role_scope_tag_ids = vec![(*text).to_owned(), "0".into()];
+        full.wifi.ssid = Some((*text).to_owned());
+        full.wifi.configure = i % 2 == 0;
+        full.wifi.security = [WifiSecurityType::None, WifiSecurityType::Wpa][i % 2];
+        full.device_name_template = Some(format!("{text}{{{{SERIAL}}}}"));
+        full.enrolled_device_count = i as i32 * 1000;
+        if let Some(token) = full.token.as_mut() {
+            token.qr_content = Sensitive::new(format!("{{\"t\":{:?}}}", text));
+        }
+        out.push(full);
+        let mut bare = Profile::new(
+            t,
+            ProfileId::new_random(),
+            format!("{text} bare"),
+            Timestamp::now(),
+        );
+        bare.enrollment_mode = EnrollmentMode::CorporateOwnedWorkProfile;
+        bare.is_teams_device_profile = i % 3 == 0;
+        out.push(bare);
+    }
+    out
+}
+
+#[tokio::test]
+async fn rendered_pages_hold_what_the_profiles_write_out() {
+    use provisio::model::output::{EntityJson, Selection};
+    use provisio::model::Member;
+
+    let (store, _dir) = open().await;
+    let t = tenant(1);
+    for p in varied_profiles(t) {
+        store.insert(t, &p).await.unwrap();
+    }
+    store
+        .insert(tenant(2), &full_profile(tenant(2)))
+        .await
+        .unwrap();
+    let selections = [
+        Selection::AllButImage,
+        Selection::Only(vec![Member::Id, Member::DisplayName]),
+        Selection::Only(vec![
+            Member::TokenValue,
+            Member::QrCodeContent,
+            Member::RoleScopeTagIds,
+            Member::ConfigureWifi,
+            Member::WifiPassword,
+            Member::WifiSecurityType,
+            Member::WifiHidden,
+        ]),
+    ];
+    let orders = [
+        "",
+        "$orderby=displayName desc",
+        "$orderby=tokenValue,enrolledDeviceCount desc",
+        "$orderby=configureWifi,createdDateTime",
+        "$orderby=description",
+    ];
+    for selection in &selections {
+        let members = selection.members();
+        for raw in orders {
+            let options = odata::parse_query(
+                raw,
+                provisio::model::schema::schema(),
+                &odata::Limits::DEFAULT,
+            )
+            .unwrap();
+            let q = ListQuery {
+                order: options.orderby,
+                ..ListQuery::new(50)
+            };
+            let profiles = store.list(t, &q).await.unwrap();
+            let rendered = store.list_rendered(t, &q, &members).await.unwrap();
+            assert_eq!(rendered.len(), profiles.len(), "{raw}");
+            assert_eq!(rendered.len(), 12);
+            for (r, p) in rendered.iter().zip(&profiles) {
+                let got: serde_json::Value =
+                    serde_json::from_str(&r.json).unwrap_or_else(|e| panic!("{e}: {}", r.json));
+                let want = serde_json::to_value(EntityJson {
+                    context: None,
+                    profile: p,
+                    selection,
+                })
+                .unwrap();
+                assert_eq!(got, want, "{raw}");
+                let keys = |v: &serde_json::Value| -> Vec<String> {
+                    v.as_object().unwrap().keys().cloned().collect()
+                };
+                assert_eq!(keys(&got), keys(&want), "{raw}");
+                assert_eq!(r.after, Cursor::after(&q.order, p).unwrap(), "{raw}");
+            }
+        }
+    }
+    let image = Selection::All.members();
+    assert!(store
+        .list_rendered(t, &ListQuery::new(5), &image)
+        .await
+        .is_err());
+    store.close().await;
+}

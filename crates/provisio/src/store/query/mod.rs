@@ -14,6 +14,7 @@
 mod columns;
 mod filter;
 mod order;
+mod render;
 #[cfg(test)]
 mod tests;
 
@@ -25,8 +26,9 @@ use sea_query::{
 
 pub use order::{Cursor, KeyValue};
 
-use crate::model::TenantId;
+use crate::model::{Member, TenantId};
 use crate::store::row::COLUMNS;
+use crate::store::Rendered;
 use columns::{Ident, TABLE};
 
 /// The SQL dialect to write.
@@ -150,6 +152,53 @@ pub fn select(tenant: TenantId, q: &ListQuery, d: Dialect) -> anyhow::Result<Com
             s.column((TABLE, Ident(name)));
         }
     }
+    page(s, tenant, q, d)
+}
+
+/// The `SELECT` of one page like [`select`], each row rendered by the database: column 0 is the
+/// entity's JSON object with `members` (see [`render`]), then the page's sort keys (`id` last),
+/// the values a [`Cursor`] after the row holds.
+pub fn select_rendered(
+    tenant: TenantId,
+    q: &ListQuery,
+    members: &[Member],
+    d: Dialect,
+) -> anyhow::Result<Compiled> {
+    let mut s = Query::select();
+    s.expr_as(
+        Expr::cust(render::entity_object(members, d)?),
+        Alias::new("entity"),
+    );
+    for (i, key) in order::sort_keys(&q.order)?.iter().enumerate() {
+        s.expr_as(key.column.expr(), Alias::new(format!("k{i}")));
+    }
+    page(s, tenant, q, d)
+}
+
+/// A row of [`select_rendered`], on any backend.
+pub fn read_rendered<'r, R>(order: &[OrderBy], row: &'r R) -> anyhow::Result<Rendered>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Rendered {
+        json: row.try_get(0)?,
+        after: Cursor::read(order, row)?,
+    })
+}
+
+/// The rest of a page's `SELECT` after its columns: the matching rows after the cursor, ordered,
+/// limited and offset.
+fn page(
+    mut s: SelectStatement,
+    tenant: TenantId,
+    q: &ListQuery,
+    d: Dialect,
+) -> anyhow::Result<Compiled> {
     matching(&mut s, tenant, &q.criteria, d)?;
     let keys = order::sort_keys(&q.order)?;
     if let Some(cursor) = &q.after {

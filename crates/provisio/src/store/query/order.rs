@@ -12,7 +12,7 @@ use sea_query::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::columns::{column, Column, ID};
+use super::columns::{column, Column, ColumnType, ID};
 use super::filter::join;
 use super::Dialect;
 use crate::model::Profile;
@@ -57,6 +57,35 @@ impl Cursor {
                 .map(|k| k.column.value_in(&row))
                 .collect(),
         ))
+    }
+
+    /// The cursor after a row selected by [`select_rendered`](super::select_rendered) in the
+    /// order `order`: the sort keys it selected after the entity.
+    pub fn read<'r, R>(order: &[OrderBy], row: &'r R) -> anyhow::Result<Cursor>
+    where
+        R: sqlx::Row,
+        usize: sqlx::ColumnIndex<R>,
+        Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let keys = sort_keys(order)?;
+        let mut values = Vec::with_capacity(keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            let index = i + 1;
+            values.push(match key.column.ty {
+                ColumnType::Int => row
+                    .try_get::<Option<i64>, _>(index)?
+                    .map_or(KeyValue::Null, KeyValue::Int),
+                ColumnType::Bool => row
+                    .try_get::<Option<bool>, _>(index)?
+                    .map_or(KeyValue::Null, KeyValue::Bool),
+                ColumnType::Text { .. } | ColumnType::DateTime | ColumnType::Tags => row
+                    .try_get::<Option<String>, _>(index)?
+                    .map_or(KeyValue::Null, KeyValue::Text),
+            });
+        }
+        Ok(Cursor(values))
     }
 
     /// Whether the cursor has one value of the right type for each sort key of `order`.
