@@ -30,9 +30,13 @@ impl JsonBody {
             return Ok(None);
         }
         check_json_content_type(self.content_type.as_deref())?;
-        parse_strict(&self.bytes)
-            .map(Some)
-            .map_err(ApiError::BadRequest)
+        let value = parse_strict(&self.bytes).map_err(ApiError::BadRequest)?;
+        match nul_at(&value, &mut Vec::new()) {
+            None => Ok(Some(value)),
+            Some(at) => Err(ApiError::BadRequest(format!(
+                "The text at '{at}' contains the character U+0000, which no value may hold."
+            ))),
+        }
     }
 
     /// The parsed body, or a 400 when it is empty.
@@ -40,6 +44,31 @@ impl JsonBody {
         self.optional()?.ok_or_else(|| {
             ApiError::BadRequest("The request body is empty; a JSON object is required.".into())
         })
+    }
+}
+
+/// Where a key or string of `v` holds U+0000, as a path such as `roleScopeTagIds/0`. No member
+/// may hold it: it ends strings in C, PostgreSQL cannot store it, and Android's setup wizard
+/// would read a truncated value.
+fn nul_at<'a>(v: &'a Value, path: &mut Vec<String>) -> Option<String> {
+    match v {
+        Value::String(s) if s.contains('\0') => Some(path.join("/")),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            path.push(i.to_string());
+            let found = nul_at(item, path);
+            path.pop();
+            found
+        }),
+        Value::Object(members) => members.iter().find_map(|(key, item)| {
+            path.push(truncate(&key.replace('\0', "\\u0000"), 64));
+            let found = match key.contains('\0') {
+                true => Some(path.join("/")),
+                false => nul_at(item, path),
+            };
+            path.pop();
+            found
+        }),
+        _ => None,
     }
 }
 

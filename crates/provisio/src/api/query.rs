@@ -18,7 +18,15 @@ pub const DEFAULT_PAGE: u32 = 100;
 /// Parses a raw query string (without `?`). A malformed or unknown option is 400 with the
 /// parser's message, which names the option and the position of the offending text.
 pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
-    odata::parse_query(raw.unwrap_or(""), schema(), &Limits::DEFAULT)
+    let raw = raw.unwrap_or("");
+    // No stored value holds U+0000 (request bodies may not carry it), and PostgreSQL refuses it
+    // even as a value to compare with.
+    if percent_decode_str(raw).any(|b| b == 0) {
+        return Err(ApiError::BadRequest(
+            "The query contains the character U+0000 (%00), which no value may hold.".into(),
+        ));
+    }
+    odata::parse_query(raw, schema(), &Limits::DEFAULT)
         .map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 

@@ -319,3 +319,63 @@ async fn hostile_bodies_get_4xx_envelopes_and_change_nothing() {
     assert_eq!(s.list_all().await, before_all, "nothing was created");
     s.stop().await;
 }
+
+/// U+0000 is refused everywhere a client can put text, with the same 400 on every backend
+/// (PostgreSQL cannot store it at all), and nothing is stored or changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nul_characters_are_refused_in_bodies_and_queries() {
+    let s = TestServer::start().await;
+    let existing = s.create(json!({"displayName": "keep me"})).await;
+    let id = existing["id"].as_str().unwrap().to_owned();
+    let before = s.list_all().await;
+    let bodies = [
+        (json!({"displayName": "a\u{0}b"}), "displayName"),
+        (json!({"description": "\u{0}"}), "description"),
+        (json!({"wifiSsid": "net\u{0}"}), "wifiSsid"),
+        (json!({"wifiPassword": "pass\u{0}word"}), "wifiPassword"),
+        (
+            json!({"roleScopeTagIds": ["0", "a\u{0}"]}),
+            "roleScopeTagIds/1",
+        ),
+        (
+            json!({"deviceNameTemplate": "{{SERIAL}}\u{0}"}),
+            "deviceNameTemplate",
+        ),
+        (json!({"x\u{0}y": 1}), "x\\u0000y"),
+    ];
+    for (body, at) in &bodies {
+        for (method, url) in [
+            (reqwest::Method::POST, s.collection()),
+            (reqwest::Method::PATCH, s.item(&id)),
+        ] {
+            let (status, text, _) =
+                send(&s, method.clone(), &url, body.to_string().as_bytes()).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {body}: {text}");
+            let envelope: Value = serde_json::from_str(&text).unwrap();
+            let message = envelope["error"]["message"].as_str().unwrap();
+            assert!(message.contains(&format!("'{at}'")), "{message}");
+            assert!(message.contains("U+0000"), "{message}");
+        }
+    }
+    let (status, text, _) = send(
+        &s,
+        reqwest::Method::POST,
+        &format!("{}/createToken", s.item(&id)),
+        json!({"tokenValidityInSeconds": 3600, "x": "\u{0}"})
+            .to_string()
+            .as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "createToken: {text}");
+    assert!(text.contains("'x'") && text.contains("U+0000"), "{text}");
+    for query in [
+        "$filter=displayName%20eq%20%27a%00b%27",
+        "$search=%22a%00%22",
+        "$filter=roleScopeTagIds/any(t:t%20eq%20%27%00%27)",
+    ] {
+        let res = s.get(&format!("{}?{query}", s.collection())).await;
+        crate::common::expect_error(res, StatusCode::BAD_REQUEST, "BadRequest").await;
+    }
+    assert_eq!(s.list_all().await, before, "nothing was created or changed");
+    s.stop().await;
+}
