@@ -50,7 +50,7 @@ impl JsonBody {
 /// Where a key or string of `v` holds U+0000, as a path such as `roleScopeTagIds/0`. No member
 /// may hold it: it ends strings in C, PostgreSQL cannot store it, and Android's setup wizard
 /// would read a truncated value.
-fn nul_at<'a>(v: &'a Value, path: &mut Vec<String>) -> Option<String> {
+fn nul_at(v: &Value, path: &mut Vec<String>) -> Option<String> {
     match v {
         Value::String(s) if s.contains('\0') => Some(path.join("/")),
         Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
