@@ -17,6 +17,7 @@ use async_trait::async_trait;
 
 pub use query::{Criteria, Cursor, ListQuery};
 
+use crate::model::output::{EntityJson, Selection};
 use crate::model::{Member, Profile, ProfileId, TenantId};
 
 /// One profile of a page as [`Store::list_rendered`] returns it.
@@ -26,6 +27,36 @@ pub struct Rendered {
     pub json: String,
     /// The position right after this profile in the page's order.
     pub after: Cursor,
+}
+
+impl Rendered {
+    /// `profiles` rendered with `members` (never the QR image), each with the cursor after it
+    /// in `order`: what a backend that does not render entities itself returns.
+    pub fn from_profiles(
+        profiles: &[Profile],
+        order: &[odata::OrderBy],
+        members: &[Member],
+    ) -> anyhow::Result<Vec<Rendered>> {
+        anyhow::ensure!(
+            !members.contains(&Member::QrCodeImage),
+            "the QR image is not rendered in a page"
+        );
+        let selection = Selection::Only(members.to_vec());
+        profiles
+            .iter()
+            .map(|profile| {
+                let entity = EntityJson {
+                    context: None,
+                    profile,
+                    selection: &selection,
+                };
+                Ok(Rendered {
+                    json: serde_json::to_string(&entity)?,
+                    after: Cursor::after(order, profile)?,
+                })
+            })
+            .collect()
+    }
 }
 
 /// A failure of the database, as the service sees it.

@@ -32,7 +32,7 @@ pub(super) async fn fetch_rendered(
     q: &ListQuery,
     members: &[Member],
 ) -> Result<Vec<Rendered>, StoreError> {
-    let Compiled { sql, values } = query::select_rendered(tenant, q, members, Dialect::Sqlite)?;
+    let Compiled { sql, values } = query::select_rendered(tenant, q, members)?;
     let rows = query::bind(sqlx::query(&sql), values)?
         .fetch_all(pool)
         .await

@@ -155,18 +155,18 @@ pub fn select(tenant: TenantId, q: &ListQuery, d: Dialect) -> anyhow::Result<Com
     page(s, tenant, q, d)
 }
 
-/// The `SELECT` of one page like [`select`], each row rendered by the database: column 0 is the
+/// The SQLite `SELECT` of one page like [`select`], each row rendered by SQLite: column 0 is the
 /// entity's JSON object with `members` (see [`render`]), then the page's sort keys (`id` last),
 /// the values a [`Cursor`] after the row holds.
 pub fn select_rendered(
     tenant: TenantId,
     q: &ListQuery,
     members: &[Member],
-    d: Dialect,
 ) -> anyhow::Result<Compiled> {
+    let d = Dialect::Sqlite;
     let mut s = Query::select();
     s.expr_as(
-        Expr::cust(render::entity_object(members, d)?),
+        Expr::cust(render::entity_object(members)?),
         Alias::new("entity"),
     );
     for (i, key) in order::sort_keys(&q.order)?.iter().enumerate() {

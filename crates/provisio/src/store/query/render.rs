@@ -1,42 +1,34 @@
-//! Entities rendered by the database: one SQL expression that turns a stored row into the
-//! entity's JSON object (`json_object` in SQLite, `json_build_object` in PostgreSQL), with
+//! Entities rendered by SQLite: one SQL expression (`json_object`) that turns a stored row into
+//! the entity's JSON object, with
 //! `@odata.type` first and the selected members in response order — the same members and values
 //! [`EntityJson`](crate::model::output::EntityJson) writes from a [`Profile`](crate::model::Profile).
 //!
 //! A page of a list is read this way: the database hands over one text value per row instead of
 //! some thirty column values, each of which the driver would copy and the service would decode,
 //! only to write them out again as JSON. The QR image (base64 of a binary column) is the one
-//! member it cannot write; pages that select it are read as profiles.
+//! member it cannot write; pages that select it are read as profiles. (PostgreSQL's
+//! `json_build_object` measured slower than writing the JSON in the service, so the PostgreSQL
+//! store does that.)
 
 use anyhow::bail;
 
 use super::columns::TABLE;
-use super::Dialect;
 use crate::model::output::ODATA_TYPE;
 use crate::model::{EnrollmentMode, EnrollmentTokenType, Member, WifiSecurityType};
 
 /// The expression of the JSON object with `@odata.type` and `members` (in the order given, which
 /// should be response order). Fails for [`Member::QrCodeImage`].
-pub fn entity_object(members: &[Member], d: Dialect) -> anyhow::Result<String> {
+pub fn entity_object(members: &[Member]) -> anyhow::Result<String> {
     let mut args = vec![quoted("@odata.type"), quoted(ODATA_TYPE)];
     for &m in members {
         args.push(quoted(m.name()));
-        args.push(value(m, d)?);
+        args.push(value(m)?);
     }
-    let function = match d {
-        Dialect::Sqlite => "json_object",
-        // `json` (not `jsonb`) keeps the keys in the order given; the text is what is read.
-        Dialect::Postgres => "json_build_object",
-    };
-    let object = format!("{function}({})", args.join(", "));
-    Ok(match d {
-        Dialect::Sqlite => object,
-        Dialect::Postgres => format!("{object}::text"),
-    })
+    Ok(format!("json_object({})", args.join(", ")))
 }
 
 /// The SQL of one member's JSON value in the row.
-fn value(m: Member, d: Dialect) -> anyhow::Result<String> {
+fn value(m: Member) -> anyhow::Result<String> {
     Ok(match m {
         Member::Id => col("id"),
         Member::AccountId => col("tenant_id"),
@@ -63,16 +55,13 @@ fn value(m: Member, d: Dialect) -> anyhow::Result<String> {
         }
         Member::QrCodeImage => bail!("the QR image cannot be rendered by the database"),
         // Stored as the JSON text of the array.
-        Member::RoleScopeTagIds => match d {
-            Dialect::Sqlite => format!("json({})", col("role_scope_tag_ids")),
-            Dialect::Postgres => format!("{}::json", col("role_scope_tag_ids")),
-        },
-        Member::ConfigureWifi => boolean(&col("configure_wifi"), d),
+        Member::RoleScopeTagIds => format!("json({})", col("role_scope_tag_ids")),
+        Member::ConfigureWifi => boolean(&col("configure_wifi")),
         Member::WifiSsid => col("wifi_ssid"),
         Member::WifiPassword => col("wifi_password"),
         Member::WifiSecurityType => names(&col("wifi_security_type"), WifiSecurityType::MEMBERS),
-        Member::WifiHidden => boolean(&col("wifi_hidden"), d),
-        Member::IsTeamsDeviceProfile => boolean(&col("is_teams_device_profile"), d),
+        Member::WifiHidden => boolean(&col("wifi_hidden")),
+        Member::IsTeamsDeviceProfile => boolean(&col("is_teams_device_profile")),
         Member::DeviceNameTemplate => col("device_name_template"),
     })
 }
@@ -86,13 +75,9 @@ fn names(column: &str, members: &[(&str, i64)]) -> String {
     format!("CASE {column} {} END", arms.join(" "))
 }
 
-/// A Boolean column as JSON `true`/`false`: PostgreSQL has a Boolean type; SQLite stores 0 or 1,
-/// which becomes a JSON Boolean only as the JSON text `true`/`false`.
-fn boolean(column: &str, d: Dialect) -> String {
-    match d {
-        Dialect::Sqlite => format!("json(CASE WHEN {column} THEN 'true' ELSE 'false' END)"),
-        Dialect::Postgres => column.to_owned(),
-    }
+/// A Boolean column (0 or 1) as JSON `true`/`false`, which only the JSON text gives.
+fn boolean(column: &str) -> String {
+    format!("json(CASE WHEN {column} THEN 'true' ELSE 'false' END)")
 }
 
 /// A column of the table, qualified (a filter's subquery may have columns of the same name).
@@ -111,13 +96,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_member_but_the_image_has_an_expression_on_both_dialects() {
-        for d in [Dialect::Sqlite, Dialect::Postgres] {
-            for m in Member::ALL {
-                assert_eq!(value(m, d).is_ok(), m != Member::QrCodeImage, "{m:?}");
-            }
+    fn every_member_but_the_image_has_an_expression() {
+        for m in Member::ALL {
+            assert_eq!(value(m).is_ok(), m != Member::QrCodeImage, "{m:?}");
         }
-        let sql = entity_object(&[Member::Id, Member::EnrollmentMode], Dialect::Sqlite).unwrap();
+        let sql = entity_object(&[Member::Id, Member::EnrollmentMode]).unwrap();
         assert_eq!(
             sql,
             "json_object('@odata.type', '#microsoft.graph.androidDeviceOwnerEnrollmentProfile', \
@@ -127,6 +110,6 @@ mod tests {
              WHEN 2 THEN 'corporateOwnedWorkProfile' WHEN 3 THEN 'corporateOwnedAOSPUserlessDevice' \
              WHEN 4 THEN 'corporateOwnedAOSPUserAssociatedDevice' END)"
         );
-        assert!(entity_object(&[Member::QrCodeImage], Dialect::Postgres).is_err());
+        assert!(entity_object(&[Member::QrCodeImage]).is_err());
     }
 }
