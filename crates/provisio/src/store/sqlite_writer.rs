@@ -7,9 +7,10 @@
 //! batch; alone, a write costs what it did before.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use sqlx::{Row as _, Sqlite, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::row::{self, ProfileRow, COLUMNS};
 use super::sqlite::{bind_row, insert_sql, map_err, DUPLICATE_ID};
@@ -59,10 +60,11 @@ pub(super) struct GroupWriter {
 }
 
 impl GroupWriter {
-    /// Starts the writer task on `pool` (of one connection).
-    pub(super) fn start(pool: SqlitePool) -> Self {
+    /// Starts the writer task on `pool` (of one connection); `committed` is notified after each
+    /// commit.
+    pub(super) fn start(pool: SqlitePool, committed: Arc<Notify>) -> Self {
         let (jobs, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, rx));
+        tokio::spawn(run(pool, rx, committed));
         GroupWriter { jobs }
     }
 
@@ -79,7 +81,7 @@ impl GroupWriter {
     }
 }
 
-async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>, committed: Arc<Notify>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -90,6 +92,7 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
         }
         match commit(&pool, &mut batch).await {
             Ok(results) => {
+                committed.notify_one();
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(result);
                 }
