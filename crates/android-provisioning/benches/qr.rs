@@ -88,7 +88,55 @@ fn bench(c: &mut Criterion) {
     group.bench_function("large_1000B/render_png_only", |b| {
         b.iter(|| render_png(black_box(&large_text)))
     });
+    let typical_png = render_png(&payload(&typical)).unwrap_or_else(|e| panic!("{e}"));
+    png_alternatives(&mut group, typical_png.png());
     group.finish();
+}
+
+/// The typical image's pixel rows encoded again with other compressions: what a smaller PNG
+/// would cost. The first case is the service's own setting.
+fn png_alternatives(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    png_file: &[u8],
+) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_file));
+    let mut reader = decoder.read_info().unwrap_or_else(|e| panic!("{e}"));
+    let mut rows = vec![0; reader.output_buffer_size().unwrap_or_default()];
+    let info = reader
+        .next_frame(&mut rows)
+        .unwrap_or_else(|e| panic!("{e}"));
+    rows.truncate(info.buffer_size());
+    let (width, height) = (info.width, info.height);
+    let encode = |compression: png::DeflateCompression, filter: png::Filter| {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::One);
+        encoder.set_deflate_compression(compression);
+        encoder.set_filter(filter);
+        let mut writer = encoder.write_header().unwrap_or_else(|e| panic!("{e}"));
+        writer
+            .write_image_data(&rows)
+            .unwrap_or_else(|e| panic!("{e}"));
+        writer.finish().unwrap_or_else(|e| panic!("{e}"));
+        out
+    };
+    use png::{DeflateCompression as D, Filter as F};
+    for (name, compression, filter) in [
+        ("fdeflate_up", D::FdeflateUltraFast, F::Up),
+        ("fdeflate_nofilter", D::FdeflateUltraFast, F::NoFilter),
+        ("zlib1_up", D::Level(1), F::Up),
+        ("zlib3_nofilter", D::Level(3), F::NoFilter),
+        ("zlib6_up", D::Level(6), F::Up),
+    ] {
+        eprintln!(
+            "typical PNG, {name}: {} bytes",
+            encode(compression, filter).len()
+        );
+        group.bench_function(format!("typical_png_encode/{name}"), |b| {
+            b.iter(|| encode(black_box(compression), filter))
+        });
+    }
 }
 
 criterion_group!(benches, bench);
