@@ -2,6 +2,7 @@
 //! become one parameterised `SELECT` (built with sea-query, every user value bound, never
 //! spliced) for the SQLite or the PostgreSQL dialect. Backends call [`select`] and [`count`]
 //! with their [`Dialect`] and [`bind`] the values; the [`ListQuery`] they receive knows no SQL.
+//! SQLite also calls [`select_rendered`], whose rows are the entities' JSON (see `render`).
 //!
 //! Comparison rules (CONTRACT §4), identical on both databases:
 //! - strings compare and sort by their lower-cased value: the `*_key` columns hold it (computed
@@ -175,7 +176,7 @@ pub fn select_rendered(
     page(s, tenant, q, d)
 }
 
-/// A row of [`select_rendered`], on any backend.
+/// A row of [`select_rendered`]: the entity's JSON text and the cursor after it.
 pub fn read_rendered<'r, R>(order: &[OrderBy], row: &'r R) -> anyhow::Result<Rendered>
 where
     R: sqlx::Row,
