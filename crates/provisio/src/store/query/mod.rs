@@ -157,7 +157,7 @@ pub fn select(tenant: TenantId, q: &ListQuery, d: Dialect) -> anyhow::Result<Com
 }
 
 /// The SQLite `SELECT` of one page like [`select`], each row rendered by SQLite: column 0 is the
-/// entity's JSON object with `members` (see [`render`]), then the page's sort keys (`id` last),
+/// entity's JSON object with `members` (see the `render` module), then the page's sort keys (`id` last),
 /// the values a [`Cursor`] after the row holds.
 pub fn select_rendered(
     tenant: TenantId,
