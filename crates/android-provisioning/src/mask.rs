@@ -6,19 +6,21 @@
 //! code of a 1,000-byte payload, against a 1 ms budget). Here `qrcode` still builds
 //! everything that carries meaning — segments, error correction codewords, function
 //! patterns, data placement — and this module then:
-//! - reads the unmasked canvas once into a byte grid plus a "data module" grid;
-//! - masks it with the 8 standard mask functions, and takes each pattern's format-information
+//! - reads the unmasked canvas once into lines of bits (one bit per module, 64 modules to a
+//!   word), as rows and as columns, for the colours and for the "data module" flags;
+//! - masks them with the 8 standard mask functions (a word at a time: a pattern's row or
+//!   column repeats every 12 lines), and takes each pattern's format-information
 //!   modules from `qrcode`'s own `Canvas::apply_mask` on a small version 1 canvas (the format
 //!   information depends only on the EC level and the pattern, and sits at the same offsets
 //!   from the edges in every version);
-//! - scores each masked grid with the **same rules as `qrcode` 0.14** ([`penalty`]), counting
-//!   without branches and several columns at a time, and keeps the first lowest score, as
-//!   `qrcode` does.
+//! - scores each masked code with the **same rules as `qrcode` 0.14** ([`penalty`]), with
+//!   bitwise operations and population counts over whole lines, and keeps the first lowest
+//!   score, as `qrcode` does.
 //!
 //! A unit test checks that the result equals `QrCode::with_error_correction_level` for every
 //! version at both levels, so the image is the one `qrcode` itself would draw.
 
-use crate::penalty::{penalty, Scratch};
+use crate::penalty::{get, penalty, set, Line, LIGHT};
 use qrcode::bits::Bits;
 use qrcode::canvas::{Canvas, MaskPattern, Module};
 use qrcode::types::QrResult;
@@ -50,70 +52,72 @@ pub(crate) fn masked_matrix(bits: Bits, level: qrcode::EcLevel) -> QrResult<Vec<
     canvas.draw_data(&codewords, &ec);
     let width = usize::try_from(version.width()).unwrap_or_default();
 
-    // base: colour before masking; is_data: 1 where a mask applies. The transposed copies let
-    // the penalty count rows the way it counts columns.
-    let (base, is_data) = read_canvas(&canvas, width);
-    let (base_t, is_data_t) = (transpose(&base, width), transpose(&is_data, width));
-    let format = format_modules(level, width);
+    // base: colour before masking; is_data: 1 where a mask applies; both as rows and as
+    // columns of bits, so that the penalty counts rows the way it counts columns.
+    let [base_rows, base_columns, data_rows, data_columns] = read_canvas_lines(&canvas, width);
+    let format: Vec<(usize, usize, [u8; 8])> = format_modules(level, width)
+        .into_iter()
+        .map(|(index, values)| (index % width, index / width, values))
+        .collect();
 
-    let mut grid = vec![0u8; width * width];
-    let mut grid_t = vec![0u8; width * width];
-    let mut best_grid = vec![0u8; width * width];
+    let mut rows = vec![LIGHT; width];
+    let mut columns = vec![LIGHT; width];
+    let mut best_rows = rows.clone();
     let mut best_score = u32::MAX;
-    let mut scratch = Scratch::new(width);
-    let mut mask_rows = vec![0u8; MASK_PERIOD * width];
     for k in 0..PATTERNS.len() {
-        fill_mask_rows(&mut mask_rows, width, |x, y| mask_bit(k, x, y));
-        apply(&mut grid, &base, &is_data, &mask_rows, width);
-        fill_mask_rows(&mut mask_rows, width, |x, y| mask_bit(k, y, x));
-        apply(&mut grid_t, &base_t, &is_data_t, &mask_rows, width);
-        for (index, values) in &format {
-            grid[*index] = values[k];
-            grid_t[(*index % width) * width + *index / width] = values[k];
+        // Row y of pattern k depends on y only through y mod MASK_PERIOD; so does column x.
+        let tile: [[u8; MASK_PERIOD]; MASK_PERIOD] =
+            std::array::from_fn(|y| std::array::from_fn(|x| mask_bit(k, x, y)));
+        let pattern_rows: Vec<Line> = (0..MASK_PERIOD)
+            .map(|y| periodic_line(width, &tile[y]))
+            .collect();
+        let pattern_columns: Vec<Line> = (0..MASK_PERIOD)
+            .map(|x| periodic_line(width, &std::array::from_fn(|y| tile[y][x])))
+            .collect();
+        apply(&mut rows, &base_rows, &data_rows, &pattern_rows);
+        apply(&mut columns, &base_columns, &data_columns, &pattern_columns);
+        for &(x, y, values) in &format {
+            let dark = values[k] == 1;
+            set(&mut rows[y], x, dark);
+            set(&mut columns[x], y, dark);
         }
-        let score = penalty(&grid, &grid_t, width, &mut scratch);
+        let score = penalty(&rows, &columns);
         if score < best_score {
             best_score = score;
-            std::mem::swap(&mut grid, &mut best_grid);
+            std::mem::swap(&mut rows, &mut best_rows);
         }
     }
-    Ok(best_grid)
+    let mut grid = vec![0u8; width * width];
+    for (row, line) in grid.chunks_exact_mut(width).zip(&best_rows) {
+        for (x, cell) in row.iter_mut().enumerate() {
+            *cell = u8::from(get(line, x));
+        }
+    }
+    Ok(grid)
 }
 
 /// Every mask pattern repeats itself every 12 rows (and every 12 columns).
 const MASK_PERIOD: usize = 12;
 
-/// Fills `rows` with `MASK_PERIOD` rows of `bit(x, y)`.
-fn fill_mask_rows(rows: &mut [u8], width: usize, bit: impl Fn(usize, usize) -> u8) {
-    for (y, row) in rows.chunks_exact_mut(width).enumerate() {
-        for (x, cell) in row.iter_mut().enumerate() {
-            *cell = bit(x, y);
-        }
+/// The line of `width` modules whose module `i` is `period[i % MASK_PERIOD]`.
+fn periodic_line(width: usize, period: &[u8; MASK_PERIOD]) -> Line {
+    let mut line = LIGHT;
+    for i in 0..width {
+        line[i / 64] |= u64::from(period[i % MASK_PERIOD]) << (i % 64);
     }
+    line
 }
 
-/// `out = base XOR (is_data AND mask)`, row by row, with the mask rows repeating.
-fn apply(out: &mut [u8], base: &[u8], is_data: &[u8], mask_rows: &[u8], width: usize) {
-    let rows = out.chunks_exact_mut(width).zip(base.chunks_exact(width));
-    let rows = rows
-        .zip(is_data.chunks_exact(width))
-        .zip(mask_rows.chunks_exact(width).cycle());
-    for (((out, base), is_data), mask) in rows {
-        for (((o, b), d), m) in out.iter_mut().zip(base).zip(is_data).zip(mask) {
-            *o = b ^ (d & m);
-        }
+/// `out = base XOR (is_data AND pattern)`, line by line, with the pattern lines repeating.
+fn apply(out: &mut [Line], base: &[Line], is_data: &[Line], pattern: &[Line]) {
+    let lines = out
+        .iter_mut()
+        .zip(base)
+        .zip(is_data)
+        .zip(pattern.iter().cycle());
+    for (((o, b), d), m) in lines {
+        *o = std::array::from_fn(|i| b[i] ^ (d[i] & m[i]));
     }
-}
-
-/// The grid with rows and columns swapped.
-fn transpose(grid: &[u8], width: usize) -> Vec<u8> {
-    let mut out = vec![0u8; grid.len()];
-    for (y, row) in grid.chunks_exact(width).enumerate() {
-        for (x, cell) in row.iter().enumerate() {
-            out[x * width + y] = *cell;
-        }
-    }
-    out
 }
 
 /// 1 where mask pattern `k` (standard numbering) inverts module (`x` column, `y` row).
@@ -129,6 +133,28 @@ fn mask_bit(k: usize, x: usize, y: usize) -> u8 {
         _ => ((x + y) % 2 + (x * y) % 3).is_multiple_of(2),
     };
     u8::from(invert)
+}
+
+/// Reads a canvas as lines of bits: [colour rows, colour columns, is-data rows, is-data
+/// columns], with the same reading of modules as [`read_canvas`].
+fn read_canvas_lines(canvas: &Canvas, width: usize) -> [Vec<Line>; 4] {
+    let mut out: [Vec<Line>; 4] = std::array::from_fn(|_| vec![LIGHT; width]);
+    let side = i16::try_from(width).unwrap_or_default();
+    for (y, yi) in (0..side).enumerate() {
+        for (x, xi) in (0..side).enumerate() {
+            let (dark, data) = match canvas.get(xi, yi) {
+                Module::Masked(c) => (c == Color::Dark, false),
+                Module::Unmasked(c) => (c == Color::Dark, true),
+                Module::Empty => (false, true),
+            };
+            let [base_rows, base_columns, data_rows, data_columns] = &mut out;
+            base_rows[y][x / 64] |= u64::from(dark) << (x % 64);
+            base_columns[x][y / 64] |= u64::from(dark) << (y % 64);
+            data_rows[y][x / 64] |= u64::from(data) << (x % 64);
+            data_columns[x][y / 64] |= u64::from(data) << (y % 64);
+        }
+    }
+    out
 }
 
 /// Reads a canvas into (colour, is-data) grids. Empty modules are data modules of colour
