@@ -109,23 +109,16 @@ fn write_page(
         out.extend_from_slice(n.to_string().as_bytes());
     }
     out.extend_from_slice(b",\"value\":[");
-    match items {
-        Items::Rendered(rows) => {
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(row.json.as_bytes());
-            }
+    for i in 0..items.len() {
+        if i > 0 {
+            out.push(b',');
         }
-        Items::Profiles(rows) => {
-            for (i, profile) in rows.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
+        match items {
+            Items::Rendered(rows) => out.extend_from_slice(rows[i].json.as_bytes()),
+            Items::Profiles(rows) => {
                 let entity = EntityJson {
                     context: None,
-                    profile,
+                    profile: &rows[i],
                     selection,
                 };
                 serde_json::to_writer(&mut *out, &entity)?;

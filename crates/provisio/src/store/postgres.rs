@@ -13,8 +13,8 @@ use sqlx::Row as _;
 
 use super::query::{self, Compiled, Dialect};
 use super::row::{self, ProfileRow, COLUMNS};
-use super::{Criteria, ListQuery, Rendered, Store, StoreError};
-use crate::model::{Member, Profile, ProfileId, TenantId};
+use super::{Criteria, ListQuery, Store, StoreError};
+use crate::model::{Profile, ProfileId, TenantId};
 
 /// How to reach and use the database.
 #[derive(Clone, Debug)]
@@ -230,18 +230,6 @@ impl Store for PostgresStore {
             .fetch_all(query::select(tenant, query, Dialect::Postgres)?)
             .await?;
         rows.iter().map(to_profile).collect()
-    }
-
-    /// Renders the profiles of [`Store::list`] here: PostgreSQL's `json_build_object` looks up
-    /// the type of every argument of every row, and measured a third slower than this.
-    async fn list_rendered(
-        &self,
-        tenant: TenantId,
-        query: &ListQuery,
-        members: &[Member],
-    ) -> Result<Vec<Rendered>, StoreError> {
-        let profiles = self.list(tenant, query).await?;
-        Ok(Rendered::from_profiles(&profiles, &query.order, members)?)
     }
 
     async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError> {

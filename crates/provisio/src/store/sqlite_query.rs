@@ -37,9 +37,7 @@ pub(super) async fn fetch_rendered(
         .fetch_all(pool)
         .await
         .map_err(map_err)?;
-    rows.iter()
-        .map(|row| Ok(query::read_rendered(&q.order, row)?))
-        .collect()
+    Ok(query::read_rendered(&q.order, &rows)?)
 }
 
 /// The number of matching rows.

@@ -176,8 +176,8 @@ pub fn select_rendered(
     page(s, tenant, q, d)
 }
 
-/// A row of [`select_rendered`]: the entity's JSON text and the cursor after it.
-pub fn read_rendered<'r, R>(order: &[OrderBy], row: &'r R) -> anyhow::Result<Rendered>
+/// The rows of [`select_rendered`] for `order`: each entity's JSON text and the cursor after it.
+pub fn read_rendered<'r, R>(order: &[OrderBy], rows: &'r [R]) -> anyhow::Result<Vec<Rendered>>
 where
     R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
@@ -186,10 +186,15 @@ where
     Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    Ok(Rendered {
-        json: row.try_get(0)?,
-        after: Cursor::read(order, row)?,
-    })
+    let keys = order::sort_keys(order)?;
+    rows.iter()
+        .map(|row| {
+            Ok(Rendered {
+                json: row.try_get(0)?,
+                after: Cursor::read(&keys, row)?,
+            })
+        })
+        .collect()
 }
 
 /// The rest of a page's `SELECT` after its columns: the matching rows after the cursor, ordered,

@@ -59,9 +59,9 @@ impl Cursor {
         ))
     }
 
-    /// The cursor after a row selected by [`select_rendered`](super::select_rendered) in the
-    /// order `order`: the sort keys it selected after the entity.
-    pub fn read<'r, R>(order: &[OrderBy], row: &'r R) -> anyhow::Result<Cursor>
+    /// The cursor after a row selected by [`select_rendered`](super::select_rendered): the
+    /// values of `keys` (the [`sort_keys`] of its order) it selected after the entity.
+    pub(super) fn read<'r, R>(keys: &[SortKey], row: &'r R) -> anyhow::Result<Cursor>
     where
         R: sqlx::Row,
         usize: sqlx::ColumnIndex<R>,
@@ -69,7 +69,6 @@ impl Cursor {
         Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
         Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     {
-        let keys = sort_keys(order)?;
         let mut values = Vec::with_capacity(keys.len());
         for (i, key) in keys.iter().enumerate() {
             let index = i + 1;
