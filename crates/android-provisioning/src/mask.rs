@@ -135,19 +135,25 @@ fn mask_bit(k: usize, x: usize, y: usize) -> u8 {
     u8::from(invert)
 }
 
+/// Module (`x`, `y`) of a canvas as (dark, is data). Empty modules are data modules of colour
+/// light, which is what `Canvas::apply_mask` makes of them.
+fn module_at(canvas: &Canvas, x: usize, y: usize) -> (bool, bool) {
+    let coordinate = |c: usize| i16::try_from(c).unwrap_or_default();
+    match canvas.get(coordinate(x), coordinate(y)) {
+        Module::Masked(c) => (c == Color::Dark, false),
+        Module::Unmasked(c) => (c == Color::Dark, true),
+        Module::Empty => (false, true),
+    }
+}
+
 /// Reads a canvas as lines of bits: [colour rows, colour columns, is-data rows, is-data
-/// columns], with the same reading of modules as [`read_canvas`].
+/// columns].
 fn read_canvas_lines(canvas: &Canvas, width: usize) -> [Vec<Line>; 4] {
     let mut out: [Vec<Line>; 4] = std::array::from_fn(|_| vec![LIGHT; width]);
-    let side = i16::try_from(width).unwrap_or_default();
-    for (y, yi) in (0..side).enumerate() {
-        for (x, xi) in (0..side).enumerate() {
-            let (dark, data) = match canvas.get(xi, yi) {
-                Module::Masked(c) => (c == Color::Dark, false),
-                Module::Unmasked(c) => (c == Color::Dark, true),
-                Module::Empty => (false, true),
-            };
-            let [base_rows, base_columns, data_rows, data_columns] = &mut out;
+    let [base_rows, base_columns, data_rows, data_columns] = &mut out;
+    for y in 0..width {
+        for x in 0..width {
+            let (dark, data) = module_at(canvas, x, y);
             base_rows[y][x / 64] |= u64::from(dark) << (x % 64);
             base_columns[x][y / 64] |= u64::from(dark) << (y % 64);
             data_rows[y][x / 64] |= u64::from(data) << (x % 64);
@@ -157,23 +163,15 @@ fn read_canvas_lines(canvas: &Canvas, width: usize) -> [Vec<Line>; 4] {
     out
 }
 
-/// Reads a canvas into (colour, is-data) grids. Empty modules are data modules of colour
-/// light, which is what `Canvas::apply_mask` makes of them.
+/// Reads a canvas into (colour, is-data) grids of 0/1 bytes, row-major.
 fn read_canvas(canvas: &Canvas, width: usize) -> (Vec<u8>, Vec<u8>) {
     let mut base = vec![0u8; width * width];
     let mut is_data = vec![0u8; width * width];
-    let side = i16::try_from(width).unwrap_or_default();
-    for y in 0..side {
-        for x in 0..side {
-            let i = usize::try_from(y).unwrap_or_default() * width
-                + usize::try_from(x).unwrap_or_default();
-            let (dark, data) = match canvas.get(x, y) {
-                Module::Masked(c) => (c == Color::Dark, false),
-                Module::Unmasked(c) => (c == Color::Dark, true),
-                Module::Empty => (false, true),
-            };
-            base[i] = u8::from(dark);
-            is_data[i] = u8::from(data);
+    for y in 0..width {
+        for x in 0..width {
+            let (dark, data) = module_at(canvas, x, y);
+            base[y * width + x] = u8::from(dark);
+            is_data[y * width + x] = u8::from(data);
         }
     }
     (base, is_data)
