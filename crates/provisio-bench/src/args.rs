@@ -59,6 +59,10 @@ pub struct Args {
     /// The provisio binary; by default `provisio` next to this program (target/release).
     #[arg(long, value_name = "FILE")]
     pub server_bin: Option<PathBuf>,
+    /// One more argument for `provisio serve` (repeat for several), e.g.
+    /// `--server-arg=--sqlite-mmap-mib=1024`.
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    pub server_arg: Vec<String>,
 }
 
 /// Parses `10s`, `250ms`, `2m`, `1.5s` or a bare number of seconds.

@@ -75,6 +75,7 @@ struct RunReport<'a> {
     duration_seconds: f64,
     warmup_seconds: f64,
     bearer_token: bool,
+    server_args: &'a [String],
     preload_seconds: Option<f64>,
     results: &'a [WorkloadResult],
     targets: Vec<Check>,
@@ -82,7 +83,7 @@ struct RunReport<'a> {
 }
 
 impl<'a> RunReport<'a> {
-    fn new(args: &Args, results: &'a [WorkloadResult], growth: &'a [GrowthPoint]) -> Self {
+    fn new(args: &'a Args, results: &'a [WorkloadResult], growth: &'a [GrowthPoint]) -> Self {
         RunReport {
             finished: provisio::model::Timestamp::now().to_string(),
             backend: backend(args),
@@ -92,6 +93,7 @@ impl<'a> RunReport<'a> {
             duration_seconds: args.duration.as_secs_f64(),
             warmup_seconds: args.warmup.as_secs_f64(),
             bearer_token: false,
+            server_args: &args.server_arg,
             preload_seconds: None,
             results,
             targets: Vec::new(),

@@ -11,6 +11,10 @@ pub struct Memory {
     pub rss_kib: u64,
     /// `VmHWM`: the peak resident size since the process started.
     pub hwm_kib: u64,
+    /// `RssAnon`: the part of `VmRSS` that is the process's own memory, not pages of mapped files
+    /// (such as a memory-mapped database) that the kernel can drop and read again.
+    #[serde(default)]
+    pub anon_kib: u64,
 }
 
 /// Parses the `VmRSS` and `VmHWM` lines of a `/proc/PID/status` text.
@@ -29,6 +33,7 @@ pub fn parse_status(text: &str) -> Option<Memory> {
     Some(Memory {
         rss_kib: field("VmRSS:")?,
         hwm_kib: field("VmHWM:")?,
+        anon_kib: field("RssAnon:")?,
     })
 }
 
@@ -80,12 +85,13 @@ mod tests {
     #[test]
     fn reads_rss_and_its_peak() {
         let status =
-            "Name:\tprovisio\nVmPeak:\t  900000 kB\nVmHWM:\t   52340 kB\nVmRSS:\t   48000 kB\n";
+            "Name:\tprovisio\nVmPeak:\t  900000 kB\nVmHWM:\t   52340 kB\nVmRSS:\t   48000 kB\nRssAnon:\t   30000 kB\nRssFile:\t   18000 kB\n";
         assert_eq!(
             parse_status(status),
             Some(Memory {
                 rss_kib: 48_000,
-                hwm_kib: 52_340
+                hwm_kib: 52_340,
+                anon_kib: 30_000,
             })
         );
         assert_eq!(parse_status("Name:\tx\n"), None);

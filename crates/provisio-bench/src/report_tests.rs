@@ -27,6 +27,7 @@ pub(crate) fn result(workload: Workload, rps: f64, p99_ms: f64, errors: u64) -> 
         server_memory: Memory {
             rss_kib: 40 * 1024,
             hwm_kib: 50 * 1024,
+            anon_kib: 30 * 1024,
         },
         server_rss_peak_sampled_kib: 45 * 1024,
         load_average: Some(1.5),

@@ -56,12 +56,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `bin serve` on a free loopback port with `data_dir`, and `--database-url` when
-    /// given. Its log (stderr) goes to `log`.
+    /// Starts `bin serve` on a free loopback port with `data_dir`, `--database-url` when given,
+    /// and then `extra`. Its log (stderr) goes to `log`.
     pub fn start(
         bin: &Path,
         data_dir: &Path,
         database_url: Option<&str>,
+        extra: &[String],
         log: &Path,
     ) -> anyhow::Result<Server> {
         let mut cmd = Command::new(bin);
@@ -72,6 +73,7 @@ impl Server {
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);
         }
+        cmd.args(extra);
         let log_file = std::fs::File::create(log).context("creating the server log")?;
         let mut child = cmd
             .stdin(Stdio::null())

@@ -60,6 +60,7 @@ impl Session {
             bin,
             &data_dir,
             url.as_deref(),
+            &args.server_arg,
             &dir.path().join("server.log"),
         )?;
         let token = server.issue_token(bin, &data_dir)?;

@@ -111,9 +111,9 @@ async fn migrate(settings: &Settings, locking: bool) -> anyhow::Result<()> {
             crate::store::Store::close(&store).await;
         }
         None => {
-            let store = crate::store::sqlite::SqliteStore::open(
+            let store = crate::store::sqlite::SqliteStore::open_tuned(
                 &settings.data_dir,
-                settings.sqlite_read_connections,
+                settings.sqlite_tuning(),
             )
             .await?;
             crate::store::Store::close(&store).await;

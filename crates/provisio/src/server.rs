@@ -48,7 +48,7 @@ pub async fn run(
     let store: Arc<dyn Store> = crate::store::open(
         &settings.database,
         &settings.data_dir,
-        settings.sqlite_read_connections,
+        settings.sqlite_tuning(),
     )
     .await?;
     let state = build_state(&settings, store.clone()).await?;

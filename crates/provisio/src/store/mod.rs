@@ -137,7 +137,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 pub async fn open(
     db: &settings::DatabaseSettings,
     data_dir: &std::path::Path,
-    sqlite_read_connections: u32,
+    sqlite: sqlite::SqliteTuning,
 ) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     match db.postgres() {
         Some(pg) => {
@@ -149,7 +149,7 @@ pub async fn open(
             Ok(std::sync::Arc::new(store))
         }
         None => Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::open(data_dir, sqlite_read_connections).await?,
+            sqlite::SqliteStore::open_tuned(data_dir, sqlite).await?,
         )),
     }
 }

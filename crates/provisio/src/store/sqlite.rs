@@ -32,6 +32,30 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 /// Rows a reader connection may hand over before the request takes them: a default page.
 const READ_ROW_CHANNEL: usize = 128;
 
+/// Largest memory map SQLite accepts in this build (`SQLITE_MAX_MMAP_SIZE`, just under 2 GiB), in
+/// MiB; a larger `mmap_size` would be cut down to it without a word.
+pub const MAX_MMAP_MIB: u32 = 2047;
+
+/// How the SQLite store uses the database file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SqliteTuning {
+    /// Connections for reads (writes always use one).
+    pub read_connections: u32,
+    /// How much of the database file each connection reads through a memory map instead of
+    /// `pread` calls, in MiB; 0 (the default) maps nothing. Up to [`MAX_MMAP_MIB`].
+    pub mmap_mib: u32,
+}
+
+impl SqliteTuning {
+    /// `read_connections` readers, no memory map.
+    pub fn readers(read_connections: u32) -> Self {
+        SqliteTuning {
+            read_connections,
+            mmap_mib: 0,
+        }
+    }
+}
+
 /// Profiles in an SQLite database file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -43,8 +67,21 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    /// Opens (creating if needed) the database in `data_dir` with `read_connections` readers and
+    /// no memory map, and brings its schema up to date.
     pub async fn open(data_dir: &Path, read_connections: u32) -> anyhow::Result<Self> {
+        Self::open_tuned(data_dir, SqliteTuning::readers(read_connections)).await
+    }
+
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    pub async fn open_tuned(data_dir: &Path, tuning: SqliteTuning) -> anyhow::Result<Self> {
+        let SqliteTuning {
+            read_connections,
+            mmap_mib,
+        } = tuning;
+        if mmap_mib > MAX_MMAP_MIB {
+            anyhow::bail!("the SQLite memory map must be 0 to {MAX_MMAP_MIB} MiB (got {mmap_mib})");
+        }
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
         let path = data_dir.join(DB_FILE);
@@ -98,7 +135,14 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             // A page of rows crosses from the connection's thread in one go instead of waiting
             // for the request to take the first 50 (the default channel size).
-            .connect_with(options.read_only(true).row_buffer_size(READ_ROW_CHANNEL))
+            .connect_with(
+                options
+                    .read_only(true)
+                    .row_buffer_size(READ_ROW_CHANNEL)
+                    // Pages of the database file (not of the log) are then read from the map,
+                    // without a system call and a copy each.
+                    .pragma("mmap_size", (u64::from(mmap_mib) << 20).to_string()),
+            )
             .await
             .with_context(|| format!("opening {} for reading", path.display()))?;
         let group = GroupWriter::start(writer.clone(), committed);
@@ -310,6 +354,99 @@ mod tests {
         assert!(
             after > before,
             "database file {before} -> {after} bytes while open"
+        );
+    }
+
+    /// Every reader maps as much of the file as asked, and none by default; SQLite would cut a
+    /// larger map down to its build limit without a word, so that is refused.
+    #[tokio::test]
+    async fn the_memory_map_is_what_was_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mapped = |pool: &SqlitePool| {
+            let pool = pool.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>("PRAGMA mmap_size")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        let store = SqliteStore::open(dir.path(), 1).await.unwrap();
+        assert_eq!(mapped(&store.reader).await, 0);
+        store.close().await;
+        let tuning = SqliteTuning {
+            read_connections: 2,
+            mmap_mib: MAX_MMAP_MIB,
+        };
+        let store = SqliteStore::open_tuned(dir.path(), tuning).await.unwrap();
+        let expected = i64::from(MAX_MMAP_MIB) << 20;
+        // Both readers at once, so that neither is the other.
+        let mut first = store.reader.acquire().await.unwrap();
+        let mut second = store.reader.acquire().await.unwrap();
+        for conn in [&mut first, &mut second] {
+            let size: i64 = sqlx::query_scalar("PRAGMA mmap_size")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(size, expected);
+        }
+        drop((first, second));
+        // The writer changes pages through its own cache and the log: a map does not pay there.
+        assert_eq!(mapped(&store.writer).await, 0);
+        store.close().await;
+        let too_big = SqliteTuning {
+            mmap_mib: MAX_MMAP_MIB + 1,
+            ..tuning
+        };
+        let err = SqliteStore::open_tuned(dir.path(), too_big)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("0 to 2047 MiB"), "{err}");
+    }
+
+    /// Readers with a map see every committed write while the file grows under them (each
+    /// profile carries a 16 KiB image, so checkpoints keep extending the mapped file).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn mapped_readers_see_each_write_as_the_file_grows() {
+        use crate::model::{Sensitive, Timestamp, Token};
+        let dir = tempfile::tempdir().unwrap();
+        let tuning = SqliteTuning {
+            read_connections: 2,
+            mmap_mib: 64,
+        };
+        let store = SqliteStore::open_tuned(dir.path(), tuning).await.unwrap();
+        let tenant = TenantId(uuid::Uuid::from_u128(5));
+        let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
+        let mut watched = Profile::new(tenant, ProfileId::new_random(), "Watched".into(), now);
+        store.insert(tenant, &watched).await.unwrap();
+        let size_before = std::fs::metadata(dir.path().join(DB_FILE)).unwrap().len();
+        for i in 0..400u32 {
+            let mut p = Profile::new(tenant, ProfileId::new_random(), format!("Row {i}"), now);
+            p.token = Some(Token {
+                value: Sensitive::new(String::from("ABCDEFGHIJKLMNOPQRST")),
+                created: now,
+                expires: now,
+                qr_content: Sensitive::new(String::from("{}")),
+                qr_png: vec![u8::try_from(i % 251).unwrap(); 16 * 1024],
+            });
+            store.insert(tenant, &p).await.unwrap();
+            let mut next = watched.clone();
+            next.description = Some(format!("version {i}"));
+            next.version += 1;
+            assert!(store.update(tenant, &next, watched.version).await.unwrap());
+            watched = next;
+            let seen = store.get(tenant, watched.id).await.unwrap().unwrap();
+            assert_eq!(seen.description, watched.description, "after write {i}");
+            let read = store.get(tenant, p.id).await.unwrap().unwrap();
+            assert_eq!(read.token.unwrap().qr_png, p.token.unwrap().qr_png);
+        }
+        let total = store.count(tenant, &Criteria::default()).await.unwrap();
+        let size_after = std::fs::metadata(dir.path().join(DB_FILE)).unwrap().len();
+        store.close().await;
+        assert_eq!(total, 401);
+        assert!(
+            size_after > size_before + 4 * 1024 * 1024,
+            "the file grew from {size_before} to {size_after} bytes only"
         );
     }
 
