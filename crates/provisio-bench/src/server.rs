@@ -182,6 +182,15 @@ impl Drop for Server {
     }
 }
 
+/// The last `max` lines of a server log that report an error (the causes behind 500 answers).
+pub fn error_lines(log: &str, max: usize) -> Vec<&str> {
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" ERROR ") || l.contains("\"level\":\"ERROR\""))
+        .collect();
+    errors[errors.len().saturating_sub(max)..].to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +203,20 @@ mod tests {
         );
         assert_eq!(parse_listening_line("listening on 127.0.0.1:1"), None);
         assert_eq!(parse_listening_line("provisio listening on http://x"), None);
+    }
+
+    #[test]
+    fn picks_the_last_error_lines() {
+        let log = "2026-12-01T19:27:05Z  INFO provisio::api: request status=201\n\
+                   2026-12-01T19:27:06Z ERROR provisio::error: request failed error=first\n\
+                   2026-12-01T19:27:06Z  WARN provisio::server: slow\n\
+                   2026-12-01T19:27:07Z ERROR provisio::error: request failed error=second\n\
+                   {\"level\":\"ERROR\",\"fields\":{\"error\":\"third\"}}\n";
+        let last = error_lines(log, 2);
+        assert_eq!(last.len(), 2);
+        assert!(last[0].ends_with("error=second"), "{last:?}");
+        assert!(last[1].contains("third"), "{last:?}");
+        assert_eq!(error_lines(log, 10).len(), 3);
+        assert!(error_lines("all fine\n", 5).is_empty());
     }
 }

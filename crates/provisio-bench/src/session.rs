@@ -21,6 +21,8 @@ use crate::{dataset, preload, Args};
 #[derive(Debug)]
 pub struct Session {
     server: Server,
+    /// The server's log (its standard error).
+    log: PathBuf,
     token: Option<String>,
     profiles: u64,
     /// How long the preload took.
@@ -56,13 +58,8 @@ impl Session {
             None => preload::sqlite(&data_dir, profiles).await?,
         };
         eprintln!("preloaded in {:.1} s", preload_time.as_secs_f64());
-        let server = Server::start(
-            bin,
-            &data_dir,
-            url.as_deref(),
-            &args.server_arg,
-            &dir.path().join("server.log"),
-        )?;
+        let log = dir.path().join("server.log");
+        let server = Server::start(bin, &data_dir, url.as_deref(), &args.server_arg, &log)?;
         let token = server.issue_token(bin, &data_dir)?;
         eprintln!(
             "server pid {} on {}{}",
@@ -76,6 +73,7 @@ impl Session {
         );
         Ok(Session {
             server,
+            log,
             token,
             profiles,
             preload_time,
@@ -160,6 +158,11 @@ impl Session {
                 outcome.errors.kinds,
                 outcome.errors.samples.join(" | ")
             );
+            // The answers say only "internal error"; the server's log says why.
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            for line in crate::server::error_lines(&text, 5) {
+                eprintln!("  server log: {line}");
+            }
         }
         Ok(WorkloadResult {
             workload: w,

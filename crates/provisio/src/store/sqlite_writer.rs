@@ -437,6 +437,60 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// A write that fails for a reason of the database's own (here a full database: the file
+    /// may not grow) fails with its whole batch, leaves nothing half-written, and the writer goes
+    /// on once the cause is gone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_writer_goes_on_after_a_failed_batch() {
+        use crate::model::{Sensitive, Token};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path(), 1).await.unwrap();
+        let tenant = TenantId(uuid::Uuid::from_u128(8));
+        let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
+        let profile = |i: u32| {
+            let mut p = Profile::new(tenant, ProfileId::new_random(), format!("Row {i}"), now);
+            p.token = Some(Token {
+                value: Sensitive::new(String::from("ABCDEFGHIJKLMNOPQRST")),
+                created: now,
+                expires: now,
+                qr_content: Sensitive::new(String::from("{}")),
+                qr_png: vec![7; 64 * 1024],
+            });
+            p
+        };
+        let kept = profile(0);
+        store.insert(tenant, &kept).await.unwrap();
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {}", pages + 2))
+            .execute(&store.writer)
+            .await
+            .unwrap();
+        let refused: Vec<Profile> = (1..=8).map(profile).collect();
+        let results =
+            futures_util::future::join_all(refused.iter().map(|p| store.insert(tenant, p))).await;
+        for r in &results {
+            let err = r.as_ref().expect_err("the database is full");
+            assert!(matches!(err, StoreError::Other(_)), "{err:?}");
+            assert!(format!("{err:#}").contains("full"), "{err:#}");
+        }
+        sqlx::query("PRAGMA max_page_count = 1073741823")
+            .execute(&store.writer)
+            .await
+            .unwrap();
+        let later = profile(9);
+        store.insert(tenant, &later).await.unwrap();
+        for p in [&kept, &later] {
+            assert_eq!(store.get(tenant, p.id).await.unwrap().as_ref(), Some(p));
+        }
+        for p in &refused {
+            assert_eq!(store.get(tenant, p.id).await.unwrap(), None);
+        }
+        store.close().await;
+    }
+
     /// A batch answers each write as if it ran alone: multi-row inserts, duplicate keys inside
     /// and outside the batch, a row that breaks a CHECK (which undoes its whole multi-row
     /// statement, so the rows are retried one by one), and writes of other kinds in between.
