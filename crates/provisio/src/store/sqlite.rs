@@ -41,8 +41,9 @@ pub const MAX_MMAP_MIB: u32 = 2047;
 pub struct SqliteTuning {
     /// Connections for reads (writes always use one).
     pub read_connections: u32,
-    /// How much of the database file each connection reads through a memory map instead of
-    /// `pread` calls, in MiB; 0 (the default) maps nothing. Up to [`MAX_MMAP_MIB`].
+    /// How much of the database file each reader connection reads through a memory map instead
+    /// of `pread` calls, in MiB; 0 (the default) maps nothing. Up to [`MAX_MMAP_MIB`]. The
+    /// writer never maps.
     pub mmap_mib: u32,
 }
 
