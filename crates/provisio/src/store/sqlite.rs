@@ -322,6 +322,22 @@ impl Store for SqliteStore {
     }
 }
 
+/// A profile with a token whose image is `png`, for tests of writes that make the file grow.
+#[cfg(test)]
+pub(super) fn profile_with_image(tenant: TenantId, name: String, png: Vec<u8>) -> Profile {
+    use crate::model::{Sensitive, Timestamp, Token};
+    let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
+    let mut p = Profile::new(tenant, ProfileId::new_random(), name, now);
+    p.token = Some(Token {
+        value: Sensitive::new(String::from("ABCDEFGHIJKLMNOPQRST")),
+        created: now,
+        expires: now,
+        qr_content: Sensitive::new(String::from("{}")),
+        qr_png: png,
+    });
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,7 +425,7 @@ mod tests {
     /// profile carries a 16 KiB image, so checkpoints keep extending the mapped file).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn mapped_readers_see_each_write_as_the_file_grows() {
-        use crate::model::{Sensitive, Timestamp, Token};
+        use crate::model::Timestamp;
         let dir = tempfile::tempdir().unwrap();
         let tuning = SqliteTuning {
             read_connections: 2,
@@ -422,14 +438,8 @@ mod tests {
         store.insert(tenant, &watched).await.unwrap();
         let size_before = std::fs::metadata(dir.path().join(DB_FILE)).unwrap().len();
         for i in 0..400u32 {
-            let mut p = Profile::new(tenant, ProfileId::new_random(), format!("Row {i}"), now);
-            p.token = Some(Token {
-                value: Sensitive::new(String::from("ABCDEFGHIJKLMNOPQRST")),
-                created: now,
-                expires: now,
-                qr_content: Sensitive::new(String::from("{}")),
-                qr_png: vec![u8::try_from(i % 251).unwrap(); 16 * 1024],
-            });
+            let png = vec![u8::try_from(i % 251).unwrap(); 16 * 1024];
+            let p = profile_with_image(tenant, format!("Row {i}"), png);
             store.insert(tenant, &p).await.unwrap();
             let mut next = watched.clone();
             next.description = Some(format!("version {i}"));

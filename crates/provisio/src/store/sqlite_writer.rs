@@ -442,22 +442,11 @@ mod tests {
     /// on once the cause is gone.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_writer_goes_on_after_a_failed_batch() {
-        use crate::model::{Sensitive, Token};
+        use crate::store::sqlite::profile_with_image;
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path(), 1).await.unwrap();
         let tenant = TenantId(uuid::Uuid::from_u128(8));
-        let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
-        let profile = |i: u32| {
-            let mut p = Profile::new(tenant, ProfileId::new_random(), format!("Row {i}"), now);
-            p.token = Some(Token {
-                value: Sensitive::new(String::from("ABCDEFGHIJKLMNOPQRST")),
-                created: now,
-                expires: now,
-                qr_content: Sensitive::new(String::from("{}")),
-                qr_png: vec![7; 64 * 1024],
-            });
-            p
-        };
+        let profile = |i: u32| profile_with_image(tenant, format!("Row {i}"), vec![7; 64 * 1024]);
         let kept = profile(0);
         store.insert(tenant, &kept).await.unwrap();
         let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
