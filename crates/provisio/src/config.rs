@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::{AuthArgs, AuthSettings};
 use crate::store::settings::{DatabaseArgs, DatabaseSettings};
-use crate::store::sqlite::{SqliteTuning, MAX_MMAP_MIB};
+use crate::store::sqlite::SqliteTuning;
 
 /// The tenant of the token `provisio serve` prints in development mode.
 pub const DEFAULT_DEV_TENANT: &str = "00000000-0000-4000-8000-000000000001";
@@ -365,12 +365,7 @@ impl Settings {
                 self.sqlite_read_connections
             );
         }
-        if self.sqlite_mmap_mib > MAX_MMAP_MIB {
-            bail!(
-                "sqlite_mmap_mib must be 0 to {MAX_MMAP_MIB} (got {})",
-                self.sqlite_mmap_mib
-            );
-        }
+        self.sqlite_tuning().check()?;
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .with_context(|| format!("log_level '{}' is not a valid filter", self.log_level))?;
         self.aosp_dpc.build(self.public_base_url.as_deref())?;
@@ -388,6 +383,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::sqlite::MAX_MMAP_MIB;
 
     #[test]
     fn layers_defaults_file_then_flags() {

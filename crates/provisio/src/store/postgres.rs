@@ -39,18 +39,6 @@ pub struct PostgresStore {
 const SERIALIZATION_ATTEMPTS: u32 = 8;
 
 impl PostgresStore {
-    /// Runs a compiled `SELECT` (retried like every statement) and returns all its rows.
-    async fn fetch_all(&self, compiled: Compiled) -> Result<Vec<PgRow>, StoreError> {
-        let Compiled { sql, values } = compiled;
-        retrying(|| async {
-            query::bind(sqlx::query(&sql), values.clone())
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
-                .fetch_all(&self.pool)
-                .await
-        })
-        .await
-    }
-
     /// Connects, retrying while the database is not reachable yet. Does not migrate.
     pub async fn connect(settings: &PgSettings) -> anyhow::Result<Self> {
         let options: PgConnectOptions = settings
@@ -226,9 +214,14 @@ impl Store for PostgresStore {
     }
 
     async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {
-        let rows = self
-            .fetch_all(query::select(tenant, query, Dialect::Postgres)?)
-            .await?;
+        let Compiled { sql, values } = query::select(tenant, query, Dialect::Postgres)?;
+        let rows = retrying(|| async {
+            query::bind(sqlx::query(&sql), values.clone())
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
+                .fetch_all(&self.pool)
+                .await
+        })
+        .await?;
         rows.iter().map(to_profile).collect()
     }
 

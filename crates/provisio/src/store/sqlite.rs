@@ -55,6 +55,17 @@ impl SqliteTuning {
             mmap_mib: 0,
         }
     }
+
+    /// Refuses a memory map larger than SQLite would take.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.mmap_mib > MAX_MMAP_MIB {
+            anyhow::bail!(
+                "sqlite_mmap_mib must be 0 to {MAX_MMAP_MIB} MiB (got {})",
+                self.mmap_mib
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Profiles in an SQLite database file.
@@ -76,13 +87,11 @@ impl SqliteStore {
 
     /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
     pub async fn open_tuned(data_dir: &Path, tuning: SqliteTuning) -> anyhow::Result<Self> {
+        tuning.check()?;
         let SqliteTuning {
             read_connections,
             mmap_mib,
         } = tuning;
-        if mmap_mib > MAX_MMAP_MIB {
-            anyhow::bail!("the SQLite memory map must be 0 to {MAX_MMAP_MIB} MiB (got {mmap_mib})");
-        }
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
         let path = data_dir.join(DB_FILE);
