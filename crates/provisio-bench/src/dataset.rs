@@ -127,7 +127,8 @@ mod tests {
         assert_eq!(p.tenant, tenant());
         assert!(p.created < now);
         assert_eq!(p.wifi.ssid.as_deref(), Some("site-8"));
-        let row = provisio::store::row::ProfileRow::from_profile(&p);
-        assert_eq!(row.into_profile().unwrap(), p);
+        let row = provisio::model::layout::to_row(&p);
+        let back: provisio::model::Profile = provisio::model::layout::from_row(row).unwrap();
+        assert_eq!(back, p);
     }
 }

@@ -1,31 +1,38 @@
 //! Loads the preloaded profiles straight into the database, not over HTTP: one transaction of
-//! multi-row `INSERT`s built from [`ProfileRow::from_profile`] in [`COLUMNS`] order, so the rows
-//! are exactly what the service itself would have written.
+//! multi-row `INSERT`s of the rows the profile set's declaration maps them to, in its column
+//! order, so the rows are exactly what the service itself would have written.
 
 use std::path::Path;
 use std::str::FromStr as _;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use provisio::model::Timestamp;
+use provisio::model::layout::{to_row, Layout};
+use provisio::model::{Entity as _, Profile, Timestamp};
 use provisio::store::postgres::{PgSettings, PostgresStore};
-use provisio::store::row::{bind_values, ProfileRow, COLUMNS};
+use provisio::store::row::bind_row;
 use provisio::store::sqlite::{SqliteStore, DB_FILE};
-use provisio::store::Store as _;
+use provisio::store::Store;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection as _, Database, Executor as _, IntoArguments};
 
 use crate::dataset;
 
-/// Rows per `INSERT` statement (29 parameters each: 14,500 per statement, within both limits).
+/// Rows per `INSERT` statement (30 parameters each: 15,000 per statement, within both limits).
 pub const BATCH: u64 = 500;
+
+/// The profiles' layout.
+fn layout() -> &'static Layout {
+    Profile::set().layout()
+}
 
 /// The `INSERT` statement for `rows` rows; `placeholder(k)` writes the k-th (0-based) parameter.
 pub fn insert_sql(rows: u64, placeholder: impl Fn(usize) -> String) -> String {
-    let width = COLUMNS.len();
+    let width = layout().columns.len();
     let mut sql = format!(
-        "INSERT INTO enrollment_profiles ({}) VALUES ",
-        COLUMNS.join(", ")
+        "INSERT INTO {} ({}) VALUES ",
+        layout().table,
+        layout().column_names().join(", ")
     );
     for r in 0..rows as usize {
         if r > 0 {
@@ -53,11 +60,9 @@ where
     DB: Database,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> Option<Vec<u8>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     let now = Timestamp::now();
@@ -74,12 +79,7 @@ where
         };
         let mut q = sqlx::query::<DB>(sql);
         for i in start..start + rows {
-            let mut row = ProfileRow::from_profile(&dataset::profile(i, n, now));
-            let (tenant, id) = (
-                std::mem::take(&mut row.tenant_id),
-                std::mem::take(&mut row.id),
-            );
-            q = bind_values(q.bind(tenant).bind(id), row);
+            q = bind_row(q, layout(), to_row(&dataset::profile(i, n, now)), 0);
         }
         conn.execute(q)
             .await
@@ -145,8 +145,8 @@ mod tests {
     fn statements_have_one_placeholder_per_value() {
         let sql = insert_sql(2, |k| format!("${}", k + 1));
         assert!(sql.starts_with("INSERT INTO enrollment_profiles (tenant_id, id, version"));
-        assert_eq!(sql.matches('$').count(), 2 * COLUMNS.len());
-        let n = 2 * COLUMNS.len();
+        assert_eq!(sql.matches('$').count(), 2 * layout().columns.len());
+        let n = 2 * layout().columns.len();
         assert!(sql.ends_with(&format!("${}, ${n})", n - 1)), "{sql}");
         assert_eq!(sql.matches("), (").count(), 1);
     }
@@ -155,7 +155,8 @@ mod tests {
     async fn loads_rows_the_service_can_read() {
         let dir = tempfile::tempdir().unwrap();
         sqlite(dir.path(), 1234).await.unwrap();
-        let store = SqliteStore::open(dir.path(), 1).await.unwrap();
+        let sqlite = SqliteStore::open(dir.path(), 1).await.unwrap();
+        let store: &dyn Store = &sqlite;
         let p = store
             .get(dataset::tenant(), dataset::profile_id(1233))
             .await

@@ -79,7 +79,7 @@ async fn time(client: &reqwest::Client, label: &str, url: &str) -> f64 {
 fn options(raw: &str) -> ListQuery {
     let o = odata::parse_query(
         raw,
-        provisio::model::schema::schema(),
+        &provisio::model::PROFILES.layout().schema,
         &odata::Limits::DEFAULT,
     )
     .expect("query");
@@ -149,14 +149,14 @@ async fn run(rows: usize) {
     println!("\nplans (EXPLAIN QUERY PLAN):");
     for (label, raw) in &queries {
         let plan = store
-            .explain_list(tenant, &options(raw))
+            .explain_list::<Profile>(tenant, &options(raw))
             .await
             .expect("plan");
         println!("  {label}: {}", plan.join(" | "));
     }
     let mut page50 = options("$orderby=displayName");
-    let first49 = store
-        .list(
+    let first49 = as_dyn(&store)
+        .list::<Profile>(
             tenant,
             &ListQuery {
                 limit: 4900,
@@ -166,7 +166,10 @@ async fn run(rows: usize) {
         .await
         .expect("list");
     page50.after = Some(Cursor::after(&page50.order, &first49[4899]).expect("cursor"));
-    let plan = store.explain_list(tenant, &page50).await.expect("plan");
+    let plan = store
+        .explain_list::<Profile>(tenant, &page50)
+        .await
+        .expect("plan");
     println!("  $orderby=displayName, page 50: {}", plan.join(" | "));
 
     // The store alone (SQL, row decoding, no HTTP or JSON), for comparison with the requests.
@@ -174,7 +177,10 @@ async fn run(rows: usize) {
     let mut samples = Vec::with_capacity(RUNS);
     for i in 0..WARM_UP + RUNS {
         let started = Instant::now();
-        let rows = store.list(tenant, &page1).await.expect("list");
+        let rows = as_dyn(&store)
+            .list::<Profile>(tenant, &page1)
+            .await
+            .expect("list");
         assert_eq!(rows.len(), 101);
         if i >= WARM_UP {
             samples.push(started.elapsed());
@@ -274,4 +280,9 @@ async fn nth_page(client: &reqwest::Client, first: &str, n: usize) -> String {
             .to_owned();
     }
     url
+}
+
+/// The store as every caller sees it, with the typed reads.
+fn as_dyn(store: &SqliteStore) -> &dyn Store {
+    store
 }

@@ -1,5 +1,5 @@
-//! The bound actions of CONTRACT §3: createToken, revokeToken and the three enrollment-time
-//! membership-target actions. Each checks the id (404) before the body (400) before the state
+//! The bound actions (docs/API.md, Token and membership actions): createToken, revokeToken and
+//! the three enrollment-time membership-target actions. Each checks the id (404) before the body (400) before the state
 //! (409).
 
 use axum::extract::State;

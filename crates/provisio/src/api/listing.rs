@@ -1,5 +1,5 @@
-//! The collection reads of CONTRACT §1 and §4: a page of profiles with the OData query options,
-//! and `/$count`. Filtering, ordering and paging run in the database.
+//! The collection reads (docs/API.md, Paths and Queries): a page of profiles with the OData
+//! query options, and `/$count`. Filtering, ordering and paging run in the database.
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -10,7 +10,7 @@ use super::reply::Items;
 use super::{reply, AppState};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::model::Member;
+use crate::model::{Entity as _, Profile};
 use crate::store::{Criteria, Cursor};
 
 /// The content type of `/$count`.
@@ -26,12 +26,13 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let req = ListRequest::new(query::parse(uri.query())?, &st.skip_tokens)?;
-    let members = req.selection.members();
-    // The database renders the entities of a page unless it must show the QR image.
-    let mut items = match members.contains(&Member::QrCodeImage) {
+    let layout = Profile::set().layout();
+    let members = req.selection.members(layout);
+    // The database renders the entities of a page unless it must show a member lists leave out
+    // (the QR image).
+    let mut items = match req.selection.includes_unlisted(layout) {
         false => Items::Rendered(
             st.profiles
-                .store()
                 .list_rendered(caller.tenant, &req.query, &members)
                 .await?,
         ),
@@ -40,7 +41,6 @@ pub async fn list(
     let count = match req.count {
         true => Some(
             st.profiles
-                .store()
                 .count(caller.tenant, &req.query.criteria)
                 .await?,
         ),
@@ -82,7 +82,7 @@ pub async fn count(
         filter: opts.filter,
         search: opts.search,
     };
-    let n = st.profiles.store().count(caller.tenant, &criteria).await?;
+    let n = st.profiles.count(caller.tenant, &criteria).await?;
     let mut res = (StatusCode::OK, n.to_string()).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN));

@@ -66,7 +66,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::normalize_path))
 }
 
-/// The routes of CONTRACT §1.
+/// The routes (docs/API.md, Paths).
 pub fn router(state: AppState) -> Router {
     let collection = reply::COLLECTION_PATH;
     Router::new()

@@ -1,4 +1,4 @@
-//! The collection and entity endpoints of CONTRACT §1: create, get, PATCH, DELETE (lists are in
+//! The collection and entity endpoints (docs/API.md, Paths): create, get, PATCH, DELETE (lists are in
 //! `listing`).
 
 use axum::extract::{OriginalUri, State};

@@ -1,4 +1,4 @@
-//! The OData query options of a request (CONTRACT §4): parsed and checked by the `odata` crate
+//! The OData query options of a request (docs/API.md, Queries): parsed and checked by the `odata` crate
 //! against the entity's schema, then turned into what the store runs, with the signed keyset
 //! position of `$skiptoken` and the `@odata.nextLink` of the next page.
 
@@ -6,10 +6,10 @@ use odata::{format_orderby, Limits, QueryOptions, Select};
 use percent_encoding::percent_decode_str;
 
 use super::paging::SkipTokens;
-use super::reply::{ordered_members, COLLECTION_PATH};
+use super::reply::COLLECTION_PATH;
 use crate::error::ApiError;
-use crate::model::schema::{member_of, schema};
-use crate::model::Selection;
+use crate::model::layout::Layout;
+use crate::model::{Entity as _, Profile, Selection};
 use crate::store::{Criteria, Cursor, ListQuery};
 
 /// Default page size of a list.
@@ -26,8 +26,13 @@ pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
             "The query contains the character U+0000 (%00), which no value may hold.".into(),
         ));
     }
-    odata::parse_query(raw, schema(), &Limits::DEFAULT)
+    odata::parse_query(raw, &layout().schema, &Limits::DEFAULT)
         .map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+/// The entity set the options are checked against.
+fn layout() -> &'static Layout {
+    Profile::set().layout()
 }
 
 /// The members a response shows: those `$select` names, or `default` without `$select`.
@@ -36,9 +41,9 @@ pub fn selection(select: Option<&Select>, default: Selection) -> Selection {
     match select {
         None => default,
         Some(Select::All) => Selection::All,
-        Some(Select::Properties(props)) => Selection::Only(ordered_members(
-            props.iter().filter_map(member_of).collect(),
-        )),
+        Some(Select::Properties(props)) => {
+            Selection::of_names(layout(), props.iter().map(|p| p.name()))
+        }
     }
 }
 
@@ -71,7 +76,7 @@ impl ListRequest {
         let after = match &opts.skiptoken {
             Some(token) => {
                 let cursor: Cursor = tokens.decode(&fingerprint, token)?;
-                if !cursor.fits(&opts.orderby) {
+                if !cursor.fits(layout(), &opts.orderby) {
                     return Err(SkipTokens::invalid());
                 }
                 Some(cursor)
@@ -79,12 +84,8 @@ impl ListRequest {
             None => None,
         };
         let page = opts.top.unwrap_or(DEFAULT_PAGE);
-        let selection = selection(opts.select.as_ref(), Selection::AllButImage);
-        let include_image = match &selection {
-            Selection::All => true,
-            Selection::AllButImage => false,
-            Selection::Only(members) => members.contains(&crate::model::Member::QrCodeImage),
-        };
+        let selection = selection(opts.select.as_ref(), Selection::Listed);
+        let include_unlisted = selection.includes_unlisted(layout());
         Ok(ListRequest {
             query: ListQuery {
                 skip: if after.is_some() {
@@ -99,7 +100,7 @@ impl ListRequest {
                 },
                 order: opts.orderby,
                 limit: page.saturating_add(1),
-                include_image,
+                include_unlisted,
             },
             page,
             selection,
@@ -185,12 +186,10 @@ mod tests {
     #[test]
     fn select_names_members_in_response_order() {
         let opts = parse(Some("$select=displayName,id")).unwrap();
+        let ix = |name| layout().member(name).unwrap();
         assert_eq!(
             selection(opts.select.as_ref(), Selection::All),
-            Selection::Only(vec![
-                crate::model::Member::Id,
-                crate::model::Member::DisplayName
-            ])
+            Selection::Only(vec![ix("id"), ix("displayName")])
         );
     }
 }

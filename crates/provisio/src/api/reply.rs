@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::output::{EntityJson, Selection};
-use crate::model::{Member, Profile};
+use crate::model::{Entity as _, Profile};
 use crate::store::Rendered;
 
 /// The content type of every JSON success body.
@@ -31,7 +31,8 @@ pub fn collection_context(base: &str, selection: &Selection) -> String {
     let mut ctx =
         format!("{base}/beta/$metadata#deviceManagement/androidDeviceOwnerEnrollmentProfiles");
     if let Selection::Only(members) = selection {
-        let names: Vec<&str> = members.iter().map(|m| m.name()).collect();
+        let layout = Profile::set().layout();
+        let names: Vec<&str> = members.iter().map(|&i| layout.members[i].name).collect();
         ctx.push('(');
         ctx.push_str(&names.join(","));
         ctx.push(')');
@@ -44,7 +45,7 @@ pub fn entity(status: StatusCode, base: &str, p: &Profile, selection: &Selection
     let context = format!("{}/$entity", collection_context(base, selection));
     let body = EntityJson {
         context: Some(&context),
-        profile: p,
+        entity: p,
         selection,
     };
     serialized(status, &body, ENTITY_BYTES)
@@ -118,7 +119,7 @@ fn write_page(
             Items::Profiles(rows) => {
                 let entity = EntityJson {
                     context: None,
-                    profile: &rows[i],
+                    entity: &rows[i],
                     selection,
                 };
                 serde_json::to_writer(&mut *out, &entity)?;
@@ -159,11 +160,4 @@ fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
 fn serialising_failed(e: &serde_json::Error) -> Response {
     tracing::error!(error = %e, "serialising a response body");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
-}
-
-/// Members in response order, without duplicates.
-pub fn ordered_members(mut members: Vec<Member>) -> Vec<Member> {
-    members.sort_unstable();
-    members.dedup();
-    members
 }

@@ -2,15 +2,17 @@
 //! serves, in Graph's own terms (namespace `microsoft.graph`, alias `graph`, container
 //! `GraphService`), so that OData clients and code generators load it as they load Graph's.
 //!
-//! It is generated from [`Member`] and the enums' member tables, so it cannot drift from the
-//! model; a test compares it with the official fragments. Where the model is stricter than Graph
-//! declares (`displayName` is required here), the document says what Graph says: every string is
-//! declared nullable, as in Graph's metadata.
+//! It is generated from the entity sets' declarations (their members, enums and complex types)
+//! and, for what no member carries, from the tables of the profile's bound actions below, so it
+//! cannot drift from the model; a test compares it with the official fragments. Where the model
+//! is stricter than Graph declares (`displayName` is required here), the document says what
+//! Graph says ([`Nullable::NotHere`]).
 
 use std::fmt::Write as _;
 
-use super::members::{Kind, Member};
-use super::{EnrollmentMode, EnrollmentTokenType, MembershipTargetType, WifiSecurityType};
+use super::entity::{ComplexDecl, Entity, EnumDecl, MemberType, Nullable, MIME_CONTENT_TYPE};
+use super::layout::Layout;
+use super::{MembershipTargetType, Profile};
 
 /// `enrollmentTimeDeviceMembershipTargetValidationErrorCode`, as Graph declares it.
 pub const TARGET_VALIDATION_ERROR_CODES: &[(&str, i64)] = &[
@@ -22,28 +24,20 @@ pub const TARGET_VALIDATION_ERROR_CODES: &[(&str, i64)] = &[
     ("unknownFutureValue", 6),
 ];
 
-const ENUMS: [(&str, &[(&str, i64)]); 5] = [
-    (EnrollmentMode::GRAPH_NAME, EnrollmentMode::MEMBERS),
-    (
-        EnrollmentTokenType::GRAPH_NAME,
-        EnrollmentTokenType::MEMBERS,
-    ),
-    (WifiSecurityType::GRAPH_NAME, WifiSecurityType::MEMBERS),
-    (
-        MembershipTargetType::GRAPH_NAME,
-        MembershipTargetType::MEMBERS,
-    ),
-    (
-        "enrollmentTimeDeviceMembershipTargetValidationErrorCode",
-        TARGET_VALIDATION_ERROR_CODES,
-    ),
+/// Enum types only the actions use.
+const ACTION_ENUMS: [EnumDecl; 2] = [
+    MembershipTargetType::DECL,
+    EnumDecl {
+        name: "enrollmentTimeDeviceMembershipTargetValidationErrorCode",
+        members: TARGET_VALIDATION_ERROR_CODES,
+    },
 ];
 
 /// A property or parameter: name, type, nullable.
 type Typed = (&'static str, &'static str, bool);
 
-/// Complex types: name, then their properties.
-const COMPLEX: [(&str, &[Typed]); 4] = [
+/// Complex types the actions use: name, then their properties.
+const ACTION_COMPLEX: [(&str, &[Typed]); 3] = [
     (
         "enrollmentTimeDeviceMembershipTarget",
         &[
@@ -77,10 +71,6 @@ const COMPLEX: [(&str, &[Typed]); 4] = [
             ),
         ],
     ),
-    (
-        "mimeContent",
-        &[("type", "Edm.String", true), ("value", "Edm.Binary", true)],
-    ),
 ];
 
 /// Actions bound to the profile: name, parameters after the binding one (name, type,
@@ -112,16 +102,90 @@ const ACTIONS: [Action; 5] = [
 ];
 
 /// The declared type of a member and whether it may be null, as Graph's metadata has them.
-pub fn member_type(m: Member) -> (String, bool) {
-    match m.kind() {
-        Kind::Guid | Kind::String { .. } => ("Edm.String".into(), true),
-        Kind::Int32 => ("Edm.Int32".into(), false),
-        Kind::Boolean => ("Edm.Boolean".into(), false),
-        Kind::DateTime => ("Edm.DateTimeOffset".into(), false),
-        Kind::Enum(name) => (format!("graph.{name}"), false),
-        Kind::StringCollection => ("Collection(Edm.String)".into(), true),
-        Kind::MimeContent => ("graph.mimeContent".into(), true),
+pub fn member_type(ty: MemberType, nullable: Nullable) -> (String, bool) {
+    let name = match ty {
+        MemberType::String | MemberType::GuidString => "Edm.String".to_owned(),
+        MemberType::Guid => "Edm.Guid".into(),
+        MemberType::Int32 => "Edm.Int32".into(),
+        MemberType::Int64 => "Edm.Int64".into(),
+        MemberType::Boolean => "Edm.Boolean".into(),
+        MemberType::DateTime => "Edm.DateTimeOffset".into(),
+        MemberType::Enum(e) => format!("graph.{}", e.name),
+        MemberType::StringCollection => "Collection(Edm.String)".into(),
+        MemberType::Image => "graph.mimeContent".into(),
+        MemberType::Complex(c) => format!("graph.{}", c.name),
+        MemberType::ComplexCollection(c) => format!("Collection(graph.{})", c.name),
+    };
+    (name, nullable != Nullable::No)
+}
+
+/// The complex type a member's values have, if any.
+fn complex_of(ty: MemberType) -> Option<&'static ComplexDecl> {
+    match ty {
+        MemberType::Image => Some(&MIME_CONTENT_TYPE),
+        MemberType::Complex(c) | MemberType::ComplexCollection(c) => Some(c),
+        _ => None,
     }
+}
+
+/// The `<EntityType>` of an entity set: its members but `id` (which `graph.entity` declares), in
+/// name order, as Graph's metadata lists them.
+pub fn entity_type(layout: &Layout) -> String {
+    let mut out = String::new();
+    let (i3, i4) = ("      ", "        ");
+    let _ = writeln!(
+        out,
+        "{i3}<EntityType Name=\"{}\" BaseType=\"graph.entity\">",
+        layout.type_name
+    );
+    let mut members: Vec<_> = layout.members.iter().filter(|m| m.name != "id").collect();
+    members.sort_by_key(|m| m.name);
+    for m in members {
+        let (ty, nullable) = member_type(m.ty, m.nullable);
+        property(&mut out, i4, m.name, &ty, nullable);
+    }
+    let _ = writeln!(out, "{i3}</EntityType>");
+    out
+}
+
+/// The enum types the members of `layouts` use, each once, in the order met.
+fn enums_of(layouts: &[&Layout], extra: &[EnumDecl]) -> Vec<EnumDecl> {
+    let mut found: Vec<EnumDecl> = Vec::new();
+    let mut add = |e: EnumDecl| {
+        if !found.iter().any(|f| f.name == e.name) {
+            found.push(e);
+        }
+    };
+    for layout in layouts {
+        for m in &layout.members {
+            if let MemberType::Enum(e) = m.ty {
+                add(*e);
+            }
+        }
+    }
+    for e in extra {
+        add(*e);
+    }
+    found
+}
+
+/// The complex types the members of `layouts` use (with the complex types their properties
+/// use), each once.
+fn complex_types_of(layouts: &[&Layout]) -> Vec<&'static ComplexDecl> {
+    let mut found: Vec<&'static ComplexDecl> = Vec::new();
+    let mut pending: Vec<&'static ComplexDecl> = layouts
+        .iter()
+        .flat_map(|l| l.members.iter().filter_map(|m| complex_of(m.ty)))
+        .collect();
+    while let Some(c) = pending.pop() {
+        if found.iter().any(|f| f.name == c.name) {
+            continue;
+        }
+        pending.extend(c.properties.iter().filter_map(|p| complex_of(p.ty)));
+        found.push(c);
+    }
+    found.sort_by_key(|c| c.name);
+    found
 }
 
 fn property(out: &mut String, indent: &str, name: &str, ty: &str, nullable: bool) {
@@ -132,8 +196,9 @@ fn property(out: &mut String, indent: &str, name: &str, ty: &str, nullable: bool
     );
 }
 
-/// The whole `$metadata` document.
+/// The whole `$metadata` document of the entity sets the service serves.
 pub fn document() -> String {
+    let layouts = [Profile::set().layout()];
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
          <edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">\n  \
@@ -142,17 +207,36 @@ pub fn document() -> String {
     );
     let i3 = "      ";
     let i4 = "        ";
-    for (name, members) in ENUMS {
-        let _ = writeln!(out, "{i3}<EnumType Name=\"{name}\">");
-        for (member, value) in members {
+    for e in enums_of(&layouts, &ACTION_ENUMS) {
+        let _ = writeln!(out, "{i3}<EnumType Name=\"{}\">", e.name);
+        for (member, value) in e.members {
             let _ = writeln!(out, "{i4}<Member Name=\"{member}\" Value=\"{value}\" />");
         }
         let _ = writeln!(out, "{i3}</EnumType>");
     }
-    for (name, props) in COMPLEX {
+    for (name, props) in ACTION_COMPLEX {
         let _ = writeln!(out, "{i3}<ComplexType Name=\"{name}\">");
         for (p, ty, nullable) in props {
             property(&mut out, i4, p, ty, *nullable);
+        }
+        let _ = writeln!(out, "{i3}</ComplexType>");
+    }
+    for c in complex_types_of(&layouts) {
+        let _ = writeln!(out, "{i3}<ComplexType Name=\"{}\">", c.name);
+        for p in c.properties {
+            // mimeContent's value is binary; its declaration holds it as base64 text.
+            let (ty, nullable) = match (c.name, p.name) {
+                ("mimeContent", "value") => ("Edm.Binary".to_owned(), true),
+                _ => member_type(
+                    p.ty,
+                    if p.nullable {
+                        Nullable::Yes
+                    } else {
+                        Nullable::No
+                    },
+                ),
+            };
+            property(&mut out, i4, p.name, &ty, nullable);
         }
         let _ = writeln!(out, "{i3}</ComplexType>");
     }
@@ -163,27 +247,21 @@ pub fn document() -> String {
     );
     property(&mut out, i4, "id", "Edm.String", false);
     let _ = writeln!(out, "{i3}</EntityType>");
+    for layout in layouts {
+        out.push_str(&entity_type(layout));
+    }
     let _ = writeln!(
         out,
-        "{i3}<EntityType Name=\"androidDeviceOwnerEnrollmentProfile\" BaseType=\"graph.entity\">"
+        "{i3}<EntityType Name=\"deviceManagement\" BaseType=\"graph.entity\">"
     );
-    let mut members: Vec<Member> = Member::ALL
-        .into_iter()
-        .filter(|m| *m != Member::Id)
-        .collect();
-    members.sort_by_key(|m| m.name());
-    for m in members {
-        let (ty, nullable) = member_type(m);
-        property(&mut out, i4, m.name(), &ty, nullable);
+    for layout in layouts {
+        let _ = writeln!(
+            out,
+            "{i4}<NavigationProperty Name=\"{}\" Type=\"Collection(graph.{})\" ContainsTarget=\"true\" />",
+            layout.set_name, layout.type_name
+        );
     }
     let _ = writeln!(out, "{i3}</EntityType>");
-    let _ = writeln!(
-        out,
-        "{i3}<EntityType Name=\"deviceManagement\" BaseType=\"graph.entity\">\n\
-         {i4}<NavigationProperty Name=\"androidDeviceOwnerEnrollmentProfiles\" \
-         Type=\"Collection(graph.androidDeviceOwnerEnrollmentProfile)\" ContainsTarget=\"true\" />\n\
-         {i3}</EntityType>"
-    );
     for (name, params, returns) in ACTIONS {
         let _ = writeln!(out, "{i3}<Action Name=\"{name}\" IsBound=\"true\">");
         let _ = writeln!(

@@ -18,6 +18,20 @@ macro_rules! graph_enum {
             pub const GRAPH_NAME: &'static str = $graph_name;
             /// Every member as (name, value), in metadata order.
             pub const MEMBERS: &'static [(&'static str, i64)] = &[$(($member, $value)),+];
+            /// The enum type as entity declarations name it.
+            pub const DECL: $crate::model::entity::EnumDecl = $crate::model::entity::EnumDecl {
+                name: $graph_name,
+                members: Self::MEMBERS,
+            };
+
+            /// The member stored as this value of a member, for setters.
+            pub fn from_owned(v: $crate::model::entity::Owned) -> Result<Self, String> {
+                match v {
+                    $crate::model::entity::Owned::Int(n) => Self::from_value(n)
+                        .ok_or_else(|| format!("{n} is no member of {}", $graph_name)),
+                    other => Err(format!("{other:?} is no member of {}", $graph_name)),
+                }
+            }
 
             /// The member name the API shows.
             pub fn name(self) -> &'static str {

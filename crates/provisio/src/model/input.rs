@@ -1,18 +1,14 @@
-//! The body of a create or PATCH, read member by member: every known member is type-checked,
-//! client-settable members become [`Patch`] values, read-only members are checked and ignored, and
-//! anything else is refused with a message that names it.
+//! The body of a create or PATCH of any entity set, read member by member from the set's
+//! declaration: every known member is type-checked, client-settable members become [`Patch`]
+//! values (after their own rule), read-only members are checked and ignored, and anything else
+//! is refused with a message that names it.
 
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
-use super::members::{Kind, Member};
-use super::rules::{self, InvalidInput};
-use super::{
-    EnrollmentMode, EnrollmentTokenType, Profile, ProfileId, Sensitive, TenantId, Timestamp,
-    WifiSecurityType,
-};
-
-/// The entity's qualified type name.
-pub const ENTITY_TYPE: &str = "microsoft.graph.androidDeviceOwnerEnrollmentProfile";
+use super::entity::{Entity, EntitySet, Input, MemberType, Owned};
+use super::rules::InvalidInput;
+use super::{Profile, ProfileId, TenantId, Timestamp};
 
 /// A member of a PATCH body: absent (leave it), null (clear it) or a new value.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -42,172 +38,211 @@ impl<T> Patch<T> {
             *field = v;
         }
     }
+}
 
-    fn is_present(&self) -> bool {
-        !matches!(self, Patch::Absent)
+/// The members found in a create or PATCH body of an entity set: each settable member's
+/// [`Patch`], in the order the body gave them. Read-only members were type-checked and dropped.
+#[derive(Debug)]
+pub struct Body<E: 'static> {
+    set: &'static EntitySet<E>,
+    values: Vec<(usize, Patch<Owned>)>,
+}
+
+impl<E> Clone for Body<E> {
+    fn clone(&self) -> Self {
+        Body {
+            set: self.set,
+            values: self.values.clone(),
+        }
     }
 }
 
-/// The client-settable members found in a body.
-#[derive(Clone, Debug, Default, PartialEq)]
-#[allow(missing_docs)]
-pub struct ProfileInput {
-    pub display_name: Patch<String>,
-    pub description: Patch<String>,
-    pub enrollment_mode: Patch<EnrollmentMode>,
-    pub enrollment_token_type: Patch<EnrollmentTokenType>,
-    pub role_scope_tag_ids: Patch<Vec<String>>,
-    pub configure_wifi: Patch<bool>,
-    pub wifi_ssid: Patch<String>,
-    pub wifi_password: Patch<Sensitive>,
-    pub wifi_security_type: Patch<WifiSecurityType>,
-    pub wifi_hidden: Patch<bool>,
-    pub is_teams_device_profile: Patch<bool>,
-    pub device_name_template: Patch<String>,
-}
+/// A profile's create or PATCH body.
+pub type ProfileInput = Body<Profile>;
 
-/// What a change touched, so the caller knows whether the QR code must be drawn again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Changes {
-    /// A member the QR payload depends on (mode, Wi-Fi) was present in the body.
-    pub affects_qr: bool,
-}
-
-impl ProfileInput {
+impl<E: Entity> Body<E> {
     /// Reads a request body that must be a JSON object of entity members.
     pub fn from_json(body: &Value) -> Result<Self, InvalidInput> {
+        let set = E::set();
         let Value::Object(map) = body else {
             return Err(InvalidInput(format!(
-                "The request body must be a JSON object of '{ENTITY_TYPE}' members, not {}.",
+                "The request body must be a JSON object of '{}' members, not {}.",
+                set.qualified_type(),
                 json_kind(body)
             )));
         };
-        Self::from_map(map)
-    }
-
-    fn from_map(map: &Map<String, Value>) -> Result<Self, InvalidInput> {
-        let mut input = ProfileInput::default();
+        let mut input = Body {
+            set,
+            values: Vec::new(),
+        };
         for (key, value) in map {
             if key == "@odata.type" {
-                check_odata_type(value)?;
+                check_odata_type(&set.qualified_type(), value)?;
                 continue;
             }
-            let Some(member) = Member::from_name(key) else {
+            let Some((i, member)) = set.member(key) else {
                 if key.starts_with('@') || key.contains("@odata.") {
                     // Instance annotations (e.g. "@odata.etag", "x@odata.type") carry no data.
                     continue;
                 }
                 return Err(InvalidInput(format!(
-                    "The property '{}' does not exist on type '{ENTITY_TYPE}'. Make sure to only use property names that are defined by the type.",
-                    truncate(key, 120)
+                    "The property '{}' does not exist on type '{}'. Make sure to only use property names that are defined by the type.",
+                    truncate(key, 120),
+                    set.qualified_type()
                 )));
             };
-            input.read_member(member, value)?;
+            let read = read_value(member.name, member.ty, member.null_allowed(), value)?;
+            match member.input {
+                Input::ReadOnly => {}
+                Input::Settable { check, .. } => {
+                    if let (Some(check), Patch::Value(v)) = (check, &read) {
+                        check(v)?;
+                    }
+                    input.values.retain(|(at, _)| *at != i);
+                    input.values.push((i, read));
+                }
+            }
         }
         Ok(input)
     }
 
-    fn read_member(&mut self, m: Member, v: &Value) -> Result<(), InvalidInput> {
-        let name = m.name();
-        match m {
-            Member::DisplayName => self.display_name = string(name, v, false, rules::display_name)?,
-            Member::Description => self.description = string(name, v, true, rules::description)?,
-            Member::WifiSsid => self.wifi_ssid = string(name, v, true, rules::wifi_ssid)?,
-            Member::DeviceNameTemplate => {
-                self.device_name_template = string(name, v, true, rules::device_name_template)?
-            }
-            Member::WifiPassword => {
-                self.wifi_password = match string(name, v, true, |_| Ok(()))? {
-                    Patch::Value(s) => Patch::Value(Sensitive::new(s)),
-                    Patch::Null => Patch::Null,
-                    Patch::Absent => Patch::Absent,
+    /// The value the body gives the member called `name`, if it names it.
+    pub fn get(&self, name: &str) -> Option<&Patch<Owned>> {
+        self.values
+            .iter()
+            .find(|(i, _)| self.set.members[*i].name == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Builds the entity a create stores: required members must be present, every other member
+    /// takes its default when absent or null; then the set's own rules run.
+    pub fn into_new(self, tenant: TenantId, id: Uuid, now: Timestamp) -> Result<E, InvalidInput> {
+        for m in self.set.members {
+            if let Input::Settable { required: true, .. } = m.input {
+                if !matches!(self.get(m.name), Some(Patch::Value(_))) {
+                    return Err(InvalidInput::member(
+                        m.name,
+                        format!("the property is required when creating {}", self.set.a_noun),
+                    ));
                 }
             }
-            Member::EnrollmentMode => {
-                self.enrollment_mode =
-                    enumeration(name, v, EnrollmentMode::from_name, EnrollmentMode::names)?
-            }
-            Member::EnrollmentTokenType => {
-                self.enrollment_token_type = enumeration(
-                    name,
-                    v,
-                    EnrollmentTokenType::from_name,
-                    EnrollmentTokenType::names,
-                )?
-            }
-            Member::WifiSecurityType => {
-                self.wifi_security_type = enumeration(
-                    name,
-                    v,
-                    WifiSecurityType::from_name,
-                    WifiSecurityType::names,
-                )?
-            }
-            Member::ConfigureWifi => self.configure_wifi = boolean(name, v)?,
-            Member::WifiHidden => self.wifi_hidden = boolean(name, v)?,
-            Member::IsTeamsDeviceProfile => self.is_teams_device_profile = boolean(name, v)?,
-            Member::RoleScopeTagIds => self.role_scope_tag_ids = string_collection(name, v)?,
-            read_only => check_read_only(read_only, v)?,
+        }
+        let set = self.set;
+        let mut e = set.new_entity(tenant, id, now);
+        self.apply(&mut e)?;
+        (set.check)(&e)?;
+        Ok(e)
+    }
+
+    /// Applies the present members to `e`, without the set's own rules (see
+    /// [`EntitySet::check`]). Null on a non-nullable member leaves its value (the body reader
+    /// already refused it).
+    pub fn apply(self, e: &mut E) -> Result<(), InvalidInput> {
+        for (i, patch) in self.values {
+            let m = &self.set.members[i];
+            let value = match patch {
+                Patch::Absent => continue,
+                Patch::Null => Owned::Null,
+                Patch::Value(v) => v,
+            };
+            (m.set)(e, value).map_err(|err| InvalidInput::member(m.name, err))?;
         }
         Ok(())
     }
-
-    /// Builds the profile a create stores: `displayName` is required, every other member takes
-    /// its default when absent or null.
-    pub fn into_new_profile(
-        self,
-        tenant: TenantId,
-        id: ProfileId,
-        now: Timestamp,
-    ) -> Result<Profile, InvalidInput> {
-        let Patch::Value(name) = self.display_name.clone() else {
-            return Err(InvalidInput::member(
-                "displayName",
-                "the property is required when creating a profile",
-            ));
-        };
-        let mut p = Profile::new(tenant, id, name, now);
-        self.apply(&mut p);
-        rules::whole_profile(&p)?;
-        Ok(p)
-    }
-
-    /// Applies the present members to `p` (without validating cross-member rules; see
-    /// [`rules::whole_profile`]) and tells what the change touched.
-    pub fn apply(self, p: &mut Profile) -> Changes {
-        let affects_qr = self.enrollment_mode.is_present()
-            || self.configure_wifi.is_present()
-            || self.wifi_ssid.is_present()
-            || self.wifi_password.is_present()
-            || self.wifi_security_type.is_present()
-            || self.wifi_hidden.is_present();
-        self.display_name.apply_to_required(&mut p.display_name);
-        self.description.apply_to(&mut p.description);
-        self.enrollment_mode
-            .apply_to_required(&mut p.enrollment_mode);
-        self.enrollment_token_type
-            .apply_to_required(&mut p.enrollment_token_type);
-        self.role_scope_tag_ids
-            .apply_to_required(&mut p.role_scope_tag_ids);
-        self.configure_wifi.apply_to_required(&mut p.wifi.configure);
-        self.wifi_ssid.apply_to(&mut p.wifi.ssid);
-        self.wifi_password.apply_to(&mut p.wifi.password);
-        self.wifi_security_type
-            .apply_to_required(&mut p.wifi.security);
-        self.wifi_hidden.apply_to_required(&mut p.wifi.hidden);
-        self.is_teams_device_profile
-            .apply_to_required(&mut p.is_teams_device_profile);
-        self.device_name_template
-            .apply_to(&mut p.device_name_template);
-        Changes { affects_qr }
-    }
 }
 
-fn check_odata_type(v: &Value) -> Result<(), InvalidInput> {
+/// Reads one member's value from a body, by its type: `Patch::Null` for a null the member
+/// allows, `Patch::Value` for a well-typed value, an error naming the member otherwise.
+fn read_value(
+    name: &str,
+    ty: MemberType,
+    nullable: bool,
+    v: &Value,
+) -> Result<Patch<Owned>, InvalidInput> {
+    if v.is_null() {
+        return if nullable {
+            Ok(Patch::Null)
+        } else {
+            Err(null_refused(name))
+        };
+    }
+    let value = match (ty, v) {
+        (MemberType::String, Value::String(s)) => Owned::Str(s.clone()),
+        (MemberType::GuidString | MemberType::Guid, Value::String(s)) => {
+            match ProfileId::parse(s) {
+                Some(id) => Owned::Uuid(id.0),
+                None => return Err(InvalidInput::member(name, "expected a GUID string")),
+            }
+        }
+        (MemberType::GuidString | MemberType::Guid, _) => {
+            return Err(InvalidInput::member(name, "expected a GUID string"))
+        }
+        (MemberType::Int32, Value::Number(n))
+            if n.as_i64().and_then(|i| i32::try_from(i).ok()).is_some() =>
+        {
+            Owned::Int(n.as_i64().unwrap_or_default())
+        }
+        (MemberType::Int64, Value::Number(n)) if n.as_i64().is_some() => {
+            Owned::Int(n.as_i64().unwrap_or_default())
+        }
+        (MemberType::Boolean, Value::Bool(b)) => Owned::Bool(*b),
+        (MemberType::DateTime, Value::String(s)) => match Timestamp::parse(s) {
+            Some(t) => Owned::Time(t),
+            None => {
+                return Err(InvalidInput::member(
+                    name,
+                    "expected an RFC 3339 date-time string such as 2030-01-02T03:04:05Z",
+                ))
+            }
+        },
+        (MemberType::DateTime, _) => {
+            return Err(InvalidInput::member(
+                name,
+                "expected an RFC 3339 date-time string such as 2030-01-02T03:04:05Z",
+            ))
+        }
+        (MemberType::Enum(decl), Value::String(s)) => match decl.value_of(s) {
+            Some(n) => Owned::Int(n),
+            None => {
+                return Err(InvalidInput::member(
+                    name,
+                    format!(
+                        "'{}' is not one of {} (names are case-sensitive)",
+                        truncate(s, 80),
+                        decl.names()
+                    ),
+                ))
+            }
+        },
+        (MemberType::Enum(decl), other) => {
+            return Err(wrong_type(name, &format!("one of {}", decl.names()), other))
+        }
+        (MemberType::StringCollection, Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(s) => out.push(s.clone()),
+                    other => return Err(wrong_type(name, "an array of strings", other)),
+                }
+            }
+            Owned::Strings(out)
+        }
+        (MemberType::Image, Value::Object(o)) => {
+            check_mime_content(name, o)?;
+            Owned::Null
+        }
+        (MemberType::Complex(_), Value::Object(_))
+        | (MemberType::ComplexCollection(_), Value::Array(_)) => Owned::Json(v.clone()),
+        (ty, other) => return Err(wrong_type(name, kind_name(ty), other)),
+    };
+    Ok(Patch::Value(value))
+}
+
+fn check_odata_type(entity_type: &str, v: &Value) -> Result<(), InvalidInput> {
     match v {
-        Value::String(s) if s.strip_prefix('#').unwrap_or(s) == ENTITY_TYPE => Ok(()),
+        Value::String(s) if s.strip_prefix('#').unwrap_or(s) == entity_type => Ok(()),
         Value::String(s) => Err(InvalidInput(format!(
-            "The '@odata.type' '{}' is not '#{ENTITY_TYPE}'; this collection holds only that type.",
+            "The '@odata.type' '{}' is not '#{entity_type}'; this collection holds only that type.",
             truncate(s, 120)
         ))),
         other => Err(InvalidInput(format!(
@@ -223,113 +258,6 @@ fn null_refused(name: &str) -> InvalidInput {
 
 fn wrong_type(name: &str, expected: &str, v: &Value) -> InvalidInput {
     InvalidInput::member(name, format!("expected {expected}, got {}", json_kind(v)))
-}
-
-fn string(
-    name: &str,
-    v: &Value,
-    nullable: bool,
-    rule: impl Fn(&str) -> Result<(), InvalidInput>,
-) -> Result<Patch<String>, InvalidInput> {
-    match v {
-        Value::Null if nullable => Ok(Patch::Null),
-        Value::Null => Err(null_refused(name)),
-        Value::String(s) => rule(s).map(|()| Patch::Value(s.clone())),
-        other => Err(wrong_type(name, "a string", other)),
-    }
-}
-
-fn boolean(name: &str, v: &Value) -> Result<Patch<bool>, InvalidInput> {
-    match v {
-        Value::Bool(b) => Ok(Patch::Value(*b)),
-        Value::Null => Err(null_refused(name)),
-        other => Err(wrong_type(name, "true or false", other)),
-    }
-}
-
-fn enumeration<T>(
-    name: &str,
-    v: &Value,
-    from_name: fn(&str) -> Option<T>,
-    names: fn() -> String,
-) -> Result<Patch<T>, InvalidInput> {
-    match v {
-        Value::String(s) => from_name(s).map(Patch::Value).ok_or_else(|| {
-            InvalidInput::member(
-                name,
-                format!(
-                    "'{}' is not one of {} (names are case-sensitive)",
-                    truncate(s, 80),
-                    names()
-                ),
-            )
-        }),
-        Value::Null => Err(null_refused(name)),
-        other => Err(wrong_type(
-            name,
-            format!("one of {}", names()).as_str(),
-            other,
-        )),
-    }
-}
-
-fn string_collection(name: &str, v: &Value) -> Result<Patch<Vec<String>>, InvalidInput> {
-    match v {
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len().min(rules::MAX_ROLE_SCOPE_TAGS + 1));
-            for item in items {
-                match item {
-                    Value::String(s) => out.push(s.clone()),
-                    other => {
-                        return Err(wrong_type(name, "an array of strings", other));
-                    }
-                }
-                if out.len() > rules::MAX_ROLE_SCOPE_TAGS {
-                    break;
-                }
-            }
-            if items.len() > out.len() {
-                return Err(InvalidInput::member(
-                    name,
-                    format!(
-                        "at most {} scope tags are allowed (got {})",
-                        rules::MAX_ROLE_SCOPE_TAGS,
-                        items.len()
-                    ),
-                ));
-            }
-            rules::role_scope_tag_ids(&out)?;
-            Ok(Patch::Value(out))
-        }
-        Value::Null => Err(null_refused(name)),
-        other => Err(wrong_type(name, "an array of strings", other)),
-    }
-}
-
-/// Read-only members are ignored, but only when their value has the member's type: a GET result
-/// posts back cleanly, a wrong type is still an error.
-fn check_read_only(m: Member, v: &Value) -> Result<(), InvalidInput> {
-    let name = m.name();
-    match (m.kind(), v) {
-        (Kind::String { nullable: true } | Kind::MimeContent, Value::Null) => Ok(()),
-        (_, Value::Null) => Err(null_refused(name)),
-        (Kind::String { .. }, Value::String(_)) => Ok(()),
-        (Kind::Guid, Value::String(s)) if ProfileId::parse(s).is_some() => Ok(()),
-        (Kind::Guid, _) => Err(InvalidInput::member(name, "expected a GUID string")),
-        (Kind::Int32, Value::Number(n))
-            if n.as_i64().and_then(|i| i32::try_from(i).ok()).is_some() =>
-        {
-            Ok(())
-        }
-        (Kind::Int32, other) => Err(wrong_type(name, "a 32-bit integer", other)),
-        (Kind::DateTime, Value::String(s)) if Timestamp::parse(s).is_some() => Ok(()),
-        (Kind::DateTime, _) => Err(InvalidInput::member(
-            name,
-            "expected an RFC 3339 date-time string such as 2030-01-02T03:04:05Z",
-        )),
-        (Kind::MimeContent, Value::Object(o)) => check_mime_content(name, o),
-        (kind, other) => Err(wrong_type(name, kind_name(kind), other)),
-    }
 }
 
 fn check_mime_content(name: &str, o: &Map<String, Value>) -> Result<(), InvalidInput> {
@@ -359,15 +287,17 @@ fn check_mime_content(name: &str, o: &Map<String, Value>) -> Result<(), InvalidI
     Ok(())
 }
 
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::String { .. } | Kind::Guid => "a string",
-        Kind::Int32 => "a 32-bit integer",
-        Kind::Boolean => "true or false",
-        Kind::DateTime => "a date-time string",
-        Kind::Enum(_) => "an enum member name",
-        Kind::StringCollection => "an array of strings",
-        Kind::MimeContent => "an object",
+fn kind_name(ty: MemberType) -> &'static str {
+    match ty {
+        MemberType::String | MemberType::GuidString | MemberType::Guid => "a string",
+        MemberType::Int32 => "a 32-bit integer",
+        MemberType::Int64 => "a 64-bit integer",
+        MemberType::Boolean => "true or false",
+        MemberType::DateTime => "a date-time string",
+        MemberType::Enum(_) => "an enum member name",
+        MemberType::StringCollection => "an array of strings",
+        MemberType::ComplexCollection(_) => "an array",
+        MemberType::Image | MemberType::Complex(_) => "an object",
     }
 }
 

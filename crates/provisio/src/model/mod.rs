@@ -1,12 +1,14 @@
-//! The domain: the profile entity, its members and enums, the input rules, and its JSON form.
-//! No I/O and no HTTP here.
+//! The domain: each entity set's declaration (members, enums, rules) and what is derived from
+//! it — reading bodies, writing JSON, the storage layout, the OData schema and the CSDL. No I/O
+//! and no HTTP here.
 
 pub mod csdl;
+pub mod entity;
 mod enums;
 mod ids;
 pub mod input;
 pub mod json;
-pub mod members;
+pub mod layout;
 pub mod output;
 mod profile;
 pub mod rules;
@@ -14,12 +16,12 @@ pub mod schema;
 mod sensitive;
 mod timestamp;
 
+pub use entity::{Entity, EntitySet};
 pub use enums::{EnrollmentMode, EnrollmentTokenType, MembershipTargetType, WifiSecurityType};
 pub use ids::{ProfileId, TenantId};
-pub use input::{Patch, ProfileInput};
-pub use members::Member;
+pub use input::{Body, Patch, ProfileInput};
 pub use output::Selection;
-pub use profile::{MembershipTarget, Profile, Token, Wifi};
+pub use profile::{MembershipTarget, Profile, Token, Wifi, PROFILES};
 pub use rules::InvalidInput;
 pub use sensitive::Sensitive;
 pub use timestamp::Timestamp;

@@ -1,82 +1,95 @@
-//! The entity as JSON: every member in response order, or the `$select`ed ones.
+//! An entity as JSON: every member in response order, or the `$select`ed ones, written from the
+//! set's declaration.
 
 use base64::display::Base64Display;
 use base64::engine::general_purpose::STANDARD;
 use serde::ser::{Serialize, SerializeMap as _, Serializer};
 use serde_json::{Map, Value};
-
 use uuid::Uuid;
 
-use super::members::Member;
+use super::entity::{Entity, MemberType, Val};
+use super::layout::Layout;
 use super::timestamp::{Timestamp, TEXT_LEN};
-use super::Profile;
 
 /// Which members a response shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selection {
-    /// All 23 members (a GET by id, a create, a PATCH with a representation).
+    /// Every member (a GET by id, a create, a PATCH with a representation, `$select=*`).
     All,
-    /// All members but `qrCodeImage` (a list without `$select`: the image is large).
-    AllButImage,
-    /// Exactly these members, in response order.
-    Only(Vec<Member>),
+    /// The members a list shows without `$select` (large ones, such as images, are left out).
+    Listed,
+    /// Exactly these members (positions in the declaration), in response order.
+    Only(Vec<usize>),
 }
 
 impl Selection {
+    /// The members `names` name (each a member of `layout`), in response order, without
+    /// duplicates; unknown names are skipped.
+    pub fn of_names<'n>(layout: &Layout, names: impl IntoIterator<Item = &'n str>) -> Selection {
+        let mut members: Vec<usize> = names.into_iter().filter_map(|n| layout.member(n)).collect();
+        members.sort_unstable();
+        members.dedup();
+        Selection::Only(members)
+    }
+
+    /// Whether the member at position `i` of `layout` is shown.
+    pub fn includes(&self, layout: &Layout, i: usize) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Listed => layout.members.get(i).is_some_and(|m| m.listed),
+            Selection::Only(list) => list.contains(&i),
+        }
+    }
+
     /// The members shown, in response order.
-    pub fn members(&self) -> Vec<Member> {
-        Member::ALL
-            .into_iter()
-            .filter(|m| self.includes(*m))
+    pub fn members(&self, layout: &Layout) -> Vec<usize> {
+        (0..layout.members.len())
+            .filter(|i| self.includes(layout, *i))
             .collect()
     }
 
-    fn includes(&self, m: Member) -> bool {
-        match self {
-            Selection::All => true,
-            Selection::AllButImage => m != Member::QrCodeImage,
-            Selection::Only(list) => list.contains(&m),
-        }
+    /// Whether a member that lists leave out (an image) is shown.
+    pub fn includes_unlisted(&self, layout: &Layout) -> bool {
+        (0..layout.members.len()).any(|i| !layout.members[i].listed && self.includes(layout, i))
     }
 }
 
-/// The entity's `@odata.type`.
-pub const ODATA_TYPE: &str = "#microsoft.graph.androidDeviceOwnerEnrollmentProfile";
-
-/// `p` with the selected members, serialised straight into the response text: `@odata.type`,
-/// then the members in response order. Nothing is built in between, so a page of 100 entities
-/// costs its bytes, not thousands of intermediate JSON values.
+/// `entity` with the selected members, serialised straight into the response text:
+/// `@odata.type`, then the members in response order. Nothing is built in between, so a page of
+/// 100 entities costs its bytes, not thousands of intermediate JSON values.
 #[derive(Clone, Copy, Debug)]
-pub struct EntityJson<'a> {
+pub struct EntityJson<'a, E> {
     /// The `@odata.context` to put first (a single-entity response), if any.
     pub context: Option<&'a str>,
     /// The entity.
-    pub profile: &'a Profile,
+    pub entity: &'a E,
     /// Which members to show.
     pub selection: &'a Selection,
 }
 
-impl Serialize for EntityJson<'_> {
+impl<E: Entity> Serialize for EntityJson<'_, E> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let set = E::set();
+        let layout = set.layout();
         let mut map = serializer.serialize_map(None)?;
         if let Some(context) = self.context {
             map.serialize_entry("@odata.context", context)?;
         }
-        map.serialize_entry("@odata.type", ODATA_TYPE)?;
-        for m in Member::ALL {
-            if self.selection.includes(m) {
-                map.serialize_entry(m.name(), &MemberJson(self.profile, m))?;
+        map.serialize_entry("@odata.type", &layout.odata_type)?;
+        for (i, m) in set.members.iter().enumerate() {
+            if self.selection.includes(layout, i) {
+                map.serialize_entry(m.name, &MemberJson(m.ty, (m.get)(self.entity)))?;
             }
         }
         map.end()
     }
 }
 
-/// Renders `p` as a JSON object (the same text as [`EntityJson`], as a value).
-pub fn entity_json(p: &Profile, selection: &Selection) -> Map<String, Value> {
+/// Renders `e` as a JSON object (the same text as [`EntityJson`], as a value).
+pub fn entity_json<E: Entity>(e: &E, selection: &Selection) -> Map<String, Value> {
     let view = EntityJson {
         context: None,
-        profile: p,
+        entity: e,
         selection,
     };
     match serde_json::to_value(view) {
@@ -86,10 +99,10 @@ pub fn entity_json(p: &Profile, selection: &Selection) -> Map<String, Value> {
     }
 }
 
-/// One member's value.
-struct MemberJson<'a>(&'a Profile, Member);
+/// One member's value, written as its type says.
+struct MemberJson<'a>(MemberType, Val<'a>);
 
-/// The `microsoft.graph.mimeContent` of a QR code image.
+/// The `microsoft.graph.mimeContent` of a PNG image.
 struct PngJson<'a>(&'a [u8]);
 
 impl Serialize for PngJson<'_> {
@@ -118,39 +131,23 @@ fn time<S: Serializer>(s: S, t: Timestamp) -> Result<S::Ok, S::Error> {
 
 impl Serialize for MemberJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let MemberJson(p, m) = *self;
-        let token = p.token.as_ref();
-        match m {
-            Member::Id => {
-                s.serialize_str(p.id.0.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
+        match (&self.1, self.0) {
+            (Val::Null, _) => s.serialize_none(),
+            (Val::Str(v), _) => s.serialize_str(v),
+            (Val::Uuid(u), _) => {
+                s.serialize_str(u.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
             }
-            Member::AccountId => s.serialize_str(
-                p.tenant
-                    .0
-                    .hyphenated()
-                    .encode_lower(&mut Uuid::encode_buffer()),
-            ),
-            Member::DisplayName => s.serialize_str(&p.display_name),
-            Member::Description => p.description.serialize(s),
-            Member::EnrollmentMode => s.serialize_str(p.enrollment_mode.name()),
-            Member::EnrollmentTokenType => s.serialize_str(p.enrollment_token_type.name()),
-            Member::CreatedDateTime => time(s, p.created),
-            Member::LastModifiedDateTime => time(s, p.last_modified),
-            Member::TokenValue => token.map(|t| t.value.expose()).serialize(s),
-            Member::TokenCreationDateTime => time(s, p.token_created()),
-            Member::TokenExpirationDateTime => time(s, p.token_expires()),
-            Member::EnrolledDeviceCount => s.serialize_i32(p.enrolled_device_count),
-            Member::EnrollmentTokenUsageCount => s.serialize_i32(p.token_usage_count),
-            Member::QrCodeContent => token.map(|t| t.qr_content.expose()).serialize(s),
-            Member::QrCodeImage => token.map(|t| PngJson(&t.qr_png)).serialize(s),
-            Member::RoleScopeTagIds => p.role_scope_tag_ids.serialize(s),
-            Member::ConfigureWifi => s.serialize_bool(p.wifi.configure),
-            Member::WifiSsid => p.wifi.ssid.serialize(s),
-            Member::WifiPassword => p.wifi.password.as_ref().map(|w| w.expose()).serialize(s),
-            Member::WifiSecurityType => s.serialize_str(p.wifi.security.name()),
-            Member::WifiHidden => s.serialize_bool(p.wifi.hidden),
-            Member::IsTeamsDeviceProfile => s.serialize_bool(p.is_teams_device_profile),
-            Member::DeviceNameTemplate => p.device_name_template.serialize(s),
+            (Val::Int(n), MemberType::Enum(decl)) => match decl.name_of(*n) {
+                Some(name) => s.serialize_str(name),
+                None => s.serialize_none(),
+            },
+            (Val::Int(n), _) => s.serialize_i64(*n),
+            (Val::Bool(b), _) => s.serialize_bool(*b),
+            (Val::Time(t), _) => time(s, *t),
+            (Val::Strings(items), _) => items.serialize(s),
+            (Val::Bytes(b), MemberType::Image) => PngJson(b).serialize(s),
+            (Val::Bytes(b), _) => Base64(b).serialize(s),
+            (Val::Json(v), _) => v.serialize(s),
         }
     }
 }
@@ -158,7 +155,7 @@ impl Serialize for MemberJson<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ProfileId, Sensitive, TenantId, Timestamp, Token};
+    use crate::model::{Profile, ProfileId, Sensitive, TenantId, Timestamp, Token, PROFILES};
 
     fn profile() -> Profile {
         let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
@@ -183,14 +180,14 @@ mod tests {
         let p = profile();
         let view = EntityJson {
             context: Some("ctx"),
-            profile: &p,
+            entity: &p,
             selection: &Selection::All,
         };
         let text = serde_json::to_string(&view).unwrap();
         let parsed: Map<String, Value> = serde_json::from_str(&text).unwrap();
         let keys: Vec<&str> = parsed.keys().map(String::as_str).collect();
         let mut want = vec!["@odata.context", "@odata.type"];
-        want.extend(Member::ALL.iter().map(|m| m.name()));
+        want.extend(PROFILES.members.iter().map(|m| m.name));
         assert_eq!(keys, want);
         assert_eq!(parsed["description"], "caf\u{e9} \"q\" \\ \u{1}");
         assert_eq!(parsed["id"], "00000000-0000-0000-0000-000000000002");
@@ -210,13 +207,13 @@ mod tests {
     fn a_selection_narrows_the_members_and_a_missing_token_is_null() {
         let mut p = profile();
         p.token = None;
-        let only = Selection::Only(vec![Member::DisplayName, Member::QrCodeImage]);
+        let only = Selection::of_names(PROFILES.layout(), ["qrCodeImage", "displayName"]);
         let map = entity_json(&p, &only);
         assert_eq!(
             Value::Object(map).to_string(),
-            format!(r#"{{"@odata.type":"{ODATA_TYPE}","displayName":"Name","qrCodeImage":null}}"#)
+            r##"{"@odata.type":"#microsoft.graph.androidDeviceOwnerEnrollmentProfile","displayName":"Name","qrCodeImage":null}"##
         );
-        let no_image = entity_json(&profile(), &Selection::AllButImage);
+        let no_image = entity_json(&profile(), &Selection::Listed);
         assert!(!no_image.contains_key("qrCodeImage") && no_image.contains_key("qrCodeContent"));
     }
 }

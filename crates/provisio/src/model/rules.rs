@@ -1,4 +1,4 @@
-//! The input rules of the contract: lengths, formats, the device-name template and the Wi-Fi
+//! The input rules of the profile (docs/API.md, Members): lengths, formats, the device-name template and the Wi-Fi
 //! password rules. Each returns a message that names the member and the rule.
 
 use super::{Profile, WifiSecurityType};

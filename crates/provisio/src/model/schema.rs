@@ -1,141 +1,109 @@
-//! The entity as the OData query parser sees it: one [`odata::Schema`] built from [`Member`], so
-//! that `$filter`, `$orderby` and `$select` know exactly the members the API shows, with their
-//! Edm types, and refuse the ones CONTRACT §4 excludes (`deviceNameTemplate`, `qrCodeImage`,
-//! `wifiPassword` are selectable only).
-
-use std::sync::LazyLock;
+//! An entity set as the OData query parser sees it: one [`odata::Schema`] derived from the
+//! set's declaration, so that `$filter`, `$orderby` and `$select` know exactly the members the
+//! API shows, with their Edm types, and refuse the ones the declaration keeps out of queries
+//! (`Query::SelectOnly`).
 
 use odata::{EnumType, Property, PropertyType, Schema};
 
-use super::members::{Kind, Member};
-use super::{EnrollmentMode, EnrollmentTokenType, WifiSecurityType};
+use super::entity::{MemberType, Query, MIME_CONTENT};
+use super::layout::MemberInfo;
 
-/// The qualified name of the entity type.
-pub const ENTITY_TYPE: &str = "microsoft.graph.androidDeviceOwnerEnrollmentProfile";
-
-/// The qualified name of the QR image's complex type.
-pub const MIME_CONTENT: &str = "microsoft.graph.mimeContent";
-
-static ENROLLMENT_MODE: EnumType = EnumType {
-    type_name: "microsoft.graph.androidDeviceOwnerEnrollmentMode",
-    members: EnrollmentMode::MEMBERS,
-};
-
-static ENROLLMENT_TOKEN_TYPE: EnumType = EnumType {
-    type_name: "microsoft.graph.androidDeviceOwnerEnrollmentTokenType",
-    members: EnrollmentTokenType::MEMBERS,
-};
-
-static WIFI_SECURITY_TYPE: EnumType = EnumType {
-    type_name: "microsoft.graph.aospWifiSecurityType",
-    members: WifiSecurityType::MEMBERS,
-};
-
-/// The enum types the entity's members use, by unqualified name.
-pub fn enum_type(graph_name: &str) -> Option<&'static EnumType> {
-    [
-        &ENROLLMENT_MODE,
-        &ENROLLMENT_TOKEN_TYPE,
-        &WIFI_SECURITY_TYPE,
-    ]
-    .into_iter()
-    .find(|e| e.short_name() == graph_name)
-}
-
-/// The query-language view of one member.
-fn property(m: Member) -> Property {
-    let p = match m.kind() {
-        Kind::Guid => Property::new(m.name(), PropertyType::String).not_null(),
-        Kind::String { nullable: true } => Property::new(m.name(), PropertyType::String),
-        Kind::String { nullable: false } => {
-            Property::new(m.name(), PropertyType::String).not_null()
-        }
-        Kind::Int32 => Property::new(m.name(), PropertyType::Int32).not_null(),
-        Kind::Boolean => Property::new(m.name(), PropertyType::Boolean).not_null(),
-        Kind::DateTime => Property::new(m.name(), PropertyType::DateTimeOffset).not_null(),
-        Kind::Enum(name) => match enum_type(name) {
-            Some(e) => Property::new(m.name(), PropertyType::Enum(e)).not_null(),
-            // Unreachable while every enum of `Member::kind` is listed above (tested).
-            None => Property::new(m.name(), PropertyType::String)
-                .not_filterable()
-                .not_sortable(),
-        },
-        Kind::StringCollection => Property::new(m.name(), PropertyType::StringCollection),
-        Kind::MimeContent => Property::new(
-            m.name(),
-            PropertyType::Complex {
-                type_name: MIME_CONTENT,
-            },
-        ),
-    };
-    if m.queryable() {
-        p
-    } else {
-        p.not_filterable().not_sortable()
+/// The schema of an entity type called `entity_type` with `members` (in response order). Built
+/// once per entity set; the properties and enum types it points to live as long as the process.
+pub fn derive(entity_type: &str, members: &[MemberInfo]) -> Schema {
+    let properties: Vec<Property> = members.iter().map(property).collect();
+    Schema {
+        entity_type: Box::leak(entity_type.to_owned().into_boxed_str()),
+        properties: Box::leak(properties.into_boxed_slice()),
     }
 }
 
-static PROPERTIES: LazyLock<[Property; 23]> = LazyLock::new(|| Member::ALL.map(property));
-
-static SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema {
-    entity_type: ENTITY_TYPE,
-    properties: &*PROPERTIES,
-});
-
-/// The entity's schema for [`odata::parse_query`], in response order.
-pub fn schema() -> &'static Schema {
-    &SCHEMA
-}
-
-/// The member an AST property reference names (every schema property is a member).
-pub fn member_of(prop: &odata::PropRef) -> Option<Member> {
-    Member::from_name(prop.name())
+/// The query-language view of one member.
+fn property(m: &MemberInfo) -> Property {
+    let ty = match m.ty {
+        MemberType::String | MemberType::GuidString | MemberType::Guid => PropertyType::String,
+        MemberType::Int32 => PropertyType::Int32,
+        MemberType::Int64 => PropertyType::Int64,
+        MemberType::Boolean => PropertyType::Boolean,
+        MemberType::DateTime => PropertyType::DateTimeOffset,
+        MemberType::Enum(decl) => PropertyType::Enum(Box::leak(Box::new(EnumType {
+            type_name: Box::leak(format!("microsoft.graph.{}", decl.name).into_boxed_str()),
+            members: decl.members,
+        }))),
+        MemberType::StringCollection => PropertyType::StringCollection,
+        MemberType::Image => PropertyType::Complex {
+            type_name: MIME_CONTENT,
+        },
+        MemberType::Complex(c) | MemberType::ComplexCollection(c) => PropertyType::Complex {
+            type_name: Box::leak(format!("microsoft.graph.{}", c.name).into_boxed_str()),
+        },
+    };
+    let mut p = Property::new(m.name, ty);
+    if m.nullable != super::entity::Nullable::Yes {
+        p = p.not_null();
+    }
+    match m.query {
+        Query::SelectOnly => p.not_filterable().not_sortable(),
+        Query::Filter => p.not_sortable(),
+        Query::FilterSort => p,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::model::entity::{MemberType, Query};
+    use crate::model::PROFILES;
 
     #[test]
     fn schema_lists_every_member_in_order_with_its_type() {
-        let s = schema();
-        assert_eq!(s.properties.len(), Member::ALL.len());
-        for (p, m) in s.properties.iter().zip(Member::ALL) {
-            assert_eq!(p.name, m.name());
+        let layout = PROFILES.layout();
+        let s = &layout.schema;
+        assert_eq!(
+            s.entity_type,
+            "microsoft.graph.androidDeviceOwnerEnrollmentProfile"
+        );
+        assert_eq!(s.properties.len(), PROFILES.members.len());
+        for (p, m) in s.properties.iter().zip(PROFILES.members) {
+            assert_eq!(p.name, m.name);
             assert!(p.selectable, "{}", p.name);
-            let expected = match m.kind() {
-                Kind::Guid | Kind::String { .. } => "Edm.String",
-                Kind::Int32 => "Edm.Int32",
-                Kind::Boolean => "Edm.Boolean",
-                Kind::DateTime => "Edm.DateTimeOffset",
-                Kind::Enum(name) => {
-                    let e = enum_type(name).expect("every enum is known");
-                    assert_eq!(e.type_name, format!("microsoft.graph.{name}"));
-                    e.type_name
+            let expected = match m.ty {
+                MemberType::Guid | MemberType::GuidString | MemberType::String => {
+                    "Edm.String".to_owned()
                 }
-                Kind::StringCollection => "Collection(Edm.String)",
-                Kind::MimeContent => MIME_CONTENT,
+                MemberType::Int32 => "Edm.Int32".into(),
+                MemberType::Boolean => "Edm.Boolean".into(),
+                MemberType::DateTime => "Edm.DateTimeOffset".into(),
+                MemberType::Enum(e) => format!("microsoft.graph.{}", e.name),
+                MemberType::StringCollection => "Collection(Edm.String)".into(),
+                MemberType::Image => "microsoft.graph.mimeContent".into(),
+                other => panic!("the profile has no {other:?} member"),
             };
             assert_eq!(p.ty.edm_name(), expected, "{}", p.name);
-            let scalar = !matches!(m.kind(), Kind::StringCollection | Kind::MimeContent);
-            assert_eq!(p.filterable, m.queryable(), "{}", p.name);
-            assert_eq!(p.sortable, m.queryable() && scalar, "{}", p.name);
+            let scalar = !matches!(m.ty, MemberType::StringCollection | MemberType::Image);
+            assert_eq!(p.filterable, m.query != Query::SelectOnly, "{}", p.name);
+            assert_eq!(
+                p.sortable,
+                m.query == Query::FilterSort && scalar,
+                "{}",
+                p.name
+            );
         }
     }
 
     #[test]
-    fn the_contract_exclusions_are_refused_by_the_parser() {
+    fn select_only_members_are_refused_by_the_parser() {
         let limits = odata::Limits::DEFAULT;
+        let schema = &PROFILES.layout().schema;
         for name in ["deviceNameTemplate", "qrCodeImage", "wifiPassword"] {
             assert!(
-                odata::parse_query(&format!("$filter={name} eq null"), schema(), &limits).is_err()
+                odata::parse_query(&format!("$filter={name} eq null"), schema, &limits).is_err()
             );
-            assert!(odata::parse_query(&format!("$orderby={name}"), schema(), &limits).is_err());
-            assert!(odata::parse_query(&format!("$select={name}"), schema(), &limits).is_ok());
+            assert!(odata::parse_query(&format!("$orderby={name}"), schema, &limits).is_err());
+            assert!(odata::parse_query(&format!("$select={name}"), schema, &limits).is_ok());
         }
         let q = odata::parse_query(
             "$filter=enrollmentMode eq 'corporateOwnedAOSPUserlessDevice'",
-            schema(),
+            schema,
             &limits,
         )
         .expect("enum literal");

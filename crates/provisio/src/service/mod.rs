@@ -10,9 +10,9 @@ use std::sync::Arc;
 pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
 
 use crate::error::ApiError;
-use crate::model::{rules, Profile, ProfileId, ProfileInput, TenantId, Timestamp};
+use crate::model::{rules, Entity as _, Profile, ProfileId, ProfileInput, TenantId, Timestamp};
 use crate::provisioning::QrCodes;
-use crate::store::{ListQuery, Store};
+use crate::store::{Criteria, ListQuery, Rendered, Store};
 
 /// How often a conditional write is retried when another writer got there first.
 const MAX_ATTEMPTS: usize = 32;
@@ -37,7 +37,7 @@ impl Profiles {
 
     /// Creates a profile from a create body.
     pub async fn create(&self, tenant: TenantId, input: ProfileInput) -> Result<Profile, ApiError> {
-        let profile = input.into_new_profile(tenant, ProfileId::new_random(), Timestamp::now())?;
+        let profile = input.into_new(tenant, ProfileId::new_random().0, Timestamp::now())?;
         self.store.insert(tenant, &profile).await?;
         Ok(profile)
     }
@@ -60,7 +60,7 @@ impl Profiles {
         input: ProfileInput,
     ) -> Result<Profile, ApiError> {
         self.modify(tenant, id, |p| {
-            input.clone().apply(p);
+            input.clone().apply(p)?;
             rules::whole_profile(p)?;
             self.redraw_if_changed(p)
         })
@@ -83,6 +83,25 @@ impl Profiles {
         query: &ListQuery,
     ) -> Result<Vec<Profile>, ApiError> {
         Ok(self.store.list(tenant, query).await?)
+    }
+
+    /// One page of profiles, each rendered with `members` (positions in the declaration; never
+    /// the QR image).
+    pub async fn list_rendered(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+        members: &[usize],
+    ) -> Result<Vec<Rendered>, ApiError> {
+        Ok(self
+            .store
+            .list_rendered::<Profile>(tenant, query, members)
+            .await?)
+    }
+
+    /// How many profiles match `criteria`.
+    pub async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, ApiError> {
+        Ok(self.store.count::<Profile>(tenant, criteria).await?)
     }
 
     /// Reads the profile, lets `change` edit it, and stores the result only if nobody changed the

@@ -1,8 +1,9 @@
-//! Storage: the [`Store`] trait every backend implements, the OData query compiler the backends
-//! share ([`query`]), and the SQLite backend.
+//! Storage: the [`Store`] trait every backend implements for the rows of any entity set, the
+//! typed reads and writes on top of it, the OData query compiler the backends share ([`query`]),
+//! and the SQLite and PostgreSQL backends.
 //!
-//! Every method takes the tenant first and every query is scoped by it. Writes of an existing
-//! profile are conditional on its `version`, so concurrent writers (tasks or processes) never
+//! Every method takes the tenant and every query is scoped by it. Writes of an existing
+//! entity are conditional on its `version`, so concurrent writers (tasks or processes) never
 //! overwrite each other's changes: the loser sees `false` and retries on fresh data.
 
 pub mod postgres;
@@ -10,49 +11,51 @@ pub mod query;
 pub mod row;
 pub mod settings;
 pub mod sqlite;
-mod sqlite_query;
-mod sqlite_writer;
 
 use async_trait::async_trait;
+use uuid::Uuid;
 
 pub use query::{Criteria, Cursor, ListQuery};
 
+use crate::model::layout::{from_row, to_row, Layout, Row};
 use crate::model::output::{EntityJson, Selection};
-use crate::model::{Member, Profile, ProfileId, TenantId};
+use crate::model::{Entity, ProfileId, TenantId};
 
-/// One profile of a page as [`Store::list_rendered`] returns it.
+/// One entity of a page as [`Store::render_rows`] returns it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rendered {
     /// The entity's JSON object text.
     pub json: String,
-    /// The position right after this profile in the page's order.
+    /// The position right after this entity in the page's order.
     pub after: Cursor,
 }
 
 impl Rendered {
-    /// `profiles` rendered with `members` (never the QR image), each with the cursor after it
-    /// in `order`: what [`Store::list_rendered`] returns by default.
-    pub fn from_profiles(
-        profiles: &[Profile],
+    /// `rows` of the entity set of `layout` rendered with `members` (never an image), each with
+    /// the cursor after it in `order`: what [`Store::render_rows`] returns by default.
+    pub fn from_rows<E: Entity>(
+        rows: Vec<Row>,
         order: &[odata::OrderBy],
-        members: &[Member],
+        members: &[usize],
     ) -> anyhow::Result<Vec<Rendered>> {
-        anyhow::ensure!(
-            !members.contains(&Member::QrCodeImage),
-            "the QR image is not rendered in a page"
-        );
+        let layout = E::set().layout();
         let selection = Selection::Only(members.to_vec());
-        profiles
-            .iter()
-            .map(|profile| {
-                let entity = EntityJson {
+        anyhow::ensure!(
+            !selection.includes_unlisted(layout),
+            "members lists leave out are not rendered in a page"
+        );
+        rows.into_iter()
+            .map(|row| {
+                let after = Cursor::after_row(layout, order, &row)?;
+                let entity: E = from_row(row)?;
+                let view = EntityJson {
                     context: None,
-                    profile,
+                    entity: &entity,
                     selection: &selection,
                 };
                 Ok(Rendered {
-                    json: serde_json::to_string(&entity)?,
-                    after: Cursor::after(order, profile)?,
+                    json: serde_json::to_string(&view)?,
+                    after,
                 })
             })
             .collect()
@@ -73,52 +76,85 @@ pub enum StoreError {
     Other(#[from] anyhow::Error),
 }
 
-/// A profile store. Implementations keep every invariant in the database itself, so several
-/// service processes may share one.
+/// The conflict of an insert whose id is taken.
+pub const DUPLICATE_ID: &str = "An entity with this id already exists.";
+
+/// A store of every entity set's rows. Implementations keep every invariant in the database
+/// itself, so several service processes may share one. Rows are described by their entity set's
+/// [`Layout`]; the typed methods on `dyn Store` ([`insert`](#method.insert), [`get`](#method.get),
+/// ...) map entities to rows and back.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
-    /// Stores a new profile (its `tenant` must be `tenant`).
-    async fn insert(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError>;
-
-    /// The profile with this id in this tenant.
-    async fn get(&self, tenant: TenantId, id: ProfileId) -> Result<Option<Profile>, StoreError>;
-
-    /// Replaces the stored profile with `profile` if the stored version is still
-    /// `expected_version`; `profile.version` is the new version. Returns false when the row is
-    /// gone or was changed meanwhile.
-    async fn update(
+    /// Stores a new row of `layout`'s table (its tenant must be `tenant`).
+    async fn insert_row(
         &self,
+        layout: &'static Layout,
         tenant: TenantId,
-        profile: &Profile,
+        row: Row,
+    ) -> Result<(), StoreError>;
+
+    /// The row with this id in this tenant.
+    async fn get_row(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<Row>, StoreError>;
+
+    /// Replaces the stored row with `row` if the stored version is still `expected_version`;
+    /// `row`'s version is the new version. Returns false when the row is gone or was changed
+    /// meanwhile.
+    async fn update_row(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        row: Row,
         expected_version: i64,
     ) -> Result<bool, StoreError>;
 
-    /// Deletes the profile; false when there was none.
-    async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<bool, StoreError>;
+    /// Deletes the row; false when there was none.
+    async fn delete_row(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<bool, StoreError>;
 
-    /// One page of the tenant's profiles: those matching `query.criteria`, in the query's order
+    /// One page of the tenant's rows: those matching `query.criteria`, in the query's order
     /// (ties broken by id), after its cursor, at most `query.limit` of them. Filtering, ordering
     /// and paging happen in the database.
-    async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError>;
-
-    /// The page [`Store::list`] returns, each profile as the JSON object of its `@odata.type` and
-    /// `members` (response order; never the QR image, which fails), with the cursor right after
-    /// it. By default the profiles are read and written out here; a backend whose database
-    /// renders them for less (SQLite's `json_object`) overrides this. PostgreSQL's
-    /// `json_build_object` looks up the type of every argument of every row and measured a third
-    /// slower than the default.
-    async fn list_rendered(
+    async fn list_rows(
         &self,
+        layout: &'static Layout,
         tenant: TenantId,
         query: &ListQuery,
-        members: &[Member],
+    ) -> Result<Vec<Row>, StoreError>;
+
+    /// The page [`Store::list_rows`] returns, each entity as the JSON object of its
+    /// `@odata.type` and `members` (positions in the declaration, response order; never an
+    /// image, which fails), with the cursor right after it. `render` writes rows out in the
+    /// service; a backend whose database renders them for less (SQLite's `json_object`)
+    /// overrides this. PostgreSQL's `json_build_object` looks up the type of every argument of
+    /// every row and measured slower than the service.
+    async fn render_rows(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        query: &ListQuery,
+        members: &[usize],
+        render: RenderRows,
     ) -> Result<Vec<Rendered>, StoreError> {
-        let profiles = self.list(tenant, query).await?;
-        Ok(Rendered::from_profiles(&profiles, &query.order, members)?)
+        let rows = self.list_rows(layout, tenant, query).await?;
+        Ok(render(rows, &query.order, members)?)
     }
 
-    /// How many of the tenant's profiles match `criteria`.
-    async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError>;
+    /// How many of the tenant's rows match `criteria`.
+    async fn count_rows(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        criteria: &Criteria,
+    ) -> Result<u64, StoreError>;
 
     /// The secret named `name`, created from `generate` on first use. Every process on one
     /// database gets the same value.
@@ -130,6 +166,101 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Waits for in-flight statements and closes the database cleanly.
     async fn close(&self);
+}
+
+/// Renders rows of one entity set in the service: [`Rendered::from_rows`] of its type.
+pub type RenderRows = fn(Vec<Row>, &[odata::OrderBy], &[usize]) -> anyhow::Result<Vec<Rendered>>;
+
+/// An id that names the entity set it belongs to, so that typed reads know what to return.
+pub trait EntityId: Copy + Send + Sync {
+    /// The entity it identifies.
+    type Entity: Entity;
+    /// The GUID.
+    fn uuid(self) -> Uuid;
+}
+
+impl EntityId for ProfileId {
+    type Entity = crate::model::Profile;
+    fn uuid(self) -> Uuid {
+        self.0
+    }
+}
+
+impl dyn Store {
+    /// Stores a new entity of `tenant`.
+    pub async fn insert<E: Entity>(&self, tenant: TenantId, e: &E) -> Result<(), StoreError> {
+        debug_assert_eq!(tenant, e.tenant());
+        self.insert_row(E::set().layout(), tenant, to_row(e)).await
+    }
+
+    /// The entity with this id in this tenant.
+    pub async fn get<I: EntityId>(
+        &self,
+        tenant: TenantId,
+        id: I,
+    ) -> Result<Option<I::Entity>, StoreError> {
+        let layout = <I::Entity as Entity>::set().layout();
+        match self.get_row(layout, tenant, id.uuid()).await? {
+            Some(row) => Ok(Some(from_row(row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Replaces the stored entity with `e` if the stored version is still `expected_version`
+    /// (`e`'s version is the new one); false when it is gone or was changed meanwhile.
+    pub async fn update<E: Entity>(
+        &self,
+        tenant: TenantId,
+        e: &E,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        self.update_row(E::set().layout(), tenant, to_row(e), expected_version)
+            .await
+    }
+
+    /// Deletes the entity; false when there was none.
+    pub async fn delete<I: EntityId>(&self, tenant: TenantId, id: I) -> Result<bool, StoreError> {
+        let layout = <I::Entity as Entity>::set().layout();
+        self.delete_row(layout, tenant, id.uuid()).await
+    }
+
+    /// One page of the tenant's entities (see [`Store::list_rows`]).
+    pub async fn list<E: Entity>(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+    ) -> Result<Vec<E>, StoreError> {
+        let rows = self.list_rows(E::set().layout(), tenant, query).await?;
+        rows.into_iter()
+            .map(|row| from_row(row).map_err(StoreError::Other))
+            .collect()
+    }
+
+    /// One page of the tenant's entities, rendered (see [`Store::render_rows`]).
+    pub async fn list_rendered<E: Entity>(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+        members: &[usize],
+    ) -> Result<Vec<Rendered>, StoreError> {
+        self.render_rows(
+            E::set().layout(),
+            tenant,
+            query,
+            members,
+            Rendered::from_rows::<E>,
+        )
+        .await
+    }
+
+    /// How many of the tenant's entities match `criteria`.
+    pub async fn count<E: Entity>(
+        &self,
+        tenant: TenantId,
+        criteria: &Criteria,
+    ) -> Result<u64, StoreError> {
+        self.count_rows(E::set().layout(), tenant, criteria).await
+    }
 }
 
 /// Opens the configured store: PostgreSQL when `db.url` is set (migrated first when

@@ -11,10 +11,13 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::Row as _;
 
+use uuid::Uuid;
+
 use super::query::{self, Compiled, Dialect};
-use super::row::{self, ProfileRow, COLUMNS};
-use super::{Criteria, ListQuery, Store, StoreError};
-use crate::model::{Profile, ProfileId, TenantId};
+use super::row::{self, bind_row};
+use super::{Criteria, ListQuery, Store, StoreError, DUPLICATE_ID};
+use crate::model::layout::{Layout, Row};
+use crate::model::TenantId;
 
 /// How to reach and use the database.
 #[derive(Clone, Debug)]
@@ -29,7 +32,7 @@ pub struct PgSettings {
     pub connect_retries: u32,
 }
 
-/// Profiles in a PostgreSQL database.
+/// Entity sets in a PostgreSQL database.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
@@ -89,7 +92,7 @@ fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::PoolTimedOut => StoreError::Busy,
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict("A profile with this id already exists.".into())
+            StoreError::Conflict(DUPLICATE_ID.into())
         }
         sqlx::Error::Database(db) if is_retryable(db.code().as_deref()) => StoreError::Busy,
         // 57014: statement timeout.
@@ -102,22 +105,39 @@ fn is_retryable(code: Option<&str>) -> bool {
     matches!(code, Some("40001" | "40P01"))
 }
 
+/// Why one attempt of a statement failed: the database, or the service before it reached the
+/// database (a value the query compiler wrote that cannot be bound), which is never retried.
+#[derive(Debug)]
+enum Failed {
+    Database(sqlx::Error),
+    Service(anyhow::Error),
+}
+
+impl From<sqlx::Error> for Failed {
+    fn from(e: sqlx::Error) -> Self {
+        Failed::Database(e)
+    }
+}
+
 /// Runs `op`, again with backoff while it fails with a serialization failure or deadlock.
-async fn retrying<T, F, Fut>(mut op: F) -> Result<T, StoreError>
+async fn retrying<T, E, F, Fut>(mut op: F) -> Result<T, StoreError>
 where
+    E: Into<Failed>,
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, sqlx::Error>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let mut delay = Duration::from_millis(5);
     for attempt in 1..=SERIALIZATION_ATTEMPTS {
-        match op().await {
-            Err(sqlx::Error::Database(db))
+        match op().await.map_err(Into::into) {
+            Err(Failed::Database(sqlx::Error::Database(db)))
                 if is_retryable(db.code().as_deref()) && attempt < SERIALIZATION_ATTEMPTS =>
             {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_millis(500));
             }
-            other => return other.map_err(map_err),
+            Ok(v) => return Ok(v),
+            Err(Failed::Database(e)) => return Err(map_err(e)),
+            Err(Failed::Service(e)) => return Err(StoreError::Other(e)),
         }
     }
     Err(StoreError::Busy)
@@ -130,36 +150,51 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
-fn to_profile(r: &PgRow) -> Result<Profile, StoreError> {
-    row::read(r)
-        .map_err(map_err)?
-        .into_profile()
-        .map_err(StoreError::Other)
+fn read_row(layout: &Layout, r: &PgRow) -> Result<Row, StoreError> {
+    row::read(layout, r).map_err(map_err)
+}
+
+/// Runs a statement the query compiler built, with its values bound, again while it fails with a
+/// serialization failure. A value the compiler should not have written is the service's error,
+/// not the database's.
+async fn run_compiled(pool: &PgPool, compiled: Compiled) -> Result<Vec<PgRow>, StoreError> {
+    let Compiled { sql, values } = compiled;
+    retrying(|| async {
+        let q = query::bind(sqlx::query(&sql), values.clone()).map_err(Failed::Service)?;
+        q.fetch_all(pool).await.map_err(Failed::Database)
+    })
+    .await
 }
 
 #[async_trait]
 impl Store for PostgresStore {
-    async fn insert(&self, tenant: TenantId, profile: &Profile) -> Result<(), StoreError> {
+    async fn insert_row(
+        &self,
+        layout: &'static Layout,
+        _tenant: TenantId,
+        row: Row,
+    ) -> Result<(), StoreError> {
         let sql = format!(
-            "INSERT INTO enrollment_profiles ({}) VALUES ({})",
-            COLUMNS.join(", "),
-            placeholders(1, COLUMNS.len())
+            "INSERT INTO {} ({}) VALUES ({})",
+            layout.table,
+            layout.column_names().join(", "),
+            placeholders(1, layout.columns.len())
         );
-        let mut r = ProfileRow::from_profile(profile);
-        r.tenant_id = tenant.to_string();
-        retrying(|| {
-            let mut r = r.clone();
-            let (t, id) = (std::mem::take(&mut r.tenant_id), std::mem::take(&mut r.id));
-            row::bind_values(sqlx::query(&sql).bind(t).bind(id), r).execute(&self.pool)
-        })
-        .await?;
+        retrying(|| bind_row(sqlx::query(&sql), layout, row.clone(), 0).execute(&self.pool))
+            .await?;
         Ok(())
     }
 
-    async fn get(&self, tenant: TenantId, id: ProfileId) -> Result<Option<Profile>, StoreError> {
+    async fn get_row(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<Option<Row>, StoreError> {
         let sql = format!(
-            "SELECT {} FROM enrollment_profiles WHERE tenant_id = $1 AND id = $2",
-            COLUMNS.join(", ")
+            "SELECT {} FROM {} WHERE tenant_id = $1 AND id = $2",
+            layout.column_names().join(", "),
+            layout.table
         );
         let found = retrying(|| {
             sqlx::query(&sql)
@@ -168,33 +203,35 @@ impl Store for PostgresStore {
                 .fetch_optional(&self.pool)
         })
         .await?;
-        found.as_ref().map(to_profile).transpose()
+        found.as_ref().map(|r| read_row(layout, r)).transpose()
     }
 
-    async fn update(
+    async fn update_row(
         &self,
+        layout: &'static Layout,
         tenant: TenantId,
-        profile: &Profile,
+        row: Row,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        let n = COLUMNS.len() - 2;
-        let sets = COLUMNS[2..]
+        let n = layout.columns.len() - 2;
+        let sets = layout.columns[2..]
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "UPDATE enrollment_profiles SET {sets} WHERE tenant_id = ${} AND id = ${} AND version = ${}",
+            "UPDATE {} SET {sets} WHERE tenant_id = ${} AND id = ${} AND version = ${}",
+            layout.table,
             n + 1,
             n + 2,
             n + 3
         );
-        let r = ProfileRow::from_profile(profile);
+        let id = row.id().to_owned();
         let done = retrying(|| {
-            row::bind_values(sqlx::query(&sql), r.clone())
+            bind_row(sqlx::query(&sql), layout, row.clone(), 2)
                 .bind(tenant.to_string())
-                .bind(r.id.clone())
+                .bind(id.clone())
                 .bind(expected_version)
                 .execute(&self.pool)
         })
@@ -202,9 +239,18 @@ impl Store for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<bool, StoreError> {
+    async fn delete_row(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        id: Uuid,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "DELETE FROM {} WHERE tenant_id = $1 AND id = $2",
+            layout.table
+        );
         let done = retrying(|| {
-            sqlx::query("DELETE FROM enrollment_profiles WHERE tenant_id = $1 AND id = $2")
+            sqlx::query(&sql)
                 .bind(tenant.to_string())
                 .bind(id.to_string())
                 .execute(&self.pool)
@@ -213,28 +259,29 @@ impl Store for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn list(&self, tenant: TenantId, query: &ListQuery) -> Result<Vec<Profile>, StoreError> {
-        let Compiled { sql, values } = query::select(tenant, query, Dialect::Postgres)?;
-        let rows = retrying(|| async {
-            query::bind(sqlx::query(&sql), values.clone())
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
-                .fetch_all(&self.pool)
-                .await
-        })
-        .await?;
-        rows.iter().map(to_profile).collect()
+    async fn list_rows(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        q: &ListQuery,
+    ) -> Result<Vec<Row>, StoreError> {
+        let compiled = query::select(layout, tenant, q, Dialect::Postgres)?;
+        let rows = run_compiled(&self.pool, compiled).await?;
+        rows.iter().map(|r| read_row(layout, r)).collect()
     }
 
-    async fn count(&self, tenant: TenantId, criteria: &Criteria) -> Result<u64, StoreError> {
-        let Compiled { sql, values } = query::count(tenant, criteria, Dialect::Postgres)?;
-        let row = retrying(|| async {
-            query::bind(sqlx::query(&sql), values.clone())
-                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?
-                .fetch_one(&self.pool)
-                .await
-        })
-        .await?;
-        let n: i64 = row.try_get("n").map_err(map_err)?;
+    async fn count_rows(
+        &self,
+        layout: &'static Layout,
+        tenant: TenantId,
+        criteria: &Criteria,
+    ) -> Result<u64, StoreError> {
+        let compiled = query::count(layout, tenant, criteria, Dialect::Postgres)?;
+        let rows = run_compiled(&self.pool, compiled).await?;
+        let n: i64 = match rows.first() {
+            Some(row) => row.try_get("n").map_err(map_err)?,
+            None => return Err(StoreError::Other(anyhow::anyhow!("COUNT returned no row"))),
+        };
         Ok(u64::try_from(n).unwrap_or(0))
     }
 

@@ -1,7 +1,8 @@
 //! A corpus of hostile bodies, each sent as a create and as a PATCH: every one gets a 4xx Graph
 //! envelope (never a 5xx, never a dropped connection), and stored data does not change.
 
-use provisio::model::members::{Kind, Member};
+use provisio::model::entity::{MemberDecl, MemberType, Nullable};
+use provisio::model::{Profile, PROFILES};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -20,14 +21,20 @@ fn shapes() -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn wrong_for(kind: Kind, shape: &str) -> bool {
-    match kind {
-        Kind::String { nullable } => shape != "string" && (shape != "null" || !nullable),
-        Kind::Guid | Kind::DateTime | Kind::Enum(_) => true,
-        Kind::Int32 => shape != "number",
-        Kind::Boolean => shape != "bool",
-        Kind::StringCollection => shape != "array",
-        Kind::MimeContent => shape != "null" && shape != "object",
+/// Whether a value of `shape` is wrong for the member, by its declared type.
+fn wrong_for(m: &MemberDecl<Profile>, shape: &str) -> bool {
+    let nullable = m.nullable == Nullable::Yes;
+    match m.ty {
+        MemberType::String => shape != "string" && (shape != "null" || !nullable),
+        MemberType::GuidString | MemberType::Guid | MemberType::DateTime | MemberType::Enum(_) => {
+            true
+        }
+        MemberType::Int32 | MemberType::Int64 => shape != "number",
+        MemberType::Boolean => shape != "bool",
+        MemberType::StringCollection => shape != "array",
+        MemberType::Image => shape != "null" && shape != "object",
+        MemberType::Complex(_) => shape != "object" && (shape != "null" || !nullable),
+        MemberType::ComplexCollection(_) => shape != "array",
     }
 }
 
@@ -38,10 +45,10 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
 
     // A wrong JSON type at every member. (For date, GUID and enum members even a string is wrong
     // here: "x" is none of those.)
-    for m in Member::ALL {
+    for m in PROFILES.members {
         for (shape, v) in shapes() {
-            if wrong_for(m.kind(), shape) {
-                add(format!("{} as {shape}", m.name()), json!({ m.name(): v }));
+            if wrong_for(m, shape) {
+                add(format!("{} as {shape}", m.name), json!({ m.name: v }));
             }
         }
     }
@@ -152,9 +159,10 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         (
             "nulls everywhere",
             Value::Object(
-                Member::ALL
+                PROFILES
+                    .members
                     .iter()
-                    .map(|m| (m.name().to_owned(), Value::Null))
+                    .map(|m| (m.name.to_owned(), Value::Null))
                     .collect(),
             ),
         ),

@@ -1,7 +1,7 @@
 //! The correctness table, part 2: hand-written expected results (which also check the oracle),
 //! paging with `$top`/`$skip`/`$search`, `$select` on lists and on one entity, and `$count`.
 
-use provisio::model::{output::entity_json, Member, Selection};
+use provisio::model::{output::entity_json, Selection, PROFILES};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -210,22 +210,25 @@ async fn select_shapes_lists_and_single_entities() {
     let cases: &[(&str, Selection, &str)] = &[
         (
             "displayName,id",
-            Selection::Only(vec![Member::Id, Member::DisplayName]),
+            Selection::of_names(PROFILES.layout(), ["id", "displayName"]),
             "(id,displayName)",
         ),
         (
             "qrCodeImage,id",
-            Selection::Only(vec![Member::Id, Member::QrCodeImage]),
+            Selection::of_names(PROFILES.layout(), ["id", "qrCodeImage"]),
             "(id,qrCodeImage)",
         ),
         (
             "id,wifiPassword,deviceNameTemplate,roleScopeTagIds",
-            Selection::Only(vec![
-                Member::Id,
-                Member::RoleScopeTagIds,
-                Member::WifiPassword,
-                Member::DeviceNameTemplate,
-            ]),
+            Selection::of_names(
+                PROFILES.layout(),
+                [
+                    "id",
+                    "roleScopeTagIds",
+                    "wifiPassword",
+                    "deviceNameTemplate",
+                ],
+            ),
             "(id,roleScopeTagIds,wifiPassword,deviceNameTemplate)",
         ),
         ("*", Selection::All, ""),

@@ -22,7 +22,7 @@ fn profiles(tenant: TenantId, n: usize) -> Vec<Profile> {
 fn query(raw: &str) -> ListQuery {
     let o = odata::parse_query(
         raw,
-        provisio::model::schema::schema(),
+        &provisio::model::PROFILES.layout().schema,
         &odata::Limits::DEFAULT,
     )
     .unwrap();
@@ -57,7 +57,7 @@ async fn the_main_list_queries_search_an_index() {
     let t = TenantId(Uuid::from_u128(1));
     let (store, _dir) = loaded(t).await;
     let page1 = query("$orderby=displayName");
-    let first = store.list(t, &page1).await.unwrap();
+    let first = as_dyn(&store).list::<Profile>(t, &page1).await.unwrap();
     let mut page50 = query("$orderby=displayName");
     page50.after = Some(Cursor::after(&page50.order, &first[99]).unwrap());
     let cases = [
@@ -73,7 +73,11 @@ async fn the_main_list_queries_search_an_index() {
         (page50, "(tenant_id=? AND (display_name_key,id)>(?,?))"),
     ];
     for (q, seek) in cases {
-        let plan = store.explain_list(t, &q).await.unwrap().join(" | ");
+        let plan = store
+            .explain_list::<Profile>(t, &q)
+            .await
+            .unwrap()
+            .join(" | ");
         let wanted = format!(
             "SEARCH enrollment_profiles USING INDEX enrollment_profiles_display_name {seek}"
         );
@@ -89,7 +93,7 @@ async fn the_main_list_queries_search_an_index() {
     }
     // A query the indexes cannot serve still stays inside the tenant (primary key prefix).
     let plan = store
-        .explain_list(t, &query("$filter=contains(description,'3')"))
+        .explain_list::<Profile>(t, &query("$filter=contains(description,'3')"))
         .await
         .unwrap()
         .join(" | ");
@@ -103,8 +107,17 @@ async fn every_index_leads_with_the_tenant_and_counts_are_scoped() {
     let t = TenantId(Uuid::from_u128(1));
     let (store, dir) = loaded(t).await;
     let criteria = query("$filter=startswith(displayName,'kiosk 01')").criteria;
-    assert_eq!(store.count(t, &criteria).await.unwrap(), 1000);
-    assert_eq!(store.count(t, &Criteria::default()).await.unwrap(), 3000);
+    assert_eq!(
+        as_dyn(&store).count::<Profile>(t, &criteria).await.unwrap(),
+        1000
+    );
+    assert_eq!(
+        as_dyn(&store)
+            .count::<Profile>(t, &Criteria::default())
+            .await
+            .unwrap(),
+        3000
+    );
     store.close().await;
     let db = dir.path().join(provisio::store::sqlite::DB_FILE);
     let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display()))
@@ -129,4 +142,9 @@ async fn every_index_leads_with_the_tenant_and_counts_are_scoped() {
         assert_eq!(first, "tenant_id", "{name}");
     }
     pool.close().await;
+}
+
+/// The store as every caller sees it, with the typed reads.
+fn as_dyn(store: &SqliteStore) -> &dyn Store {
+    store
 }

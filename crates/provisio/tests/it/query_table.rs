@@ -3,7 +3,7 @@
 //! `@odata.nextLink`, and compared with the independent in-memory oracle.
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use provisio::model::{schema::schema, Profile};
+use provisio::model::{Profile, PROFILES};
 use serde_json::Value;
 
 use crate::common::{ok_json, TestServer};
@@ -26,8 +26,12 @@ pub fn query_string(params: &[(&str, &str)]) -> String {
 
 /// The options as the server parses them (the case must be well-formed).
 pub fn options(params: &[(&str, &str)]) -> odata::QueryOptions {
-    odata::parse_query(&query_string(params), schema(), &odata::Limits::DEFAULT)
-        .unwrap_or_else(|e| panic!("{params:?} should be valid: {e}"))
+    odata::parse_query(
+        &query_string(params),
+        &PROFILES.layout().schema,
+        &odata::Limits::DEFAULT,
+    )
+    .unwrap_or_else(|e| panic!("{params:?} should be valid: {e}"))
 }
 
 /// What a list request returned over all its pages.

@@ -1,6 +1,7 @@
 //! The store on its own: every member round-trips, writes are tenant-scoped and conditional on
 //! the version, pages follow the keyset.
 
+use provisio::model::Entity as _;
 use provisio::model::{
     EnrollmentMode, EnrollmentTokenType, MembershipTarget, MembershipTargetType, Profile,
     ProfileId, Sensitive, TenantId, Timestamp, Token, Wifi, WifiSecurityType,
@@ -91,8 +92,8 @@ async fn tenants_never_see_each_other() {
     assert!(!store.update(b, &changed, 1).await.unwrap());
     assert!(!store.delete(b, p.id).await.unwrap());
     let q = ListQuery::new(10);
-    assert!(store.list(b, &q).await.unwrap().is_empty());
-    assert_eq!(store.list(a, &q).await.unwrap().len(), 1);
+    assert!(store.list::<Profile>(b, &q).await.unwrap().is_empty());
+    assert_eq!(store.list::<Profile>(a, &q).await.unwrap().len(), 1);
     assert_eq!(store.get(a, p.id).await.unwrap(), Some(p));
     store.close().await;
 }
@@ -158,7 +159,7 @@ async fn list_pages_in_id_order_without_the_image_unless_asked() {
     let mut seen = Vec::new();
     loop {
         let page = store
-            .list(
+            .list::<Profile>(
                 t,
                 &ListQuery {
                     after: after.clone(),
@@ -178,10 +179,10 @@ async fn list_pages_in_id_order_without_the_image_unless_asked() {
     }
     assert_eq!(seen, ids);
     let with_image = store
-        .list(
+        .list::<Profile>(
             t,
             &ListQuery {
-                include_image: true,
+                include_unlisted: true,
                 ..ListQuery::new(1)
             },
         )
@@ -288,7 +289,6 @@ fn varied_profiles(t: TenantId) -> Vec<Profile> {
 #[tokio::test]
 async fn rendered_pages_hold_what_the_profiles_write_out() {
     use provisio::model::output::{EntityJson, Selection};
-    use provisio::model::Member;
 
     let (store, _dir) = open().await;
     let t = tenant(1);
@@ -299,18 +299,22 @@ async fn rendered_pages_hold_what_the_profiles_write_out() {
         .insert(tenant(2), &full_profile(tenant(2)))
         .await
         .unwrap();
+    let layout = Profile::set().layout();
     let selections = [
-        Selection::AllButImage,
-        Selection::Only(vec![Member::Id, Member::DisplayName]),
-        Selection::Only(vec![
-            Member::TokenValue,
-            Member::QrCodeContent,
-            Member::RoleScopeTagIds,
-            Member::ConfigureWifi,
-            Member::WifiPassword,
-            Member::WifiSecurityType,
-            Member::WifiHidden,
-        ]),
+        Selection::Listed,
+        Selection::of_names(layout, ["id", "displayName"]),
+        Selection::of_names(
+            layout,
+            [
+                "tokenValue",
+                "qrCodeContent",
+                "roleScopeTagIds",
+                "configureWifi",
+                "wifiPassword",
+                "wifiSecurityType",
+                "wifiHidden",
+            ],
+        ),
     ];
     let orders = [
         "",
@@ -320,20 +324,18 @@ async fn rendered_pages_hold_what_the_profiles_write_out() {
         "$orderby=description",
     ];
     for selection in &selections {
-        let members = selection.members();
+        let members = selection.members(layout);
         for raw in orders {
-            let options = odata::parse_query(
-                raw,
-                provisio::model::schema::schema(),
-                &odata::Limits::DEFAULT,
-            )
-            .unwrap();
+            let options = odata::parse_query(raw, &layout.schema, &odata::Limits::DEFAULT).unwrap();
             let q = ListQuery {
                 order: options.orderby,
                 ..ListQuery::new(50)
             };
-            let profiles = store.list(t, &q).await.unwrap();
-            let rendered = store.list_rendered(t, &q, &members).await.unwrap();
+            let profiles = store.list::<Profile>(t, &q).await.unwrap();
+            let rendered = store
+                .list_rendered::<Profile>(t, &q, &members)
+                .await
+                .unwrap();
             assert_eq!(rendered.len(), profiles.len(), "{raw}");
             assert_eq!(rendered.len(), 12);
             for (r, p) in rendered.iter().zip(&profiles) {
@@ -341,7 +343,7 @@ async fn rendered_pages_hold_what_the_profiles_write_out() {
                     serde_json::from_str(&r.json).unwrap_or_else(|e| panic!("{e}: {}", r.json));
                 let want = serde_json::to_value(EntityJson {
                     context: None,
-                    profile: p,
+                    entity: p,
                     selection,
                 })
                 .unwrap();
@@ -354,9 +356,9 @@ async fn rendered_pages_hold_what_the_profiles_write_out() {
             }
         }
     }
-    let image = Selection::All.members();
+    let image = Selection::All.members(layout);
     assert!(store
-        .list_rendered(t, &ListQuery::new(5), &image)
+        .list_rendered::<Profile>(t, &ListQuery::new(5), &image)
         .await
         .is_err());
     store.close().await;

@@ -1,15 +1,14 @@
-//! Where each queryable member lives in the table, and how it compares: the SQL expression that
+//! Where each queryable member lives in its table, and how it compares: the SQL expression that
 //! `$filter` and `$orderby` use for it, the literal conversion, and the same value read from a
-//! [`ProfileRow`] (for the keyset cursor), so that the three always agree.
+//! stored [`Row`] (for the keyset cursor), so that the three always agree. All of it follows from
+//! the member's type in the entity set's declaration.
 
 use anyhow::anyhow;
 use sea_query::{Expr, Func, Iden, SimpleExpr, Value as SqlValue};
 
 use super::order::KeyValue;
-use crate::store::row::{fold_case, ProfileRow};
-
-/// The profiles table.
-pub const TABLE: Ident = Ident("enrollment_profiles");
+use crate::model::entity::{MemberType, Query};
+use crate::model::layout::{fold_case, Cell, Layout, Row, ID};
 
 /// A table or column name written by the compiler (never user text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,9 +25,9 @@ impl Iden for Ident {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColumnType {
     /// Text that compares case-insensitively. `sql_lower` is false when the column already holds
-    /// the lower-cased value (the `*_key` columns, and ids, which are stored in lower case); true
-    /// when SQL's `lower()` is applied, which is only done for columns whose values are ASCII
-    /// (SQLite's `lower()` folds ASCII only).
+    /// the lower-cased value (key columns, and ids, which are stored in lower case); true when
+    /// SQL's `lower()` is applied, which is only done for text members without a key column
+    /// (SQLite's `lower()` folds ASCII only, so such members must hold ASCII).
     Text {
         /// Apply `lower()` in SQL.
         sql_lower: bool,
@@ -39,119 +38,81 @@ pub enum ColumnType {
     Bool,
     /// A date-time stored as fixed-width UTC text, so text order is time order.
     DateTime,
-    /// A JSON array of lower-cased strings (`roleScopeTagIds`).
+    /// A JSON array of lower-cased strings (a string collection's key column).
     Tags,
 }
 
 /// One queryable member and the column behind it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Column {
+    /// The table.
+    pub table: &'static str,
     /// The member's JSON name.
     pub member: &'static str,
     /// The column compared and sorted.
     pub name: &'static str,
+    /// Its position in the table's rows.
+    pub index: usize,
     /// How values compare.
     pub ty: ColumnType,
     /// Whether the column holds NULLs.
     pub nullable: bool,
 }
 
-const fn col(member: &'static str, name: &'static str, ty: ColumnType, nullable: bool) -> Column {
-    Column {
-        member,
-        name,
+/// The column behind a member named in a query.
+pub fn column(layout: &Layout, member: &str) -> anyhow::Result<Column> {
+    let no_column = || anyhow!("the member '{member}' has no query column");
+    let m = layout
+        .members
+        .iter()
+        .find(|m| m.name == member)
+        .filter(|m| m.query != Query::SelectOnly)
+        .ok_or_else(no_column)?;
+    let (index, ty) = match (m.ty, m.key) {
+        (MemberType::GuidString | MemberType::Guid, _) => {
+            (m.column, ColumnType::Text { sql_lower: false })
+        }
+        (MemberType::String, Some(key)) => (key, ColumnType::Text { sql_lower: false }),
+        // The tenant and id columns hold GUIDs in lower case.
+        (MemberType::String, None) if m.column <= ID => {
+            (m.column, ColumnType::Text { sql_lower: false })
+        }
+        (MemberType::String, None) => (m.column, ColumnType::Text { sql_lower: true }),
+        (MemberType::Int32 | MemberType::Int64 | MemberType::Enum(_), _) => {
+            (m.column, ColumnType::Int)
+        }
+        (MemberType::Boolean, _) => (m.column, ColumnType::Bool),
+        (MemberType::DateTime, _) => (m.column, ColumnType::DateTime),
+        (MemberType::StringCollection, Some(key)) => (key, ColumnType::Tags),
+        _ => return Err(no_column()),
+    };
+    let c = &layout.columns[index];
+    Ok(Column {
+        table: layout.table,
+        member: m.name,
+        name: c.name,
+        index,
         ty,
-        nullable,
-    }
+        nullable: c.nullable,
+    })
 }
 
-const KEY: ColumnType = ColumnType::Text { sql_lower: false };
-const LOWER: ColumnType = ColumnType::Text { sql_lower: true };
-
-/// Every member `$filter` or `$orderby` may use.
-pub const COLUMNS: [Column; 20] = [
-    col("id", "id", KEY, false),
-    col("accountId", "tenant_id", KEY, false),
-    col("displayName", "display_name_key", KEY, false),
-    col("description", "description_key", KEY, true),
-    col("enrollmentMode", "enrollment_mode", ColumnType::Int, false),
-    col(
-        "enrollmentTokenType",
-        "enrollment_token_type",
-        ColumnType::Int,
-        false,
-    ),
-    col("createdDateTime", "created_at", ColumnType::DateTime, false),
-    col(
-        "lastModifiedDateTime",
-        "last_modified_at",
-        ColumnType::DateTime,
-        false,
-    ),
-    col("tokenValue", "token_value", LOWER, true),
-    col(
-        "tokenCreationDateTime",
-        "token_created_at",
-        ColumnType::DateTime,
-        false,
-    ),
-    col(
-        "tokenExpirationDateTime",
-        "token_expires_at",
-        ColumnType::DateTime,
-        false,
-    ),
-    col(
-        "enrolledDeviceCount",
-        "enrolled_device_count",
-        ColumnType::Int,
-        false,
-    ),
-    col(
-        "enrollmentTokenUsageCount",
-        "token_usage_count",
-        ColumnType::Int,
-        false,
-    ),
-    col("qrCodeContent", "qr_code_content", LOWER, true),
-    col(
-        "roleScopeTagIds",
-        "role_scope_tag_keys",
-        ColumnType::Tags,
-        false,
-    ),
-    col("configureWifi", "configure_wifi", ColumnType::Bool, false),
-    col("wifiSsid", "wifi_ssid_key", KEY, true),
-    col(
-        "wifiSecurityType",
-        "wifi_security_type",
-        ColumnType::Int,
-        false,
-    ),
-    col("wifiHidden", "wifi_hidden", ColumnType::Bool, false),
-    col(
-        "isTeamsDeviceProfile",
-        "is_teams_device_profile",
-        ColumnType::Bool,
-        false,
-    ),
-];
-
 /// The column of the `id` tie-break.
-pub const ID: &Column = &COLUMNS[0];
-
-/// The column behind a member named in a query.
-pub fn column(member: &str) -> anyhow::Result<&'static Column> {
-    COLUMNS
-        .iter()
-        .find(|c| c.member == member)
-        .ok_or_else(|| anyhow!("the member '{member}' has no query column"))
+pub fn id_column(layout: &Layout) -> Column {
+    Column {
+        table: layout.table,
+        member: "id",
+        name: layout.columns[ID].name,
+        index: ID,
+        ty: ColumnType::Text { sql_lower: false },
+        nullable: false,
+    }
 }
 
 impl Column {
     /// The column itself, qualified with the table.
     pub fn raw(&self) -> SimpleExpr {
-        Expr::col((TABLE, Ident(self.name))).into()
+        Expr::col((Ident(self.table), Ident(self.name))).into()
     }
 
     /// What comparisons and sorting use: the column, or `lower(column)`.
@@ -174,36 +135,17 @@ impl Column {
         }
     }
 
-    /// The value [`Column::expr`] has for the profile stored as `row`.
-    pub fn value_in(&self, row: &ProfileRow) -> KeyValue {
-        let text = |s: &str| KeyValue::Text(s.to_owned());
-        let folded = |s: &Option<String>| s.as_deref().map_or(KeyValue::Null, text);
-        let lowered = |s: &Option<String>| {
-            s.as_deref()
-                .map_or(KeyValue::Null, |s| KeyValue::Text(fold_case(s)))
-        };
-        match self.name {
-            "id" => text(&row.id),
-            "tenant_id" => text(&row.tenant_id),
-            "display_name_key" => text(&row.display_name_key),
-            "description_key" => folded(&row.description_key),
-            "enrollment_mode" => KeyValue::Int(row.enrollment_mode),
-            "enrollment_token_type" => KeyValue::Int(row.enrollment_token_type),
-            "created_at" => text(&row.created_at),
-            "last_modified_at" => text(&row.last_modified_at),
-            "token_value" => lowered(&row.token_value),
-            "token_created_at" => text(&row.token_created_at),
-            "token_expires_at" => text(&row.token_expires_at),
-            "enrolled_device_count" => KeyValue::Int(row.enrolled_device_count),
-            "token_usage_count" => KeyValue::Int(row.token_usage_count),
-            "qr_code_content" => lowered(&row.qr_code_content),
-            "configure_wifi" => KeyValue::Bool(row.configure_wifi),
-            "wifi_ssid_key" => folded(&row.wifi_ssid_key),
-            "wifi_security_type" => KeyValue::Int(row.wifi_security_type),
-            "wifi_hidden" => KeyValue::Bool(row.wifi_hidden),
-            "is_teams_device_profile" => KeyValue::Bool(row.is_teams_device_profile),
+    /// The value [`Column::expr`] has for the entity stored as `row`.
+    pub fn value_in(&self, row: &Row) -> KeyValue {
+        match row.0.get(self.index) {
+            Some(Cell::Text(s)) => match self.ty {
+                ColumnType::Text { sql_lower: true } => KeyValue::Text(fold_case(s)),
+                _ => KeyValue::Text(s.clone()),
+            },
+            Some(Cell::Int(n)) => KeyValue::Int(*n),
+            Some(Cell::Bool(b)) => KeyValue::Bool(*b),
             // Collections are not sortable; the parser never lets one into `$orderby`.
-            _ => KeyValue::Null,
+            Some(Cell::Null | Cell::Blob(_)) | None => KeyValue::Null,
         }
     }
 
@@ -221,19 +163,33 @@ impl Column {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{schema::schema, Member};
+    use crate::model::entity::Nullable;
+    use crate::model::PROFILES;
 
     #[test]
     fn every_filterable_member_has_a_column_and_no_other() {
-        for p in schema().properties {
-            assert_eq!(column(p.name).is_ok(), p.filterable, "{}", p.name);
-            if let Ok(c) = column(p.name) {
-                let m = Member::from_name(p.name).expect("member");
-                let stored_null =
-                    p.nullable && !matches!(m, Member::AccountId | Member::RoleScopeTagIds);
-                assert_eq!(c.nullable, stored_null, "{}", p.name);
+        let layout = PROFILES.layout();
+        for p in layout.schema.properties {
+            assert_eq!(column(layout, p.name).is_ok(), p.filterable, "{}", p.name);
+            if let Ok(c) = column(layout, p.name) {
+                let m = &layout.members[layout.member(p.name).expect("member")];
+                // A column holds NULLs only for a nullable member (the tenant column never does).
+                assert!(!c.nullable || m.nullable == Nullable::Yes, "{}", p.name);
+                assert_eq!(
+                    c.nullable,
+                    m.nullable == Nullable::Yes && p.name != "accountId"
+                );
             }
         }
+        assert!(column(layout, "qrCodeImage").is_err());
+        assert_eq!(
+            column(layout, "displayName").unwrap().name,
+            "display_name_key"
+        );
+        assert_eq!(
+            column(layout, "tokenValue").unwrap().ty,
+            ColumnType::Text { sql_lower: true }
+        );
     }
 
     #[test]

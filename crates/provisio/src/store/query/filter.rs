@@ -15,24 +15,30 @@ use sea_query::{
 
 use super::columns::{column, Column};
 use super::Dialect;
-use crate::store::row::fold_case;
+use crate::model::layout::{fold_case, Layout};
 
-/// The condition for `filter`, or for its negation when `negated`.
-pub fn condition(filter: &Filter, negated: bool, d: Dialect) -> anyhow::Result<SimpleExpr> {
+/// The condition for `filter` on the entity set of `layout`, or for its negation when `negated`.
+pub fn condition(
+    layout: &Layout,
+    filter: &Filter,
+    negated: bool,
+    d: Dialect,
+) -> anyhow::Result<SimpleExpr> {
+    let column = |name: &str| column(layout, name);
     Ok(match filter {
         Filter::And(items) | Filter::Or(items) => {
             // `not (a and b)` is `not a or not b`, and the other way round.
             let all = matches!(filter, Filter::And(_)) != negated;
             let parts = items
                 .iter()
-                .map(|f| condition(f, negated, d))
+                .map(|f| condition(layout, f, negated, d))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             join(parts, all)
         }
-        Filter::Not(inner) => condition(inner, !negated, d)?,
+        Filter::Not(inner) => condition(layout, inner, !negated, d)?,
         Filter::Compare { prop, op, value } => {
             let c = column(prop.name())?;
-            compare(c, c.expr(), *op, c.literal(value), negated)
+            compare(&c, c.expr(), *op, c.literal(value), negated)
         }
         Filter::IsNull { prop, negated: ne } => {
             let e = column(prop.name())?.expr();
@@ -46,7 +52,7 @@ pub fn condition(filter: &Filter, negated: bool, d: Dialect) -> anyhow::Result<S
             let c = column(prop.name())?;
             let values: Vec<SqlValue> = values.iter().map(|v| c.literal(v)).collect();
             if negated {
-                or_null(c, c.expr().is_not_in(values))
+                or_null(&c, c.expr().is_not_in(values))
             } else {
                 c.expr().is_in(values)
             }
@@ -55,7 +61,7 @@ pub fn condition(filter: &Filter, negated: bool, d: Dialect) -> anyhow::Result<S
             let c = column(prop.name())?;
             let matched = string_match(c.expr(), *func, arg);
             if negated {
-                or_null(c, matched.not())
+                or_null(&c, matched.not())
             } else {
                 matched
             }
@@ -63,8 +69,8 @@ pub fn condition(filter: &Filter, negated: bool, d: Dialect) -> anyhow::Result<S
         Filter::Any { prop, lambda } => {
             let c = column(prop.name())?;
             let exists = match lambda {
-                None => non_empty(c, d),
-                Some(l) => any_element(c, &l.predicate, d),
+                None => non_empty(&c, d),
+                Some(l) => any_element(&c, &l.predicate, d),
             };
             if negated {
                 exists.not()
@@ -75,17 +81,18 @@ pub fn condition(filter: &Filter, negated: bool, d: Dialect) -> anyhow::Result<S
     })
 }
 
-/// `$search`: the text occurs, case-insensitively, in the display name or the description.
-pub fn search(text: &str) -> anyhow::Result<SimpleExpr> {
-    let name = column("displayName")?.expr();
-    let description = column("description")?.expr();
-    Ok(
-        string_match(name, StringFunction::Contains, text).or(string_match(
-            description,
-            StringFunction::Contains,
-            text,
-        )),
-    )
+/// `$search`: the text occurs, case-insensitively, in one of the members the entity set
+/// searches (a profile's display name or description).
+pub fn search(layout: &Layout, text: &str) -> anyhow::Result<SimpleExpr> {
+    let parts = layout
+        .search
+        .iter()
+        .map(|&i| {
+            let c = column(layout, layout.members[i].name)?;
+            Ok(string_match(c.expr(), StringFunction::Contains, text))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(join(parts, false))
 }
 
 /// `a AND b AND ...` (`all`) or `a OR b OR ...`.

@@ -1,14 +1,15 @@
 //! The OData query compiler: a parsed `$filter`/`$search`/`$orderby` plus a keyset position
 //! become one parameterised `SELECT` (built with sea-query, every user value bound, never
-//! spliced) for the SQLite or the PostgreSQL dialect. Backends call [`select`] and [`count`]
-//! with their [`Dialect`] and [`bind`] the values; the [`ListQuery`] they receive knows no SQL.
-//! SQLite also calls [`select_rendered`], whose rows are the entities' JSON (see `render`).
+//! spliced) over the table of any entity set, for the SQLite or the PostgreSQL dialect. Backends
+//! call [`select`] and [`count`] with the set's [`Layout`] and their [`Dialect`] and [`bind`] the
+//! values; the [`ListQuery`] they receive knows no SQL. SQLite also calls [`select_rendered`],
+//! whose rows are the entities' JSON (see `render`).
 //!
-//! Comparison rules (CONTRACT §4), identical on both databases:
-//! - strings compare and sort by their lower-cased value: the `*_key` columns hold it (computed
-//!   in Rust with [`fold_case`](crate::store::row::fold_case), as literals are); ids are stored in
-//!   lower case; `tokenValue` (A–Z) and `qrCodeContent` (ASCII JSON) use SQL `lower()`, which is
-//!   exact for ASCII on every backend;
+//! Comparison rules (docs/API.md, Queries), identical on both databases:
+//! - strings compare and sort by their lower-cased value: key columns hold it (computed in Rust
+//!   with [`fold_case`](crate::model::layout::fold_case), as literals are); ids are stored in
+//!   lower case; text members without a key column (`tokenValue`, A–Z, and `qrCodeContent`,
+//!   ASCII JSON) use SQL `lower()`, which is exact for ASCII on every backend;
 //! - text order is code-point order (SQLite's `BINARY`; PostgreSQL columns use `COLLATE "C"`);
 //! - enums by number, date-times as fixed-width UTC text, NULL first ascending.
 
@@ -27,10 +28,10 @@ use sea_query::{
 
 pub use order::{Cursor, KeyValue};
 
-use crate::model::{Member, TenantId};
-use crate::store::row::COLUMNS;
+use crate::model::layout::{Layout, Source};
+use crate::model::TenantId;
 use crate::store::Rendered;
-use columns::{Ident, TABLE};
+use columns::Ident;
 
 /// The SQL dialect to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,8 +64,9 @@ pub struct ListQuery {
     pub skip: u64,
     /// At most this many rows.
     pub limit: u32,
-    /// Whether to load the QR image (large) too; otherwise it reads as absent.
-    pub include_image: bool,
+    /// Whether to load the members lists leave out (large ones, such as the QR image) too;
+    /// otherwise they read as absent.
+    pub include_unlisted: bool,
 }
 
 impl ListQuery {
@@ -76,7 +78,7 @@ impl ListQuery {
             after: None,
             skip: 0,
             limit,
-            include_image: false,
+            include_unlisted: false,
         }
     }
 }
@@ -123,61 +125,76 @@ fn build(statement: &SelectStatement, d: Dialect) -> Compiled {
     Compiled { sql, values }
 }
 
-/// `FROM enrollment_profiles WHERE tenant_id = ? AND <filter> AND <search>`.
+/// `FROM <table> WHERE tenant_id = ? AND <filter> AND <search>`.
 fn matching(
     statement: &mut SelectStatement,
+    layout: &Layout,
     tenant: TenantId,
     criteria: &Criteria,
     d: Dialect,
 ) -> anyhow::Result<()> {
+    let table = Ident(layout.table);
     statement
-        .from(TABLE)
-        .and_where(Expr::col((TABLE, Ident("tenant_id"))).eq(tenant.to_string()));
+        .from(table)
+        .and_where(Expr::col((table, Ident("tenant_id"))).eq(tenant.to_string()));
     if let Some(f) = &criteria.filter {
-        statement.and_where(filter::condition(f, false, d)?);
+        statement.and_where(filter::condition(layout, f, false, d)?);
     }
     if let Some(text) = &criteria.search {
-        statement.and_where(filter::search(text)?);
+        statement.and_where(filter::search(layout, text)?);
     }
     Ok(())
 }
 
-/// The `SELECT` of one page: the row columns (the image only when asked for), the tenant's
-/// matching rows after the cursor, in the total order, `LIMIT`ed (and `OFFSET` by `skip`).
-pub fn select(tenant: TenantId, q: &ListQuery, d: Dialect) -> anyhow::Result<Compiled> {
+/// The `SELECT` of one page: the row columns (the members lists leave out only when asked for),
+/// the tenant's matching rows after the cursor, in the total order, `LIMIT`ed (and `OFFSET` by
+/// `skip`).
+pub fn select(
+    layout: &Layout,
+    tenant: TenantId,
+    q: &ListQuery,
+    d: Dialect,
+) -> anyhow::Result<Compiled> {
     let mut s = Query::select();
-    for name in COLUMNS {
-        if name == "qr_code_png" && !q.include_image {
-            s.expr_as(Expr::cust("NULL"), Alias::new(name));
+    let table = Ident(layout.table);
+    for c in &layout.columns {
+        let unlisted = matches!(c.source, Source::Member(i) if !layout.members[i].listed);
+        if unlisted && !q.include_unlisted {
+            s.expr_as(Expr::cust("NULL"), Alias::new(c.name));
         } else {
-            s.column((TABLE, Ident(name)));
+            s.column((table, Ident(c.name)));
         }
     }
-    page(s, tenant, q, d)
+    page(s, layout, tenant, q, d)
 }
 
 /// The SQLite `SELECT` of one page like [`select`], each row rendered by SQLite: column 0 is the
-/// entity's JSON object with `members` (see the `render` module), then the page's sort keys (`id` last),
-/// the values a [`Cursor`] after the row holds.
+/// entity's JSON object with `members` (positions in the declaration; see the `render` module),
+/// then the page's sort keys (`id` last), the values a [`Cursor`] after the row holds.
 pub fn select_rendered(
+    layout: &Layout,
     tenant: TenantId,
     q: &ListQuery,
-    members: &[Member],
+    members: &[usize],
 ) -> anyhow::Result<Compiled> {
     let d = Dialect::Sqlite;
     let mut s = Query::select();
     s.expr_as(
-        Expr::cust(render::entity_object(members)?),
+        Expr::cust(render::entity_object(layout, members)?),
         Alias::new("entity"),
     );
-    for (i, key) in order::sort_keys(&q.order)?.iter().enumerate() {
+    for (i, key) in order::sort_keys(layout, &q.order)?.iter().enumerate() {
         s.expr_as(key.column.expr(), Alias::new(format!("k{i}")));
     }
-    page(s, tenant, q, d)
+    page(s, layout, tenant, q, d)
 }
 
 /// The rows of [`select_rendered`] for `order`: each entity's JSON text and the cursor after it.
-pub fn read_rendered<'r, R>(order: &[OrderBy], rows: &'r [R]) -> anyhow::Result<Vec<Rendered>>
+pub fn read_rendered<'r, R>(
+    layout: &Layout,
+    order: &[OrderBy],
+    rows: &'r [R],
+) -> anyhow::Result<Vec<Rendered>>
 where
     R: sqlx::Row,
     usize: sqlx::ColumnIndex<R>,
@@ -186,7 +203,7 @@ where
     Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let keys = order::sort_keys(order)?;
+    let keys = order::sort_keys(layout, order)?;
     rows.iter()
         .map(|row| {
             Ok(Rendered {
@@ -201,14 +218,18 @@ where
 /// limited and offset.
 fn page(
     mut s: SelectStatement,
+    layout: &Layout,
     tenant: TenantId,
     q: &ListQuery,
     d: Dialect,
 ) -> anyhow::Result<Compiled> {
-    matching(&mut s, tenant, &q.criteria, d)?;
-    let keys = order::sort_keys(&q.order)?;
+    matching(&mut s, layout, tenant, &q.criteria, d)?;
+    let keys = order::sort_keys(layout, &q.order)?;
     if let Some(cursor) = &q.after {
-        anyhow::ensure!(cursor.fits(&q.order), "the cursor does not fit the order");
+        anyhow::ensure!(
+            cursor.fits(layout, &q.order),
+            "the cursor does not fit the order"
+        );
         s.and_where(order::after(&keys, cursor));
     }
     order::order_by(&mut s, &keys, d);
@@ -220,9 +241,14 @@ fn page(
 }
 
 /// `SELECT COUNT(*)` of the tenant's rows that match `criteria`, as column `n`.
-pub fn count(tenant: TenantId, criteria: &Criteria, d: Dialect) -> anyhow::Result<Compiled> {
+pub fn count(
+    layout: &Layout,
+    tenant: TenantId,
+    criteria: &Criteria,
+    d: Dialect,
+) -> anyhow::Result<Compiled> {
     let mut s = Query::select();
     s.expr_as(Func::count(Expr::cust("*")), Alias::new("n"));
-    matching(&mut s, tenant, criteria, d)?;
+    matching(&mut s, layout, tenant, criteria, d)?;
     Ok(build(&s, d))
 }

@@ -12,11 +12,11 @@ use sea_query::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::columns::{column, Column, ColumnType, ID};
+use super::columns::{column, id_column, Column, ColumnType};
 use super::filter::join;
 use super::Dialect;
-use crate::model::Profile;
-use crate::store::row::ProfileRow;
+use crate::model::layout::{to_row, Layout, Row, ID};
+use crate::model::Entity;
 
 /// One value of a sort key, as a cursor carries it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,12 +49,16 @@ pub struct Cursor(pub Vec<KeyValue>);
 
 impl Cursor {
     /// The cursor just after `last` in the order `order`.
-    pub fn after(order: &[OrderBy], last: &Profile) -> anyhow::Result<Cursor> {
-        let row = ProfileRow::from_profile(last);
+    pub fn after<E: Entity>(order: &[OrderBy], last: &E) -> anyhow::Result<Cursor> {
+        Cursor::after_row(E::set().layout(), order, &to_row(last))
+    }
+
+    /// The cursor just after the stored `row` of the entity set of `layout` in the order `order`.
+    pub fn after_row(layout: &Layout, order: &[OrderBy], row: &Row) -> anyhow::Result<Cursor> {
         Ok(Cursor(
-            sort_keys(order)?
+            sort_keys(layout, order)?
                 .iter()
-                .map(|k| k.column.value_in(&row))
+                .map(|k| k.column.value_in(row))
                 .collect(),
         ))
     }
@@ -88,8 +92,8 @@ impl Cursor {
     }
 
     /// Whether the cursor has one value of the right type for each sort key of `order`.
-    pub fn fits(&self, order: &[OrderBy]) -> bool {
-        sort_keys(order).is_ok_and(|keys| {
+    pub fn fits(&self, layout: &Layout, order: &[OrderBy]) -> bool {
+        sort_keys(layout, order).is_ok_and(|keys| {
             keys.len() == self.0.len() && keys.iter().zip(&self.0).all(|(k, v)| k.column.accepts(v))
         })
     }
@@ -99,27 +103,30 @@ impl Cursor {
 #[derive(Clone, Copy, Debug)]
 pub struct SortKey {
     /// The column sorted by.
-    pub column: &'static Column,
+    pub column: Column,
     /// Its direction.
     pub dir: Direction,
 }
 
 /// The requested keys, then `id` (unless `id` is already among them; keys after it never
 /// matter and are dropped).
-pub fn sort_keys(order: &[OrderBy]) -> anyhow::Result<Vec<SortKey>> {
+pub fn sort_keys(layout: &Layout, order: &[OrderBy]) -> anyhow::Result<Vec<SortKey>> {
     let mut keys = Vec::with_capacity(order.len() + 1);
     for o in order {
-        let c = column(o.prop.name())?;
+        let c = column(layout, o.prop.name())?;
         keys.push(SortKey {
             column: c,
             dir: o.direction,
         });
-        if c == ID {
+        if c.index == ID {
             return Ok(keys);
         }
     }
     let dir = keys.last().map_or(Direction::Asc, |k| k.dir);
-    keys.push(SortKey { column: ID, dir });
+    keys.push(SortKey {
+        column: id_column(layout),
+        dir,
+    });
     Ok(keys)
 }
 

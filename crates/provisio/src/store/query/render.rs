@@ -1,69 +1,47 @@
 //! Entities rendered by SQLite: one SQL expression (`json_object`) that turns a stored row into
-//! the entity's JSON object, with
-//! `@odata.type` first and the selected members in response order — the same members and values
-//! [`EntityJson`](crate::model::output::EntityJson) writes from a [`Profile`](crate::model::Profile).
+//! the entity's JSON object, with `@odata.type` first and the selected members in response order
+//! — the same members and values [`EntityJson`](crate::model::output::EntityJson) writes from the
+//! entity, derived from the same declaration.
 //!
 //! A page of a list is read this way: the database hands over one text value per row instead of
 //! some thirty column values, each of which the driver would copy and the service would decode,
-//! only to write them out again as JSON. The QR image (base64 of a binary column) is the one
-//! member it cannot write; pages that select it are read as profiles. (PostgreSQL's
+//! only to write them out again as JSON. An image (base64 of a binary column) is the one kind of
+//! member it cannot write; pages that select one are read as entities. (PostgreSQL's
 //! `json_build_object` measured slower than writing the JSON in the service, so the PostgreSQL
 //! store does that.)
 
 use anyhow::bail;
 
-use super::columns::TABLE;
-use crate::model::output::ODATA_TYPE;
-use crate::model::{EnrollmentMode, EnrollmentTokenType, Member, WifiSecurityType};
+use crate::model::entity::MemberType;
+use crate::model::layout::Layout;
 
-/// The expression of the JSON object with `@odata.type` and `members` (in the order given, which
-/// should be response order). Fails for [`Member::QrCodeImage`].
-pub fn entity_object(members: &[Member]) -> anyhow::Result<String> {
-    let mut args = vec![quoted("@odata.type"), quoted(ODATA_TYPE)];
-    for &m in members {
-        args.push(quoted(m.name()));
-        args.push(value(m)?);
+/// The expression of the JSON object with `@odata.type` and `members` (positions in the
+/// declaration, in the order given, which should be response order). Fails for an image member.
+pub fn entity_object(layout: &Layout, members: &[usize]) -> anyhow::Result<String> {
+    let mut args = vec![quoted("@odata.type"), quoted(&layout.odata_type)];
+    for &i in members {
+        let Some(m) = layout.members.get(i) else {
+            bail!("no member at position {i}");
+        };
+        let column = col(layout.table, layout.columns[m.column].name);
+        args.push(quoted(m.name));
+        args.push(match m.ty {
+            MemberType::Enum(e) => names(&column, e.members),
+            MemberType::Boolean => boolean(&column),
+            // Stored as the JSON text of the value.
+            MemberType::StringCollection
+            | MemberType::Complex(_)
+            | MemberType::ComplexCollection(_) => format!("json({column})"),
+            MemberType::Image => bail!("an image cannot be rendered by the database"),
+            MemberType::String
+            | MemberType::GuidString
+            | MemberType::Guid
+            | MemberType::Int32
+            | MemberType::Int64
+            | MemberType::DateTime => column,
+        });
     }
     Ok(format!("json_object({})", args.join(", ")))
-}
-
-/// The SQL of one member's JSON value in the row.
-fn value(m: Member) -> anyhow::Result<String> {
-    Ok(match m {
-        Member::Id => col("id"),
-        Member::AccountId => col("tenant_id"),
-        Member::DisplayName => col("display_name"),
-        Member::Description => col("description"),
-        Member::EnrollmentMode => names(&col("enrollment_mode"), EnrollmentMode::MEMBERS),
-        Member::EnrollmentTokenType => {
-            names(&col("enrollment_token_type"), EnrollmentTokenType::MEMBERS)
-        }
-        Member::CreatedDateTime => col("created_at"),
-        Member::LastModifiedDateTime => col("last_modified_at"),
-        Member::TokenValue => col("token_value"),
-        Member::TokenCreationDateTime => col("token_created_at"),
-        Member::TokenExpirationDateTime => col("token_expires_at"),
-        Member::EnrolledDeviceCount => col("enrolled_device_count"),
-        Member::EnrollmentTokenUsageCount => col("token_usage_count"),
-        // A profile with a token always has its QR content; without a token it has none.
-        Member::QrCodeContent => {
-            format!(
-                "CASE WHEN {} IS NULL THEN NULL ELSE COALESCE({}, '') END",
-                col("token_value"),
-                col("qr_code_content")
-            )
-        }
-        Member::QrCodeImage => bail!("the QR image cannot be rendered by the database"),
-        // Stored as the JSON text of the array.
-        Member::RoleScopeTagIds => format!("json({})", col("role_scope_tag_ids")),
-        Member::ConfigureWifi => boolean(&col("configure_wifi")),
-        Member::WifiSsid => col("wifi_ssid"),
-        Member::WifiPassword => col("wifi_password"),
-        Member::WifiSecurityType => names(&col("wifi_security_type"), WifiSecurityType::MEMBERS),
-        Member::WifiHidden => boolean(&col("wifi_hidden")),
-        Member::IsTeamsDeviceProfile => boolean(&col("is_teams_device_profile")),
-        Member::DeviceNameTemplate => col("device_name_template"),
-    })
 }
 
 /// An enum column's member name, from its stored number.
@@ -81,8 +59,8 @@ fn boolean(column: &str) -> String {
 }
 
 /// A column of the table, qualified (a filter's subquery may have columns of the same name).
-fn col(name: &str) -> String {
-    format!("\"{}\".\"{name}\"", TABLE.0)
+fn col(table: &str, name: &str) -> String {
+    format!("\"{table}\".\"{name}\"")
 }
 
 /// A constant as an SQL string literal. Only the service's own names get here, never user input;
@@ -94,13 +72,17 @@ fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::PROFILES;
 
     #[test]
     fn every_member_but_the_image_has_an_expression() {
-        for m in Member::ALL {
-            assert_eq!(value(m).is_ok(), m != Member::QrCodeImage, "{m:?}");
+        let layout = PROFILES.layout();
+        for (i, m) in layout.members.iter().enumerate() {
+            let rendered = entity_object(layout, &[i]);
+            assert_eq!(rendered.is_ok(), m.ty != MemberType::Image, "{}", m.name);
         }
-        let sql = entity_object(&[Member::Id, Member::EnrollmentMode]).unwrap();
+        let ix = |name| layout.member(name).unwrap();
+        let sql = entity_object(layout, &[ix("id"), ix("enrollmentMode")]).unwrap();
         assert_eq!(
             sql,
             "json_object('@odata.type', '#microsoft.graph.androidDeviceOwnerEnrollmentProfile', \
@@ -110,6 +92,5 @@ mod tests {
              WHEN 2 THEN 'corporateOwnedWorkProfile' WHEN 3 THEN 'corporateOwnedAOSPUserlessDevice' \
              WHEN 4 THEN 'corporateOwnedAOSPUserAssociatedDevice' END)"
         );
-        assert!(entity_object(&[Member::QrCodeImage]).is_err());
     }
 }

@@ -2,16 +2,19 @@
 //! a change in what the databases run: review the diff.
 
 use super::*;
-use crate::model::schema::schema;
-use crate::model::{ProfileId, TenantId};
+use crate::model::{Entity as _, Profile, ProfileId, TenantId};
 use uuid::Uuid;
 
 fn tenant() -> TenantId {
     TenantId(Uuid::from_u128(0x1111))
 }
 
+fn layout() -> &'static Layout {
+    Profile::set().layout()
+}
+
 fn parse(raw: &str) -> odata::QueryOptions {
-    odata::parse_query(raw, schema(), &odata::Limits::DEFAULT).expect("valid query")
+    odata::parse_query(raw, &layout().schema, &odata::Limits::DEFAULT).expect("valid query")
 }
 
 fn list_query(raw: &str, after: Option<Cursor>) -> ListQuery {
@@ -25,7 +28,7 @@ fn list_query(raw: &str, after: Option<Cursor>) -> ListQuery {
         after,
         skip: o.skip.unwrap_or(0),
         limit: o.top.unwrap_or(100) + 1,
-        include_image: false,
+        include_unlisted: false,
     }
 }
 
@@ -53,7 +56,7 @@ fn full(f: impl Fn(Dialect) -> Compiled) -> String {
 
 fn page(raw: &str, after: Option<Cursor>) -> String {
     let q = list_query(raw, after);
-    both(|d| select(tenant(), &q, d).expect("compiles"))
+    both(|d| select(layout(), tenant(), &q, d).expect("compiles"))
 }
 
 fn text(s: &str) -> KeyValue {
@@ -160,10 +163,12 @@ fn keyset_on_id_alone() {
 #[test]
 fn skip_and_image() {
     let mut q = list_query("$skip=20&$top=5", None);
-    q.include_image = true;
-    insta::assert_snapshot!(full(|d| select(tenant(), &q, d).expect("compiles")));
-    q.include_image = false;
-    let without = full(|d| select(tenant(), &q, d).expect("compiles"));
+    q.include_unlisted = true;
+    insta::assert_snapshot!(full(
+        |d| select(layout(), tenant(), &q, d).expect("compiles")
+    ));
+    q.include_unlisted = false;
+    let without = full(|d| select(layout(), tenant(), &q, d).expect("compiles"));
     assert!(without.contains("NULL AS \"qr_code_png\""), "{without}");
 }
 
@@ -174,19 +179,21 @@ fn count_of_matches() {
         filter: o.filter,
         search: o.search,
     };
-    insta::assert_snapshot!(both(|d| count(tenant(), &criteria, d).expect("compiles")));
+    insta::assert_snapshot!(both(
+        |d| count(layout(), tenant(), &criteria, d).expect("compiles")
+    ));
 }
 
 #[test]
 fn a_cursor_of_another_order_is_refused() {
     let q = list_query("$orderby=displayName", Some(Cursor(vec![text(ID)])));
-    assert!(select(tenant(), &q, Dialect::Sqlite).is_err());
+    assert!(select(layout(), tenant(), &q, Dialect::Sqlite).is_err());
     let wrong_type = Cursor(vec![KeyValue::Int(1), text(ID)]);
-    assert!(!wrong_type.fits(&parse("$orderby=displayName").orderby));
-    assert!(wrong_type.fits(&parse("$orderby=enrolledDeviceCount").orderby));
+    assert!(!wrong_type.fits(layout(), &parse("$orderby=displayName").orderby));
+    assert!(wrong_type.fits(layout(), &parse("$orderby=enrolledDeviceCount").orderby));
     let null = Cursor(vec![KeyValue::Null, text(ID)]);
-    assert!(!null.fits(&parse("$orderby=displayName").orderby));
-    assert!(null.fits(&parse("$orderby=description").orderby));
+    assert!(!null.fits(layout(), &parse("$orderby=displayName").orderby));
+    assert!(null.fits(layout(), &parse("$orderby=description").orderby));
 }
 
 #[test]
@@ -200,7 +207,7 @@ fn user_text_never_reaches_the_sql() {
     );
     let q = list_query(&raw, None);
     for d in [Dialect::Sqlite, Dialect::Postgres] {
-        let c = select(tenant(), &q, d).expect("compiles");
+        let c = select(layout(), tenant(), &q, d).expect("compiles");
         assert!(!c.sql.contains("DROP"), "{}", c.sql);
         assert!(!c.sql.to_lowercase().contains("x'"), "{}", c.sql);
     }
@@ -223,5 +230,5 @@ fn cursor_after_a_profile_uses_the_stored_keys() {
             text(ID)
         ]
     );
-    assert!(c.fits(&order));
+    assert!(c.fits(layout(), &order));
 }

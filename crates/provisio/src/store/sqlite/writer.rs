@@ -12,28 +12,36 @@ use std::sync::Arc;
 use sqlx::{Row as _, Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::row::{self, ProfileRow, COLUMNS};
-use super::sqlite::{bind_row, insert_sql, map_err, DUPLICATE_ID};
-use super::StoreError;
+use super::sql::{bind_row, insert_sql, map_err, update_set};
+use crate::model::layout::{Layout, Row};
+use crate::store::{StoreError, DUPLICATE_ID};
 
 /// Most writes in one transaction.
 const MAX_BATCH: usize = 256;
 
-/// Most rows in one multi-row `INSERT` (30 values each, well under SQLite's 32,766 variables).
+/// Most rows in one multi-row `INSERT` (a profile has 30 values, well under SQLite's 32,766
+/// variables).
 const MAX_ROWS_PER_INSERT: usize = 64;
 
-/// Most rows in one multi-row `UPDATE` (31 values each).
+/// Most rows in one multi-row `UPDATE`.
 const MAX_ROWS_PER_UPDATE: usize = 64;
 
-/// One write, as column values.
+/// One write of a row of some entity set's table.
 #[derive(Debug)]
 pub(super) enum WriteOp {
     /// Insert a new row.
-    Insert(ProfileRow),
+    Insert {
+        /// The table.
+        layout: &'static Layout,
+        /// The values.
+        row: Row,
+    },
     /// Rewrite a row if its version is still `expected_version`.
     Update {
-        /// The new values (the key comes from it).
-        row: ProfileRow,
+        /// The table.
+        layout: &'static Layout,
+        /// The new values (the id comes from it).
+        row: Row,
         /// The tenant that must own the row.
         tenant: String,
         /// The version the caller read.
@@ -41,11 +49,23 @@ pub(super) enum WriteOp {
     },
     /// Delete a row.
     Delete {
+        /// The table.
+        layout: &'static Layout,
         /// The owning tenant.
         tenant: String,
-        /// The profile id.
+        /// The row's id.
         id: String,
     },
+}
+
+impl WriteOp {
+    fn layout(&self) -> &'static Layout {
+        match self {
+            WriteOp::Insert { layout, .. }
+            | WriteOp::Update { layout, .. }
+            | WriteOp::Delete { layout, .. } => layout,
+        }
+    }
 }
 
 struct Job {
@@ -132,7 +152,7 @@ async fn commit(
         if run >= 2 {
             let ops: Vec<&WriteOp> = batch[i..i + run].iter().map(|job| &job.op).collect();
             let done = match ops[0] {
-                WriteOp::Insert(_) => insert_many(&mut conn, &ops).await,
+                WriteOp::Insert { .. } => insert_many(&mut conn, &ops).await,
                 _ => update_many(&mut conn, &ops).await,
             };
             match done {
@@ -167,59 +187,67 @@ async fn roll_back(conn: &mut sqlx::pool::PoolConnection<Sqlite>, e: sqlx::Error
     map_err(e)
 }
 
-/// How many writes from the start of `jobs` can go in one statement: consecutive inserts (up to
-/// [`MAX_ROWS_PER_INSERT`]), or consecutive updates of distinct rows (up to
-/// [`MAX_ROWS_PER_UPDATE`]; two updates of one row must run in order, each seeing the other's
-/// version). Deletes run alone.
+/// How many writes from the start of `jobs` can go in one statement: consecutive inserts into
+/// one table (up to [`MAX_ROWS_PER_INSERT`]), or consecutive updates of distinct rows of one
+/// table (up to [`MAX_ROWS_PER_UPDATE`]; two updates of one row must run in order, each seeing
+/// the other's version). Deletes run alone.
 fn multi_row_run(jobs: &[Job]) -> usize {
-    match jobs.first().map(|job| &job.op) {
-        Some(WriteOp::Insert(_)) => jobs
+    let Some(first) = jobs.first().map(|job| &job.op) else {
+        return 0;
+    };
+    let table = first.layout().table;
+    let same_table = |op: &WriteOp| op.layout().table == table;
+    match first {
+        WriteOp::Insert { .. } => jobs
             .iter()
             .take(MAX_ROWS_PER_INSERT)
-            .take_while(|job| matches!(job.op, WriteOp::Insert(_)))
+            .take_while(|job| matches!(job.op, WriteOp::Insert { .. }) && same_table(&job.op))
             .count(),
-        Some(WriteOp::Update { .. }) => {
+        WriteOp::Update { .. } => {
             let mut keys = HashSet::new();
             jobs.iter()
                 .take(MAX_ROWS_PER_UPDATE)
                 .take_while(|job| match &job.op {
-                    WriteOp::Update { row, tenant, .. } => keys.insert((tenant, &row.id)),
+                    WriteOp::Update { row, tenant, .. } if same_table(&job.op) => {
+                        keys.insert((tenant, row.id()))
+                    }
                     _ => false,
                 })
                 .count()
         }
-        _ => 0,
+        WriteOp::Delete { .. } => 0,
     }
 }
 
-/// Inserts the rows of `ops` (all inserts) with one statement. A row whose key is already taken
-/// (stored before, or earlier in `ops`) is skipped by `ON CONFLICT DO NOTHING` and answered with
-/// a conflict; `RETURNING` tells which rows went in.
+/// Inserts the rows of `ops` (all inserts into one table) with one statement. A row whose key
+/// is already taken (stored before, or earlier in `ops`) is skipped by `ON CONFLICT DO NOTHING`
+/// and answered with a conflict; `RETURNING` tells which rows went in.
 async fn insert_many(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
     ops: &[&WriteOp],
 ) -> Result<Vec<Result<u64, StoreError>>, sqlx::Error> {
-    let rows: Vec<&ProfileRow> = ops
+    let layout = ops[0].layout();
+    let rows: Vec<&Row> = ops
         .iter()
         .filter_map(|op| match op {
-            WriteOp::Insert(r) => Some(r),
+            WriteOp::Insert { row, .. } => Some(row),
             _ => None,
         })
         .collect();
     let sql = format!(
         "{} ON CONFLICT DO NOTHING RETURNING tenant_id, id",
-        insert_sql(rows.len())
+        insert_sql(layout, rows.len())
     );
     let mut q = sqlx::query(&sql);
     for r in &rows {
-        q = bind_row(q, (*r).clone());
+        q = bind_row(q, layout, (*r).clone(), 0);
     }
     let inserted = returned_keys(q.fetch_all(&mut **conn).await?)?;
     let mut answered = HashSet::new();
     Ok(rows
         .iter()
         .map(|r| {
-            let key = (r.tenant_id.clone(), r.id.clone());
+            let key = (r.tenant().to_owned(), r.id().to_owned());
             // Of two rows with one key in the batch, the first went in.
             if inserted.contains(&key) && answered.insert(key) {
                 Ok(1)
@@ -230,26 +258,28 @@ async fn insert_many(
         .collect())
 }
 
-/// Runs the updates of `ops` (distinct rows, see [`multi_row_run`]) with one statement: each row
-/// is rewritten if it still has the version its writer read, exactly as one `UPDATE` each would;
-/// `RETURNING` tells which rows were. The others answer 0 rows changed.
+/// Runs the updates of `ops` (distinct rows of one table, see [`multi_row_run`]) with one
+/// statement: each row is rewritten if it still has the version its writer read, exactly as one
+/// `UPDATE` each would; `RETURNING` tells which rows were. The others answer 0 rows changed.
 async fn update_many(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
     ops: &[&WriteOp],
 ) -> Result<Vec<Result<u64, StoreError>>, sqlx::Error> {
-    // VALUES columns are column1.. : the key, then COLUMNS[2..], then the expected version.
-    let n = COLUMNS.len();
-    let sets = COLUMNS[2..]
+    let layout = ops[0].layout();
+    // VALUES columns are column1.. : the key, then the other columns, then the expected version.
+    let n = layout.columns.len();
+    let sets = layout.columns[2..]
         .iter()
         .enumerate()
-        .map(|(k, c)| format!("{c} = v.column{}", k + 3))
+        .map(|(k, c)| format!("{} = v.column{}", c.name, k + 3))
         .collect::<Vec<_>>()
         .join(", ");
     let one = format!("({})", vec!["?"; n + 1].join(", "));
     let sql = format!(
-        "UPDATE enrollment_profiles AS t SET {sets} FROM (VALUES {}) AS v \
+        "UPDATE {} AS t SET {sets} FROM (VALUES {}) AS v \
          WHERE t.tenant_id = v.column1 AND t.id = v.column2 AND t.version = v.column{} \
          RETURNING tenant_id, id",
+        layout.table,
         vec![one; ops.len()].join(", "),
         n + 1
     );
@@ -257,15 +287,16 @@ async fn update_many(
     let mut keys = Vec::with_capacity(ops.len());
     for op in ops {
         if let WriteOp::Update {
-            row: r,
+            row,
             tenant,
             expected_version,
+            ..
         } = op
         {
-            keys.push((tenant.clone(), r.id.clone()));
-            let mut r = r.clone();
-            let id = std::mem::take(&mut r.id);
-            q = row::bind_values(q.bind(tenant.clone()).bind(id), r).bind(*expected_version);
+            keys.push((tenant.clone(), row.id().to_owned()));
+            let id = row.id().to_owned();
+            q = bind_row(q.bind(tenant.clone()).bind(id), layout, row.clone(), 2)
+                .bind(*expected_version);
         }
     }
     let updated = returned_keys(q.fetch_all(&mut **conn).await?)?;
@@ -300,33 +331,36 @@ async fn execute(
     op: &WriteOp,
 ) -> Result<u64, sqlx::Error> {
     let done = match op {
-        WriteOp::Insert(r) => {
-            let sql = insert_sql(1);
-            bind_row(sqlx::query(&sql), r.clone())
+        WriteOp::Insert { layout, row } => {
+            let sql = insert_sql(layout, 1);
+            bind_row(sqlx::query(&sql), layout, row.clone(), 0)
                 .execute(&mut **conn)
                 .await?
         }
         WriteOp::Update {
-            row: r,
+            layout,
+            row,
             tenant,
             expected_version,
         } => {
-            let sets = COLUMNS[2..]
-                .iter()
-                .map(|c| format!("{c} = ?"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!("UPDATE enrollment_profiles SET {sets} WHERE tenant_id = ? AND id = ? AND version = ?");
-            let id = r.id.clone();
-            row::bind_values(sqlx::query(&sql), r.clone())
+            let sql = format!(
+                "UPDATE {} SET {} WHERE tenant_id = ? AND id = ? AND version = ?",
+                layout.table,
+                update_set(layout)
+            );
+            bind_row(sqlx::query(&sql), layout, row.clone(), 2)
                 .bind(tenant.clone())
-                .bind(id)
+                .bind(row.id().to_owned())
                 .bind(*expected_version)
                 .execute(&mut **conn)
                 .await?
         }
-        WriteOp::Delete { tenant, id } => {
-            sqlx::query("DELETE FROM enrollment_profiles WHERE tenant_id = ? AND id = ?")
+        WriteOp::Delete { layout, tenant, id } => {
+            let sql = format!(
+                "DELETE FROM {} WHERE tenant_id = ? AND id = ?",
+                layout.table
+            );
+            sqlx::query(&sql)
                 .bind(tenant.clone())
                 .bind(id.clone())
                 .execute(&mut **conn)
@@ -339,14 +373,47 @@ async fn execute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Profile, ProfileId, TenantId, Timestamp};
+    use crate::model::layout::{to_row, Cell, VERSION};
+    use crate::model::{Entity as _, Profile, ProfileId, TenantId, Timestamp};
     use crate::store::sqlite::SqliteStore;
-    use crate::store::Store as _;
+    use crate::store::Store;
 
-    fn row(tenant: TenantId) -> ProfileRow {
+    fn layout() -> &'static Layout {
+        Profile::set().layout()
+    }
+
+    fn row(tenant: TenantId) -> Row {
         let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
         let p = Profile::new(tenant, ProfileId::new_random(), "Row".into(), now);
-        ProfileRow::from_profile(&p)
+        to_row(&p)
+    }
+
+    fn set(r: &mut Row, column: &str, cell: Cell) {
+        let at = layout()
+            .columns
+            .iter()
+            .position(|c| c.name == column)
+            .unwrap();
+        r.0[at] = cell;
+    }
+
+    fn insert(r: &Row) -> WriteOp {
+        WriteOp::Insert {
+            layout: layout(),
+            row: r.clone(),
+        }
+    }
+
+    fn delete(tenant: TenantId, id: &str) -> WriteOp {
+        WriteOp::Delete {
+            layout: layout(),
+            tenant: tenant.to_string(),
+            id: id.into(),
+        }
+    }
+
+    fn as_dyn(s: &SqliteStore) -> &dyn Store {
+        s
     }
 
     fn jobs(ops: Vec<WriteOp>) -> Vec<Job> {
@@ -370,13 +437,18 @@ mod tests {
             .collect()
     }
 
-    fn update(r: &ProfileRow, expected: i64, name: &str) -> WriteOp {
+    fn update(r: &Row, expected: i64, name: &str) -> WriteOp {
         let mut row = r.clone();
-        row.version = expected + 1;
-        row.display_name = name.into();
-        row.display_name_key = name.to_lowercase();
+        row.0[VERSION] = Cell::Int(expected + 1);
+        set(&mut row, "display_name", Cell::Text(name.into()));
+        set(
+            &mut row,
+            "display_name_key",
+            Cell::Text(name.to_lowercase()),
+        );
         WriteOp::Update {
-            tenant: r.tenant_id.clone(),
+            layout: layout(),
+            tenant: r.tenant().to_owned(),
             row,
             expected_version: expected,
         }
@@ -391,17 +463,13 @@ mod tests {
         let store = SqliteStore::open(&dir, 1).await.unwrap();
         let tenant = TenantId(uuid::Uuid::from_u128(8));
         let (x, y, w, missing) = (row(tenant), row(tenant), row(tenant), row(tenant));
-        let v = x.version;
-        let mut first = jobs(vec![
-            WriteOp::Insert(x.clone()),
-            WriteOp::Insert(y.clone()),
-            WriteOp::Insert(w.clone()),
-        ]);
-        commit(&store.writer, &mut first).await.unwrap();
+        let v = 1;
+        let mut first = jobs(vec![insert(&x), insert(&y), insert(&w)]);
+        commit(store.writer_pool(), &mut first).await.unwrap();
 
         let mut bad = update(&w, v, "bad");
         if let WriteOp::Update { row, .. } = &mut bad {
-            row.enrolled_device_count = -1;
+            set(row, "enrolled_device_count", Cell::Int(-1));
         }
         let mut other_tenant = update(&y, v, "other tenant");
         if let WriteOp::Update { tenant, .. } = &mut other_tenant {
@@ -417,14 +485,14 @@ mod tests {
             bad,
             update(&x, v + 2, "x3"),
         ]);
-        let results = commit(&store.writer, &mut batch).await.unwrap();
+        let results = commit(store.writer_pool(), &mut batch).await.unwrap();
         assert_eq!(
             outcome(&results),
             ["ok", "no row", "no row", "no row", "ok", "ok", "error", "ok"]
         );
-        let name = |r: &ProfileRow| {
-            let store = &store;
-            let id = ProfileId::parse(&r.id).unwrap();
+        let name = |r: &Row| {
+            let store = as_dyn(&store);
+            let id = ProfileId::parse(r.id()).unwrap();
             async move {
                 let p = store.get(tenant, id).await.unwrap().unwrap();
                 (p.display_name, p.version)
@@ -433,7 +501,7 @@ mod tests {
         assert_eq!(name(&x).await, ("x3".to_string(), v + 3));
         assert_eq!(name(&y).await, ("y1".to_string(), v + 1));
         assert_eq!(name(&w).await, ("Row".to_string(), v));
-        store.close().await;
+        as_dyn(&store).close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -444,17 +512,18 @@ mod tests {
     async fn the_writer_goes_on_after_a_failed_batch() {
         use crate::store::sqlite::profile_with_image;
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path(), 1).await.unwrap();
+        let sqlite = SqliteStore::open(dir.path(), 1).await.unwrap();
+        let store = as_dyn(&sqlite);
         let tenant = TenantId(uuid::Uuid::from_u128(8));
         let profile = |i: u32| profile_with_image(tenant, format!("Row {i}"), vec![7; 64 * 1024]);
         let kept = profile(0);
         store.insert(tenant, &kept).await.unwrap();
         let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
-            .fetch_one(&store.writer)
+            .fetch_one(sqlite.writer_pool())
             .await
             .unwrap();
         sqlx::query(&format!("PRAGMA max_page_count = {}", pages + 2))
-            .execute(&store.writer)
+            .execute(sqlite.writer_pool())
             .await
             .unwrap();
         let refused: Vec<Profile> = (1..=8).map(profile).collect();
@@ -466,7 +535,7 @@ mod tests {
             assert!(format!("{err:#}").contains("full"), "{err:#}");
         }
         sqlx::query("PRAGMA max_page_count = 1073741823")
-            .execute(&store.writer)
+            .execute(sqlite.writer_pool())
             .await
             .unwrap();
         let later = profile(9);
@@ -489,26 +558,23 @@ mod tests {
         let store = SqliteStore::open(&dir, 1).await.unwrap();
         let tenant = TenantId(uuid::Uuid::from_u128(7));
         let existing = row(tenant);
-        let mut first = jobs(vec![WriteOp::Insert(existing.clone())]);
-        commit(&store.writer, &mut first).await.unwrap();
+        let mut first = jobs(vec![insert(&existing)]);
+        commit(store.writer_pool(), &mut first).await.unwrap();
 
         let (a, b, d) = (row(tenant), row(tenant), row(tenant));
         let mut bad = row(tenant);
-        bad.enrolled_device_count = -1;
+        set(&mut bad, "enrolled_device_count", Cell::Int(-1));
         let mut batch = jobs(vec![
-            WriteOp::Insert(a.clone()),
-            WriteOp::Insert(existing.clone()),
-            WriteOp::Insert(b.clone()),
-            WriteOp::Insert(b.clone()),
-            WriteOp::Delete {
-                tenant: tenant.to_string(),
-                id: "not-there".into(),
-            },
-            WriteOp::Insert(d.clone()),
-            WriteOp::Insert(bad.clone()),
-            WriteOp::Insert(row(tenant)),
+            insert(&a),
+            insert(&existing),
+            insert(&b),
+            insert(&b),
+            delete(tenant, "not-there"),
+            insert(&d),
+            insert(&bad),
+            insert(&row(tenant)),
         ]);
-        let results = commit(&store.writer, &mut batch).await.unwrap();
+        let results = commit(store.writer_pool(), &mut batch).await.unwrap();
         assert_eq!(
             outcome(&results),
             ["ok", "conflict", "ok", "conflict", "no row", "ok", "error", "ok"]
@@ -516,28 +582,30 @@ mod tests {
 
         let (e, f) = (row(tenant), row(tenant));
         let mut batch = jobs(vec![
-            WriteOp::Insert(e.clone()),
-            WriteOp::Insert(a.clone()),
-            WriteOp::Insert(f.clone()),
-            WriteOp::Insert(f.clone()),
-            WriteOp::Delete {
-                tenant: tenant.to_string(),
-                id: existing.id.clone(),
-            },
-            WriteOp::Insert(existing.clone()),
+            insert(&e),
+            insert(&a),
+            insert(&f),
+            insert(&f),
+            delete(tenant, existing.id()),
+            insert(&existing),
         ]);
-        let results = commit(&store.writer, &mut batch).await.unwrap();
+        let results = commit(store.writer_pool(), &mut batch).await.unwrap();
         assert_eq!(
             outcome(&results),
             ["ok", "conflict", "ok", "conflict", "ok", "ok"]
         );
 
+        let dyn_store = as_dyn(&store);
         for r in [&existing, &a, &b, &d, &e, &f] {
-            let id = ProfileId::parse(&r.id).unwrap();
-            assert!(store.get(tenant, id).await.unwrap().is_some(), "{}", r.id);
+            let id = ProfileId::parse(r.id()).unwrap();
+            assert!(
+                dyn_store.get(tenant, id).await.unwrap().is_some(),
+                "{}",
+                r.id()
+            );
         }
-        let bad_id = ProfileId::parse(&bad.id).unwrap();
-        assert!(store.get(tenant, bad_id).await.unwrap().is_none());
+        let bad_id = ProfileId::parse(bad.id()).unwrap();
+        assert!(dyn_store.get(tenant, bad_id).await.unwrap().is_none());
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }
