@@ -1,6 +1,6 @@
 //! ASCII-only JSON string escaping, the one place where payload text is quoted.
 //!
-//! Provisioning payloads must be pure ASCII (ANDROID-QR.md, serialisation rule 2): QR scanners
+//! Provisioning payloads must be pure ASCII (docs/QR.md, How it is written, rule 2): QR scanners
 //! guess the character set of byte-mode data, and raw UTF-8 without an ECI marker comes back
 //! garbled (`Café` → `Caf矇`). So every character outside printable ASCII is written as a JSON
 //! `\uXXXX` escape with **lowercase** hexadecimal digits, characters beyond the Basic

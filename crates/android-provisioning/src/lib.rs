@@ -40,7 +40,7 @@
 //!   [`QrError::TooLarge`] when it fits at neither M nor L.
 //!
 //! # Payload bytes
-//! Compact JSON (no whitespace), keys in the order of ANDROID-QR.md, booleans as JSON
+//! Compact JSON (no whitespace), keys in the order of docs/QR.md (How it is written), booleans as JSON
 //! booleans. Only ASCII: `"` and `\` are backslash-escaped; `\b \t \n \f \r` use their short
 //! escapes; other control characters and DEL become `\u00XX`; every non-ASCII character becomes
 //! `\uXXXX` with **lowercase** hex digits, and characters beyond U+FFFF a surrogate pair
@@ -53,8 +53,8 @@
 //! the `mask` and `penalty` modules; a test checks the matrices are identical); a 4-module
 //! white quiet zone; 8 × 8 px per module; black on white; a PNG of bit depth 1, grayscale,
 //! `Up` filter, fast deflate. Deterministic for a given build (the PNG crate's deflate output
-//! may change between its versions; the decoded pixels do not). About 0.5 ms for a
-//! 1,000-byte payload on a 2-core machine (`benches/qr.rs`).
+//! may change between its versions; the decoded pixels do not). `benches/qr.rs` measures the
+//! cost; the figures are in docs/BENCHMARKS.md, "QR codes".
 
 mod dpc;
 mod json;

@@ -1,9 +1,9 @@
 //! The module matrix of a QR code, built by the `qrcode` crate but with a fast mask choice.
 //!
-//! `qrcode::QrCode::with_bits` spends about 95 % of its time choosing among the 8 mask
-//! patterns: for each it clones the canvas, masks it module by module and scores it with
-//! penalty functions that allocate and call closures per module (8 ms for the version 26
-//! code of a 1,000-byte payload, against a 1 ms budget). Here `qrcode` still builds
+//! `qrcode::QrCode::with_bits` spends most of its time choosing among the 8 mask patterns:
+//! for each it clones the canvas, masks it module by module and scores it with penalty
+//! functions that allocate and call closures per module, which alone overruns the time budget
+//! of a drawing (figures: docs/BENCHMARKS.md, "QR codes"). Here `qrcode` still builds
 //! everything that carries meaning — segments, error correction codewords, function
 //! patterns, data placement — and this module then:
 //! - reads the unmasked canvas once into lines of bits (one bit per module, 64 modules to a

@@ -21,7 +21,8 @@
 //! The pipeline for `$filter` is: lexer (tokens with byte positions) → parser (untyped tree,
 //! OData precedence, depth-bounded) → checker (typed [`Filter`]). Every error is a
 //! [`QueryError`] naming the option, the byte position in its decoded value and, where there is
-//! one, a fix. The crate's README lists the type rules and the decisions the contract left open.
+//! one, a fix. The crate's README lists the type rules and the decisions taken where OData
+//! leaves a choice.
 
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used)]

@@ -12,7 +12,7 @@ use crate::schema::Schema;
 /// Bounds that keep parsing cheap and the service's queries sane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The largest `$top` accepted (the contract says 1000).
+    /// The largest `$top` accepted (the service's is 1000: docs/API.md, Queries).
     pub max_top: u32,
     /// The deepest nesting accepted in `$filter`: parentheses, `not`, function, `in` and
     /// `any` arguments each count one level, and so does each level of the resulting AST.

@@ -1,4 +1,4 @@
-//! Test fixture: the androidDeviceOwnerEnrollmentProfile members of CONTRACT §2, as an
+//! Test fixture: the androidDeviceOwnerEnrollmentProfile members of docs/API.md (Members), as an
 //! `odata::Schema`. The service owns the real one; this copy lets the tests use real names.
 
 #![allow(dead_code)]
@@ -36,7 +36,7 @@ pub static WIFI_SECURITY: EnumType = EnumType {
 use PropertyType::{Boolean, DateTimeOffset, Int32, StringCollection};
 const STRING: PropertyType = PropertyType::String;
 
-/// The 23 members, in the contract's order.
+/// The 23 members, in the order of docs/API.md (Members).
 pub static PROPERTIES: [Property; 23] = [
     Property::new("id", STRING).not_null(),
     Property::new("accountId", STRING),

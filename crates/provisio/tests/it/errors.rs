@@ -1,4 +1,4 @@
-//! Every failure answers with the Graph error envelope, the status of CONTRACT §5, and the
+//! Every failure answers with the Graph error envelope, the status of docs/API.md (Errors), and the
 //! request-id headers.
 
 use reqwest::{Method, StatusCode};

@@ -1,6 +1,6 @@
 //! The independent oracle of the query tests: evaluates a parsed `$filter`, `$search`,
-//! `$orderby` and `$skip` over in-memory profiles with the rules of CONTRACT §4, written
-//! directly from the contract rather than from the SQL compiler: strings by `to_lowercase`,
+//! `$orderby` and `$skip` over in-memory profiles with the rules of docs/API.md (Queries), written
+//! directly from those rules rather than from the SQL compiler: strings by `to_lowercase`,
 //! enums by number, date-times as instants, NULL before every value ascending, two-valued logic
 //! (`ne` is true for NULL, every other comparison false), ties by id in the last key's direction.
 

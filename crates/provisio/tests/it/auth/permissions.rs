@@ -1,4 +1,4 @@
-//! The permission matrix of CONTRACT §6: every endpoint × every kind of credential, delegated
+//! The permission matrix of docs/API.md (Identity and permissions): every endpoint × every kind of credential, delegated
 //! (`scp`) and application (`roles`). No token, or a token with neither `scp` nor `roles`, is
 //! 401; a token without the needed permission is 403 naming it (and 403 comes before 404 and
 //! 400); Read lets GETs through; ReadWrite lets everything through.
