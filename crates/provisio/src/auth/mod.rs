@@ -22,7 +22,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 
 pub use access::{Access, Identity, Permissions, READ_ALL, READ_WRITE_ALL};
-pub use settings::{AuthArgs, AuthMode, AuthSettings};
+pub use settings::{AuthMode, AuthSettings};
 pub use verify::Verifier;
 
 use crate::error::ApiError;
