@@ -148,3 +148,26 @@ fn init_logging(format: LogFormat, filter: &str) {
         LogFormat::Json => builder.json().try_init(),
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    /// The help of a subcommand as `provisio <name> --help` prints it, at a fixed width.
+    fn long_help(name: &str) -> String {
+        let mut cli = Cli::command().term_width(100);
+        let sub = cli.find_subcommand_mut(name).unwrap();
+        sub.render_long_help().to_string()
+    }
+
+    #[test]
+    fn serve_help_names_every_flag_its_variable_and_default() {
+        insta::assert_snapshot!(long_help("serve"));
+    }
+
+    #[test]
+    fn migrate_help_adds_no_locking_to_the_serve_flags() {
+        insta::assert_snapshot!(long_help("migrate"));
+    }
+}

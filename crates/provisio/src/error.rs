@@ -60,29 +60,122 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// Every error status the service answers with: its Graph error code, and the message used when
+/// the response did not come from an [`ApiError`] (which brings its own). Both
+/// [`ApiError::status_and_code`] and [`default_for_status`] read their codes from here.
+const STATUS_CODES: [(StatusCode, &str, &str); 14] = [
+    (
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "The request is not valid.",
+    ),
+    (
+        StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        "Access token is empty or invalid.",
+    ),
+    (
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        "The caller may not do this.",
+    ),
+    (
+        StatusCode::NOT_FOUND,
+        "ResourceNotFound",
+        "The resource was not found.",
+    ),
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "The HTTP method is not allowed on this resource.",
+    ),
+    (
+        StatusCode::REQUEST_TIMEOUT,
+        "RequestTimeout",
+        "The request took too long.",
+    ),
+    (
+        StatusCode::CONFLICT,
+        "Conflict",
+        "The request conflicts with the current state.",
+    ),
+    (
+        StatusCode::LENGTH_REQUIRED,
+        "LengthRequired",
+        "The request needs a Content-Length.",
+    ),
+    (
+        StatusCode::PRECONDITION_FAILED,
+        "PreconditionFailed",
+        "A precondition of the request failed.",
+    ),
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        "The request body is larger than the limit of 1 MiB.",
+    ),
+    (
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UnsupportedMediaType",
+        "The request body must be sent with Content-Type: application/json.",
+    ),
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        "TooManyRequests",
+        "Too many requests; retry later.",
+    ),
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "InternalServerError",
+        INTERNAL_MESSAGE,
+    ),
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        "The service is unavailable; retry later.",
+    ),
+];
+
+/// What a client sees instead of the cause of an internal error.
+const INTERNAL_MESSAGE: &str = "An internal error occurred.";
+
+/// The code and default message for `status`: its row in [`STATUS_CODES`], or for a status not
+/// listed there, the row of 500 (for any 5xx) or of 400 (for anything else).
+fn row_for(status: StatusCode) -> (&'static str, &'static str) {
+    let fallback = if status.as_u16() >= 500 {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let find = |wanted: StatusCode| STATUS_CODES.iter().find(|(s, _, _)| *s == wanted);
+    // The first row (400) stands in should the fallback ever leave the table.
+    let (_, code, message) = find(status)
+        .or_else(|| find(fallback))
+        .unwrap_or(&STATUS_CODES[0]);
+    (code, message)
+}
+
 impl ApiError {
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     /// The status and Graph code for this error.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
-        match self {
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "BadRequest"),
-            ApiError::Unauthenticated(_) => {
-                (StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken")
-            }
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "Forbidden"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "ResourceNotFound"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
-            ApiError::PreconditionFailed(_) => {
-                (StatusCode::PRECONDITION_FAILED, "PreconditionFailed")
-            }
-            ApiError::PayloadTooLarge(_) => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLarge")
-            }
-            ApiError::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType")
-            }
-            ApiError::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
-        }
+        let status = self.status();
+        (status, row_for(status).0)
     }
 
     /// The 404 for a profile id that does not exist for the caller's tenant.
@@ -95,41 +188,7 @@ impl ApiError {
 
 /// The Graph code and a plain message for an error status that no [`ApiError`] produced.
 pub fn default_for_status(status: StatusCode) -> ErrorBody {
-    let (code, message) = match status.as_u16() {
-        400 => ("BadRequest", "The request is not valid."),
-        401 => (
-            "InvalidAuthenticationToken",
-            "Access token is empty or invalid.",
-        ),
-        403 => ("Forbidden", "The caller may not do this."),
-        404 => ("ResourceNotFound", "The resource was not found."),
-        405 => (
-            "MethodNotAllowed",
-            "The HTTP method is not allowed on this resource.",
-        ),
-        408 => ("RequestTimeout", "The request took too long."),
-        409 => ("Conflict", "The request conflicts with the current state."),
-        411 => ("LengthRequired", "The request needs a Content-Length."),
-        412 => (
-            "PreconditionFailed",
-            "A precondition of the request failed.",
-        ),
-        413 => (
-            "RequestEntityTooLarge",
-            "The request body is larger than the limit of 1 MiB.",
-        ),
-        415 => (
-            "UnsupportedMediaType",
-            "The request body must be sent with Content-Type: application/json.",
-        ),
-        429 => ("TooManyRequests", "Too many requests; retry later."),
-        503 => (
-            "ServiceUnavailable",
-            "The service is unavailable; retry later.",
-        ),
-        s if s >= 500 => ("InternalServerError", "An internal error occurred."),
-        _ => ("BadRequest", "The request is not valid."),
-    };
+    let (code, message) = row_for(status);
     ErrorBody {
         code,
         message: message.to_owned(),
@@ -142,7 +201,7 @@ impl IntoResponse for ApiError {
         let message = match &self {
             ApiError::Internal(cause) => {
                 tracing::error!(error = %format!("{cause:#}"), "request failed");
-                "An internal error occurred.".to_owned()
+                INTERNAL_MESSAGE.to_owned()
             }
             other => other.to_string(),
         };
@@ -178,5 +237,73 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Other(cause) => ApiError::Internal(cause),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_status_has_one_row_and_errors_share_the_codes_of_plain_statuses() {
+        for (i, (status, _, _)) in STATUS_CODES.iter().enumerate() {
+            assert!(
+                STATUS_CODES[i + 1..].iter().all(|(s, _, _)| s != status),
+                "{status} is listed twice"
+            );
+        }
+        let errors = [
+            ApiError::BadRequest(String::new()),
+            ApiError::Unauthenticated(String::new()),
+            ApiError::Forbidden(String::new()),
+            ApiError::NotFound(String::new()),
+            ApiError::Conflict(String::new()),
+            ApiError::PreconditionFailed(String::new()),
+            ApiError::PayloadTooLarge(String::new()),
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::Unavailable {
+                message: String::new(),
+                retry_after: 1,
+            },
+            ApiError::Internal(anyhow::anyhow!("cause")),
+        ];
+        let codes: Vec<_> = errors.iter().map(|e| e.status_and_code()).collect();
+        for (status, code) in &codes {
+            assert_eq!(default_for_status(*status).code, *code);
+        }
+        assert_eq!(
+            codes.iter().map(|(_, c)| *c).collect::<Vec<_>>(),
+            [
+                "BadRequest",
+                "InvalidAuthenticationToken",
+                "Forbidden",
+                "ResourceNotFound",
+                "Conflict",
+                "PreconditionFailed",
+                "RequestEntityTooLarge",
+                "UnsupportedMediaType",
+                "ServiceUnavailable",
+                "InternalServerError",
+            ]
+        );
+    }
+
+    #[test]
+    fn unlisted_statuses_fall_back_by_class() {
+        let teapot = default_for_status(StatusCode::IM_A_TEAPOT);
+        assert_eq!(
+            (teapot.code, teapot.message.as_str()),
+            ("BadRequest", "The request is not valid.")
+        );
+        let gateway = default_for_status(StatusCode::BAD_GATEWAY);
+        assert_eq!(
+            (gateway.code, gateway.message.as_str()),
+            ("InternalServerError", "An internal error occurred.")
+        );
+        let length = default_for_status(StatusCode::LENGTH_REQUIRED);
+        assert_eq!(
+            (length.code, length.message.as_str()),
+            ("LengthRequired", "The request needs a Content-Length.")
+        );
     }
 }

@@ -96,7 +96,7 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
     if aosp_dpc.is_none() {
         tracing::warn!(
             "no AOSP device policy controller is configured: createToken on AOSP profiles answers 409 until {} are set",
-            crate::config::AospDpcSettings::REQUIRED.join(", ")
+            crate::provisioning::AospDpcSettings::REQUIRED.join(", ")
         );
     }
     let auth = match settings.auth.mode() {

@@ -13,6 +13,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 use uuid::Uuid;
 
+use crate::auth::CallerLabel;
 use crate::error::{default_for_status, ErrorBody};
 
 /// The ids of one request, as the client sees them in headers and error bodies.
@@ -64,7 +65,7 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         headers.insert("client-request-id", v);
     }
     headers.insert("odata-version", HeaderValue::from_static("4.0"));
-    let principal = res.extensions().get::<CallerForLog>().map(|c| c.0.clone());
+    let principal = res.extensions().get::<CallerLabel>().map(|c| c.0.clone());
     tracing::info!(
         target: "provisio::request",
         method = %method,
@@ -76,10 +77,6 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     );
     res
 }
-
-/// Who made the request, for the log line (set by the authentication layer).
-#[derive(Clone, Debug)]
-pub struct CallerForLog(pub String);
 
 fn error_envelope(res: Response, body: &ErrorBody, ids: &RequestIds) -> Response {
     let (mut parts, _) = res.into_parts();

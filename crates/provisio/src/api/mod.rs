@@ -46,6 +46,12 @@ pub struct HttpSettings {
     pub trust_forwarded_headers: bool,
 }
 
+impl axum::extract::FromRef<AppState> for crate::auth::Verifier {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
 impl AppState {
     /// The absolute base URL for links in a response to a request with these headers.
     pub fn base_url(&self, headers: &HeaderMap) -> String {
@@ -102,7 +108,7 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.auth.clone(),
             crate::auth::require_token,
         ))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))

@@ -15,18 +15,16 @@ pub mod jwks;
 pub mod settings;
 pub mod verify;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRef, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 
 pub use access::{Access, Identity, Permissions, READ_ALL, READ_WRITE_ALL};
-pub use settings::{AuthArgs, AuthMode, AuthSettings};
+pub use settings::{AuthMode, AuthSettings};
 pub use verify::Verifier;
 
-use crate::api::middleware::CallerForLog;
-use crate::api::AppState;
 use crate::error::ApiError;
 use crate::model::TenantId;
 
@@ -135,19 +133,28 @@ pub async fn authenticate(verifier: &Verifier, headers: &HeaderMap) -> Result<Id
     verifier.verify(bearer(headers)?).await
 }
 
+/// Who made a request, for the request log: the authentication layer puts it in the response's
+/// extensions, and the logging layer reads it from there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerLabel(pub String);
+
 /// The layer in front of every route: for paths that [`needs_token`], refuses the request
 /// (401) unless its token verifies, and otherwise passes the [`Identity`] on in the request's
-/// extensions and names the caller in the request log.
-pub async fn require_token(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+/// extensions and puts a [`CallerLabel`] in the response's.
+pub async fn require_token(
+    State(verifier): State<Verifier>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if !needs_token(req.uri().path()) {
         return next.run(req).await;
     }
-    match authenticate(&st.auth, req.headers()).await {
+    match authenticate(&verifier, req.headers()).await {
         Ok(identity) => {
             let label = identity.log_label();
             req.extensions_mut().insert(identity);
             let mut res = next.run(req).await;
-            res.extensions_mut().insert(CallerForLog(label));
+            res.extensions_mut().insert(CallerLabel(label));
             res
         }
         Err(e) => {
@@ -167,13 +174,17 @@ pub struct Principal {
     pub permissions: Permissions,
 }
 
-impl FromRequestParts<AppState> for Principal {
+impl<S> FromRequestParts<S> for Principal
+where
+    Verifier: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let identity = match parts.extensions.get::<Identity>() {
             Some(identity) => identity.clone(),
-            None => authenticate(&state.auth, &parts.headers).await?,
+            None => authenticate(&Verifier::from_ref(state), &parts.headers).await?,
         };
         let access = Access::for_method(&parts.method);
         if !identity.permissions.allows(access) {

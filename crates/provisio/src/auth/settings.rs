@@ -1,14 +1,15 @@
 //! The `[auth]` settings: which tokens `provisio serve` accepts. Without issuers, audiences or a
 //! JWKS the service runs in development mode (HS256 tokens signed with a key in the data
 //! directory, loopback only); with them it runs in production mode and accepts only RS256/ES256
-//! tokens signed by the JWKS's keys.
+//! tokens signed by the JWKS's keys. Each field is declared once, with its `--auth-*` flag, its
+//! `PROVISIO_*` variable and its default; `crate::config` layers them.
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::bail;
-use clap::Args;
+use clap::{ArgAction, Args};
 use serde::Deserialize;
 
 use super::issuer::IssuerPattern;
@@ -28,37 +29,75 @@ pub enum AuthMode {
     Production,
 }
 
-/// The authentication settings, after layering (TOML table `[auth]`).
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// The authentication settings (TOML table `[auth]`). A field's doc is its `--help` text.
+#[derive(Clone, PartialEq, Eq, Args, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthSettings {
-    /// Accepted `iss` values; `{tenantid}` (or `{tid}`) stands for the token's own `tid`.
+    /// Accepted token issuer (repeat, or separate with commas); {tenantid} stands for the
+    /// token's tid, e.g. https://login.microsoftonline.com/{tenantid}/v2.0. Setting any auth
+    /// option switches development mode off.
+    #[arg(
+        long = "auth-issuer",
+        env = "PROVISIO_AUTH_ISSUERS",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
     pub issuers: Vec<String>,
-    /// Accepted `aud` values (one must match).
+    /// Accepted token audience (repeat, or separate with commas), e.g. api://provisio.
+    #[arg(
+        long = "auth-audience",
+        env = "PROVISIO_AUTH_AUDIENCES",
+        value_name = "AUD",
+        value_delimiter = ','
+    )]
     pub audiences: Vec<String>,
-    /// https URL of the JWKS (http only for loopback hosts).
+    /// https URL of the signing keys (JWKS), e.g.
+    /// https://login.microsoftonline.com/common/discovery/v2.0/keys.
+    #[arg(
+        long = "auth-jwks-url",
+        env = "PROVISIO_AUTH_JWKS_URL",
+        value_name = "URL"
+    )]
     pub jwks_url: Option<String>,
-    /// A JWKS file, instead of a URL.
+    /// A JWKS file to use instead of a URL.
+    #[arg(
+        long = "auth-jwks-file",
+        env = "PROVISIO_AUTH_JWKS_FILE",
+        value_name = "FILE"
+    )]
     pub jwks_file: Option<PathBuf>,
-    /// Tolerance in seconds for `exp` and `nbf`.
+    /// Clock skew tolerated for exp and nbf, in seconds [default: 300].
+    #[arg(
+        long = "auth-clock-skew-seconds",
+        env = "PROVISIO_AUTH_CLOCK_SKEW_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_CLOCK_SKEW_SECONDS
+    )]
     pub clock_skew_seconds: u64,
-    /// Shortest time between two JWKS fetches caused by an unknown `kid`.
+    /// Shortest time between two JWKS fetches caused by an unknown key id [default: 60].
+    #[arg(
+        long = "auth-jwks-min-refresh-seconds",
+        env = "PROVISIO_AUTH_JWKS_MIN_REFRESH_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_JWKS_MIN_REFRESH_SECONDS
+    )]
     pub jwks_min_refresh_seconds: u64,
-    /// Let development mode listen on a non-loopback address.
+    /// Allow development mode (no issuer or JWKS configured) on a non-loopback address.
+    #[arg(
+        long,
+        env = "PROVISIO_ALLOW_DEV_AUTH_ON_NETWORK",
+        value_name = "BOOL",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        default_value = "false"
+    )]
     pub allow_dev_auth_on_network: bool,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        AuthSettings {
-            issuers: Vec::new(),
-            audiences: Vec::new(),
-            jwks_url: None,
-            jwks_file: None,
-            clock_skew_seconds: DEFAULT_CLOCK_SKEW_SECONDS,
-            jwks_min_refresh_seconds: DEFAULT_JWKS_MIN_REFRESH_SECONDS,
-            allow_dev_auth_on_network: false,
-        }
+        crate::config::declared_defaults()
     }
 }
 
@@ -163,92 +202,6 @@ impl AuthSettings {
         }
         Ok(())
     }
-
-    /// Overlays the flags (or their environment variables) that were given.
-    pub fn apply_args(&mut self, a: &AuthArgs) {
-        if !a.issuers.is_empty() {
-            self.issuers.clone_from(&a.issuers);
-        }
-        if !a.audiences.is_empty() {
-            self.audiences.clone_from(&a.audiences);
-        }
-        if a.jwks_url.is_some() {
-            self.jwks_url.clone_from(&a.jwks_url);
-        }
-        if a.jwks_file.is_some() {
-            self.jwks_file.clone_from(&a.jwks_file);
-        }
-        if let Some(v) = a.clock_skew_seconds {
-            self.clock_skew_seconds = v;
-        }
-        if let Some(v) = a.jwks_min_refresh_seconds {
-            self.jwks_min_refresh_seconds = v;
-        }
-        if let Some(v) = a.allow_dev_auth_on_network {
-            self.allow_dev_auth_on_network = v;
-        }
-    }
-}
-
-/// The authentication flags of `provisio serve`.
-#[derive(Args, Debug, Default, Clone)]
-pub struct AuthArgs {
-    /// Accepted token issuer (repeat, or separate with commas); {tenantid} stands for the
-    /// token's tid, e.g. https://login.microsoftonline.com/{tenantid}/v2.0. Setting any auth
-    /// option switches development mode off.
-    #[arg(
-        long = "auth-issuer",
-        env = "PROVISIO_AUTH_ISSUERS",
-        value_name = "URL",
-        value_delimiter = ','
-    )]
-    pub issuers: Vec<String>,
-    /// Accepted token audience (repeat, or separate with commas), e.g. api://provisio.
-    #[arg(
-        long = "auth-audience",
-        env = "PROVISIO_AUTH_AUDIENCES",
-        value_name = "AUD",
-        value_delimiter = ','
-    )]
-    pub audiences: Vec<String>,
-    /// https URL of the signing keys (JWKS), e.g.
-    /// https://login.microsoftonline.com/common/discovery/v2.0/keys.
-    #[arg(
-        long = "auth-jwks-url",
-        env = "PROVISIO_AUTH_JWKS_URL",
-        value_name = "URL"
-    )]
-    pub jwks_url: Option<String>,
-    /// A JWKS file to use instead of a URL.
-    #[arg(
-        long = "auth-jwks-file",
-        env = "PROVISIO_AUTH_JWKS_FILE",
-        value_name = "FILE"
-    )]
-    pub jwks_file: Option<PathBuf>,
-    /// Clock skew tolerated for exp and nbf, in seconds [default: 300].
-    #[arg(
-        long = "auth-clock-skew-seconds",
-        env = "PROVISIO_AUTH_CLOCK_SKEW_SECONDS",
-        value_name = "SECONDS"
-    )]
-    pub clock_skew_seconds: Option<u64>,
-    /// Shortest time between two JWKS fetches caused by an unknown key id [default: 60].
-    #[arg(
-        long = "auth-jwks-min-refresh-seconds",
-        env = "PROVISIO_AUTH_JWKS_MIN_REFRESH_SECONDS",
-        value_name = "SECONDS"
-    )]
-    pub jwks_min_refresh_seconds: Option<u64>,
-    /// Allow development mode (no issuer or JWKS configured) on a non-loopback address.
-    #[arg(
-        long,
-        env = "PROVISIO_ALLOW_DEV_AUTH_ON_NETWORK",
-        value_name = "BOOL",
-        num_args = 0..=1,
-        default_missing_value = "true"
-    )]
-    pub allow_dev_auth_on_network: Option<bool>,
 }
 
 #[cfg(test)]
@@ -266,11 +219,18 @@ mod tests {
              jwks_url = \"https://login.microsoftonline.com/common/discovery/v2.0/keys\"\n",
         )
         .unwrap();
-        let mut args = ServeArgs {
-            config: Some(file.clone()),
-            ..ServeArgs::default()
-        };
-        args.auth.audiences = vec!["api://b".into(), "c".into()];
+        let path = file.to_str().unwrap();
+        let args = ServeArgs::parse(
+            &[
+                "--config",
+                path,
+                "--auth-audience",
+                "api://b",
+                "--auth-audience=c",
+            ],
+            &[],
+        )
+        .unwrap();
         let s = Settings::load(&args).unwrap();
         assert_eq!(s.auth.mode(), AuthMode::Production);
         assert_eq!(s.auth.audiences, ["api://b", "c"]);
@@ -282,11 +242,7 @@ mod tests {
         );
 
         std::fs::write(&file, "[auth]\nissuer = \"x\"\n").unwrap();
-        let err = Settings::load(&ServeArgs {
-            config: Some(file),
-            ..ServeArgs::default()
-        })
-        .unwrap_err();
+        let err = Settings::load(&ServeArgs::parse(&["--config", path], &[]).unwrap()).unwrap_err();
         assert!(format!("{err:#}").contains("issuer"), "{err:#}");
     }
 }

@@ -1,40 +1,69 @@
 //! The `[database]` settings: SQLite in the data directory by default, or PostgreSQL when a
-//! `postgres://` URL is given (several provisio processes may then share the database).
+//! `postgres://` URL is given (several provisio processes may then share the database). Each
+//! field is declared once, with its `--database-*` flag, its `PROVISIO_DATABASE_*` variable and
+//! its default; `crate::config` layers them.
 
 use std::fmt;
 use std::time::Duration;
 
 use anyhow::bail;
-use clap::Args;
+use clap::{ArgAction, Args};
 use serde::Deserialize;
 
 use super::postgres::PgSettings;
 
-/// Database settings after layering (TOML table `[database]`).
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// Database settings (TOML table `[database]`). A field's doc is its `--help` text.
+#[derive(Clone, PartialEq, Eq, Args, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
-    /// `postgres://user:password@host:port/db`; SQLite in the data directory when unset.
+    /// PostgreSQL URL, e.g. postgres://provisio:secret@db:5432/provisio [default: SQLite in the
+    /// data directory].
+    #[arg(
+        long = "database-url",
+        env = "PROVISIO_DATABASE_URL",
+        value_name = "URL"
+    )]
     pub url: Option<String>,
-    /// PostgreSQL: connections per process.
+    /// PostgreSQL: connections per process [default: 16].
+    #[arg(
+        long = "database-pool-size",
+        env = "PROVISIO_DATABASE_POOL_SIZE",
+        value_name = "N",
+        default_value_t = 16
+    )]
     pub pool_size: u32,
-    /// PostgreSQL: longest a statement may run, in seconds.
+    /// PostgreSQL: longest a statement may run, in seconds [default: 30].
+    #[arg(
+        long = "database-statement-timeout-seconds",
+        env = "PROVISIO_DATABASE_STATEMENT_TIMEOUT_SECONDS",
+        value_name = "SECONDS",
+        default_value_t = 30
+    )]
     pub statement_timeout_seconds: u64,
-    /// PostgreSQL: connection attempts at start-up (with backoff) before giving up.
+    /// PostgreSQL: connection attempts at start-up [default: 10].
+    #[arg(
+        long = "database-connect-retries",
+        env = "PROVISIO_DATABASE_CONNECT_RETRIES",
+        value_name = "N",
+        default_value_t = 10
+    )]
     pub connect_retries: u32,
-    /// Apply pending migrations when `serve` starts (turn off when `provisio migrate` runs them).
+    /// Apply pending migrations at start-up [default: true].
+    #[arg(
+        long = "database-migrate-on-start",
+        env = "PROVISIO_DATABASE_MIGRATE_ON_START",
+        value_name = "BOOL",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        default_value = "true"
+    )]
     pub migrate_on_start: bool,
 }
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        DatabaseSettings {
-            url: None,
-            pool_size: 16,
-            statement_timeout_seconds: 30,
-            connect_retries: 10,
-            migrate_on_start: true,
-        }
+        crate::config::declared_defaults()
     }
 }
 
@@ -64,51 +93,7 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// The `--database-*` flags of `serve` and `migrate`.
-#[derive(Args, Debug, Default, Clone)]
-pub struct DatabaseArgs {
-    /// PostgreSQL URL, e.g. postgres://provisio:secret@db:5432/provisio [default: SQLite in the
-    /// data directory].
-    #[arg(long, env = "PROVISIO_DATABASE_URL", value_name = "URL")]
-    pub database_url: Option<String>,
-    /// PostgreSQL: connections per process [default: 16].
-    #[arg(long, env = "PROVISIO_DATABASE_POOL_SIZE", value_name = "N")]
-    pub database_pool_size: Option<u32>,
-    /// PostgreSQL: longest a statement may run, in seconds [default: 30].
-    #[arg(
-        long,
-        env = "PROVISIO_DATABASE_STATEMENT_TIMEOUT_SECONDS",
-        value_name = "SECONDS"
-    )]
-    pub database_statement_timeout_seconds: Option<u64>,
-    /// PostgreSQL: connection attempts at start-up [default: 10].
-    #[arg(long, env = "PROVISIO_DATABASE_CONNECT_RETRIES", value_name = "N")]
-    pub database_connect_retries: Option<u32>,
-    /// Apply pending migrations at start-up [default: true].
-    #[arg(long, env = "PROVISIO_DATABASE_MIGRATE_ON_START", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub database_migrate_on_start: Option<bool>,
-}
-
 impl DatabaseSettings {
-    /// Overlays the flags (or their environment variables) that were given.
-    pub fn apply_args(&mut self, a: &DatabaseArgs) {
-        if a.database_url.is_some() {
-            self.url.clone_from(&a.database_url);
-        }
-        if let Some(v) = a.database_pool_size {
-            self.pool_size = v;
-        }
-        if let Some(v) = a.database_statement_timeout_seconds {
-            self.statement_timeout_seconds = v;
-        }
-        if let Some(v) = a.database_connect_retries {
-            self.connect_retries = v;
-        }
-        if let Some(v) = a.database_migrate_on_start {
-            self.migrate_on_start = v;
-        }
-    }
-
     /// Checks the values.
     pub fn validate(&self) -> anyhow::Result<()> {
         if let Some(url) = &self.url {

@@ -2,7 +2,7 @@
 //! and PATCHes that redraw it.
 
 use base64::Engine as _;
-use provisio::config::AospDpcSettings;
+use provisio::provisioning::AospDpcSettings;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -146,52 +146,69 @@ async fn a_jwks_file_works_like_a_url() {
 #[test]
 fn production_settings_must_be_complete_and_safe() {
     use provisio::config::{ServeArgs, Settings};
-    let load = |f: &dyn Fn(&mut ServeArgs)| {
-        let mut a = ServeArgs::default();
-        f(&mut a);
-        Settings::load(&a).map_err(|e| format!("{e:#}"))
+    let load = |flags: &[&str]| {
+        ServeArgs::parse(flags, &[])
+            .and_then(|a| Settings::load(&a))
+            .map_err(|e| format!("{e:#}"))
     };
-    let err =
-        load(&|a| a.auth.issuers = vec!["https://sts.windows.net/{tenantid}/".into()]).unwrap_err();
+    let issuer = ["--auth-issuer", "https://sts.windows.net/{tenantid}/"];
+    let audience = ["--auth-audience", AUDIENCE];
+    let err = load(&issuer).unwrap_err();
     assert!(
         err.contains("auth.audiences") && err.contains("auth.jwks_url"),
         "{err}"
     );
-    let err = load(&|a| {
-        a.auth.issuers = vec!["https://sts.windows.net/{tenantid}/".into()];
-        a.auth.audiences = vec![AUDIENCE.into()];
-        a.auth.jwks_url =
-            Some("http://login.microsoftonline.com/common/discovery/v2.0/keys".into());
-    })
+    let err = load(
+        &[
+            &issuer[..],
+            &audience,
+            &[
+                "--auth-jwks-url",
+                "http://login.microsoftonline.com/common/discovery/v2.0/keys",
+            ],
+        ]
+        .concat(),
+    )
     .unwrap_err();
     assert!(err.contains("https"), "{err}");
-    let ok = load(&|a| {
-        a.auth.issuers = vec!["https://sts.windows.net/{tenantid}/".into()];
-        a.auth.audiences = vec![AUDIENCE.into()];
-        a.auth.jwks_url =
-            Some("https://login.microsoftonline.com/common/discovery/v2.0/keys".into());
-    })
+    let ok = load(
+        &[
+            &issuer[..],
+            &audience,
+            &[
+                "--auth-jwks-url",
+                "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+            ],
+        ]
+        .concat(),
+    )
     .unwrap();
     assert!(ok
         .auth
         .check_listen("0.0.0.0:8080".parse().unwrap())
         .is_ok());
-    let dev = load(&|_| {}).unwrap();
+    let dev = load(&[]).unwrap();
     assert!(dev
         .auth
         .check_listen("0.0.0.0:8080".parse().unwrap())
         .is_err());
     assert!(dev.auth.check_listen("[::1]:8080".parse().unwrap()).is_ok());
-    let allowed = load(&|a| a.auth.allow_dev_auth_on_network = Some(true)).unwrap();
+    let allowed = load(&["--allow-dev-auth-on-network"]).unwrap();
     assert!(allowed
         .auth
         .check_listen("0.0.0.0:8080".parse().unwrap())
         .is_ok());
-    let with_secret = load(&|a| {
-        a.auth.issuers = vec!["https://sts.windows.net/{tenantid}/".into()];
-        a.auth.audiences = vec![AUDIENCE.into()];
-        a.auth.jwks_url = Some("https://user:hunter2@idp.example.com/keys?key=hunter2".into());
-    })
+    let with_secret = load(
+        &[
+            &issuer[..],
+            &audience,
+            &[
+                "--auth-jwks-url",
+                "https://user:hunter2@idp.example.com/keys?key=hunter2",
+            ],
+        ]
+        .concat(),
+    )
     .unwrap();
     assert!(
         !format!("{with_secret:?}").contains("hunter2"),
