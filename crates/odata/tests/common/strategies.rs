@@ -75,10 +75,7 @@ pub fn value_for(prop: PropRef) -> BoxedStrategy<Value> {
 }
 
 fn scalar(ty: PropertyType) -> bool {
-    !matches!(
-        ty,
-        PropertyType::StringCollection | PropertyType::Complex { .. }
-    )
+    ty.is_scalar()
 }
 
 /// A leaf condition.

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use odata::{EnumType, Property, PropertyType, Schema};
+use odata::{ComplexType, EnumType, Property, PropertyType, Schema};
 
 use super::members::{Kind, Member};
 use super::{EnrollmentMode, EnrollmentTokenType, WifiSecurityType};
@@ -15,6 +15,13 @@ pub const ENTITY_TYPE: &str = "microsoft.graph.androidDeviceOwnerEnrollmentProfi
 
 /// The qualified name of the QR image's complex type.
 pub const MIME_CONTENT: &str = "microsoft.graph.mimeContent";
+
+/// `microsoft.graph.mimeContent`, as far as queries care: its `value` is `Edm.Binary`, which no
+/// query option can use, so only `type` is declared. The member holding it is selectable only.
+static MIME_CONTENT_TYPE: ComplexType = ComplexType {
+    type_name: MIME_CONTENT,
+    properties: &[Property::new("type", PropertyType::String)],
+};
 
 static ENROLLMENT_MODE: EnumType = EnumType {
     type_name: "microsoft.graph.androidDeviceOwnerEnrollmentMode",
@@ -61,12 +68,7 @@ fn property(m: Member) -> Property {
                 .not_sortable(),
         },
         Kind::StringCollection => Property::new(m.name(), PropertyType::StringCollection),
-        Kind::MimeContent => Property::new(
-            m.name(),
-            PropertyType::Complex {
-                type_name: MIME_CONTENT,
-            },
-        ),
+        Kind::MimeContent => Property::new(m.name(), PropertyType::Complex(&MIME_CONTENT_TYPE)),
     };
     if m.queryable() {
         p

@@ -72,6 +72,10 @@ pub fn condition(filter: &Filter, negated: bool, d: Dialect) -> anyhow::Result<S
                 exists
             }
         }
+        // The schema declares no collection of complex values, so the parser never builds this.
+        Filter::AnyComplex { prop, .. } => {
+            anyhow::bail!("the member '{prop}' has no query column")
+        }
     })
 }
 
