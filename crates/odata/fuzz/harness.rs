@@ -86,6 +86,15 @@ const TOKENS: &[&str] = &[
     "enrolledDeviceCount",
     "wifiPassword",
     "qrCodeImage",
+    "qrCodeImage/type",
+    "/type",
+    "actor/userPrincipalName",
+    "actor/type",
+    "actor",
+    "resources/any(r:r/resourceId eq 'x')",
+    "resources/all(r:",
+    "r/displayName",
+    "/all(",
     "id",
     "microsoft.graph.androidDeviceOwnerEnrollmentMode'",
     "graph.aospWifiSecurityType'wpa'",
@@ -205,6 +214,7 @@ fn walk(f: &Filter, parent: &str, feature: &mut impl FnMut(&str, &str)) {
         }
         Filter::StringMatch { func, .. } => format!("fn {func}"),
         Filter::Any { lambda, .. } => format!("any {}", lambda.is_some()),
+        Filter::AnyComplex { lambda, .. } => format!("any complex {}", lambda.is_some()),
     };
     feature(parent, &kind);
     match f {
@@ -214,6 +224,9 @@ fn walk(f: &Filter, parent: &str, feature: &mut impl FnMut(&str, &str)) {
             }
         }
         Filter::Not(inner) => walk(inner, &kind, feature),
+        Filter::AnyComplex {
+            lambda: Some(l), ..
+        } => walk(&l.predicate, &kind, feature),
         _ => {}
     }
 }

@@ -8,7 +8,10 @@ use crate::schema::PropRef;
 /// A `$filter` condition.
 ///
 /// Invariants, guaranteed by the parser:
-/// - every `prop` is filterable in the schema;
+/// - every `prop` is filterable in the schema; for a path (`actor/userPrincipalName`, see
+///   [`PropRef`]) both the complex member and its property are;
+/// - a `prop` with a [`parent`](PropRef::parent) that is a collection of complex values occurs
+///   only inside the predicate of [`Filter::AnyComplex`] over that collection;
 /// - `And`/`Or` hold at least two operands; a chain `a and b and c` is one node with three
 ///   operands, while explicit parentheses `(a and b) and c` keep their own node;
 /// - the nesting depth is at most [`Limits::max_depth`](crate::Limits::max_depth).
@@ -20,8 +23,9 @@ pub enum Filter {
     Or(Vec<Filter>),
     /// The operand does not hold.
     Not(Box<Filter>),
-    /// `prop op value`. The property is a scalar (never a collection or complex type) and the
-    /// value has the property's type:
+    /// `prop op value`. The property is a scalar (never a collection or complex type; it may
+    /// be a scalar inside a complex member, `actor/userPrincipalName`) and the value has the
+    /// property's type:
     ///
     /// | property type | value | operators |
     /// |---|---|---|
@@ -71,12 +75,38 @@ pub enum Filter {
         arg: String,
     },
     /// `prop/any(var: predicate)` over a string collection, or `prop/any()` ("is non-empty").
+    ///
+    /// `prop/all(var: p)` is read as `not prop/any(var: not p)` (the same in OData's two-valued
+    /// logic, and true for an empty collection), so it arrives as `Not(Any { .. Not(p) })`.
     Any {
         /// The StringCollection property.
         prop: PropRef,
         /// The range variable and the predicate on each element; `None` for `any()`.
         lambda: Option<Lambda>,
     },
+    /// `prop/any(var: predicate)` over a collection of complex values
+    /// (`resources/any(r: r/resourceId eq 'x')`), or `prop/any()` ("is non-empty").
+    ///
+    /// `prop/all(var: p)` is read as `not prop/any(var: not p)`, as for [`Filter::Any`]. A SQL
+    /// compiler must give `not` inside the predicate OData's meaning (a comparison with a null
+    /// property is false, so its negation is true), as it does outside.
+    AnyComplex {
+        /// The property of type [`PropertyType::ComplexCollection`](crate::PropertyType).
+        prop: PropRef,
+        /// The range variable and the predicate on each element; `None` for `any()`.
+        lambda: Option<ComplexLambda>,
+    },
+}
+
+/// The `var: predicate` part of `any(...)` over a collection of complex values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplexLambda {
+    /// The range variable's name, as written (only needed to print the filter back).
+    pub var: String,
+    /// The condition on one element: a [`Filter`] in which every property is an element
+    /// property (its [`parent`](PropRef::parent) is the collection; `r/resourceId` is
+    /// `parent: resources, def: resourceId`). It holds no `Any` or `AnyComplex`.
+    pub predicate: Box<Filter>,
 }
 
 /// The `var: predicate` part of `any(...)`.
@@ -241,7 +271,9 @@ pub struct EnumValue {
 /// One `$orderby` item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderBy {
-    /// A sortable scalar property; each appears at most once per `$orderby`.
+    /// A sortable scalar property, top-level or a path into a complex member
+    /// (`actor/userPrincipalName`, both segments sortable); each appears at most once per
+    /// `$orderby`. Never a collection or an element property.
     pub prop: PropRef,
     /// The direction (ascending when not written).
     pub direction: Direction,
@@ -262,6 +294,7 @@ pub enum Direction {
 pub enum Select {
     /// `*` (alone or among names): every member.
     All,
-    /// The named members, selectable, without duplicates, in the order first written.
+    /// The named top-level members, selectable, without duplicates, in the order first written
+    /// (a complex member is selected whole; paths are refused).
     Properties(Vec<PropRef>),
 }

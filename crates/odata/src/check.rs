@@ -7,18 +7,25 @@
 //! - a condition (function call, `any`, comparison, `not`...) may be compared with `true` or
 //!   `false` using `eq`/`ne`, and the comparison is folded away;
 //! - a bare Boolean property is a condition (`configureWifi` ≡ `configureWifi eq true`);
-//! - collections are usable only through `any()`; complex properties not at all.
+//! - collections are usable only through `any()` and `all()`; a complex member only through a
+//!   path to one of its scalar properties (`actor/userPrincipalName`), one level deep;
+//! - inside `any(r: ...)` over a collection of complex values only the range variable's
+//!   properties (`r/resourceId`) may appear, and lambdas do not nest.
 
-use crate::ast::{CompareOp, Filter, Lambda, StringFunction, Value};
+use crate::ast::{CompareOp, ComplexLambda, ElementFilter, Filter, Lambda, StringFunction, Value};
 use crate::error::{ErrorKind, QueryError};
 use crate::lexer::Lit;
 use crate::literal::{bool_literal, is_condition, typed_value};
 use crate::parser::{Expr, FILTER};
-use crate::schema::{PropRef, PropertyType, Schema};
+use crate::schema::{ComplexType, PropRef, Property, PropertyType, Schema};
 
 /// Checks `expr` against `schema` and returns the typed filter.
 pub(crate) fn check(expr: &Expr, schema: &Schema, max_depth: usize) -> Result<Filter, QueryError> {
-    let filter = Checker { schema }.condition(expr)?;
+    let filter = Checker {
+        schema,
+        element: None,
+    }
+    .condition(expr)?;
     if depth(&filter) > max_depth {
         return Err(QueryError::new(
             ErrorKind::Limit,
@@ -38,6 +45,9 @@ fn depth(filter: &Filter) -> usize {
         Filter::Any {
             lambda: Some(l), ..
         } => crate::check_element::depth(&l.predicate),
+        Filter::AnyComplex {
+            lambda: Some(l), ..
+        } => depth(&l.predicate),
         _ => 0,
     }
 }
@@ -46,12 +56,52 @@ pub(crate) fn err(kind: ErrorKind, pos: usize, message: impl Into<String>) -> Qu
     QueryError::new(kind, FILTER, pos, message)
 }
 
-struct Checker<'s> {
-    schema: &'s Schema,
+/// A property reference as written: the first name, its position, and the further segments.
+type Written<'e> = (&'e str, usize, &'e [(String, usize)]);
+
+/// The reference `expr` writes, if it is one.
+fn written(expr: &Expr) -> Option<Written<'_>> {
+    match expr {
+        Expr::Member { name, pos, rest } => Some((name, *pos, rest)),
+        _ => None,
+    }
 }
 
-impl Checker<'_> {
-    fn condition(&self, expr: &Expr) -> Result<Filter, QueryError> {
+/// The text of a written reference, for messages (`actor/userPrincipalName`).
+fn text((name, _, rest): Written<'_>) -> String {
+    let mut out = name.to_owned();
+    for (segment, _) in rest {
+        out.push('/');
+        out.push_str(segment);
+    }
+    out
+}
+
+/// The range of a lambda over a collection of complex values.
+#[derive(Clone, Copy)]
+struct ElementScope<'v> {
+    /// The range variable.
+    var: &'v str,
+    /// The collection member.
+    collection: &'static Property,
+}
+
+struct Checker<'s> {
+    schema: &'s Schema,
+    /// Set inside `any(...)` over a collection of complex values.
+    element: Option<ElementScope<'s>>,
+}
+
+/// A filterable scalar property of `ty` to show in a hint, e.g. `userPrincipalName`.
+fn example(ty: &ComplexType) -> Option<&'static str> {
+    ty.properties
+        .iter()
+        .find(|p| p.filterable && p.ty.is_scalar())
+        .map(|p| p.name)
+}
+
+impl<'s> Checker<'s> {
+    fn condition(&self, expr: &'s Expr) -> Result<Filter, QueryError> {
         match expr {
             Expr::Or(items) => Ok(Filter::Or(self.all(items)?)),
             Expr::And(items) => Ok(Filter::And(self.all(items)?)),
@@ -64,29 +114,15 @@ impl Checker<'_> {
             } => self.compare(*op, *op_pos, lhs, rhs),
             Expr::In { lhs, items, pos } => self.in_list(lhs, items, *pos),
             Expr::Call { name, pos, args } => self.call(name, *pos, args),
-            Expr::Any { prop, pos, lambda } => {
-                let prop = self.property(prop, *pos)?;
-                if prop.ty() != PropertyType::StringCollection {
-                    return Err(err(
-                        ErrorKind::Type,
-                        *pos,
-                        format!(
-                            "any() applies to collections, but '{prop}' is {}",
-                            prop.ty().edm_name()
-                        ),
-                    ));
-                }
-                let lambda = match lambda {
-                    None => None,
-                    Some((var, _, body)) => Some(Lambda {
-                        var: var.clone(),
-                        predicate: crate::check_element::check(var, body)?,
-                    }),
-                };
-                Ok(Filter::Any { prop, lambda })
-            }
-            Expr::Member { name, pos } => {
-                let prop = self.scalar(name, *pos)?;
+            Expr::Any {
+                prop,
+                pos,
+                all,
+                lambda,
+            } => self.lambda(prop, *pos, *all, lambda.as_ref()),
+            Expr::Member { name, pos, rest } => {
+                let w = (name.as_str(), *pos, rest.as_slice());
+                let prop = self.scalar(w)?;
                 if prop.ty() == PropertyType::Boolean {
                     return Ok(Filter::Compare {
                         prop,
@@ -94,12 +130,13 @@ impl Checker<'_> {
                         value: Value::Boolean(true),
                     });
                 }
+                let path = text(w);
                 Err(err(
                     ErrorKind::Type,
                     *pos,
-                    format!("'{name}' is {}, not a condition", prop.ty().edm_name()),
+                    format!("'{path}' is {}, not a condition", prop.ty().edm_name()),
                 )
-                .with_hint(format!("compare it with a value, e.g. {name} eq ...")))
+                .with_hint(format!("compare it with a value, e.g. {path} eq ...")))
             }
             Expr::Literal { pos, .. } => {
                 Err(
@@ -110,11 +147,90 @@ impl Checker<'_> {
         }
     }
 
-    fn all(&self, items: &[Expr]) -> Result<Vec<Filter>, QueryError> {
+    fn all(&self, items: &'s [Expr]) -> Result<Vec<Filter>, QueryError> {
         items.iter().map(|e| self.condition(e)).collect()
     }
 
-    /// A filterable property named `name`.
+    /// `prop/any(...)` or `prop/all(...)` (`all` holds the position of the word `all`).
+    /// `all(v: p)` becomes `not any(v: not p)`.
+    fn lambda(
+        &self,
+        name: &str,
+        pos: usize,
+        all: Option<usize>,
+        lambda: Option<&'s (String, usize, Box<Expr>)>,
+    ) -> Result<Filter, QueryError> {
+        let word = if all.is_some() { "all" } else { "any" };
+        if self.element.is_some() {
+            return Err(err(
+                ErrorKind::Unsupported,
+                pos,
+                format!("{word}() cannot be nested"),
+            ));
+        }
+        let prop = self.property(name, pos)?;
+        let negate = all.is_some();
+        let any = match prop.ty() {
+            PropertyType::StringCollection => Filter::Any {
+                prop,
+                lambda: match lambda {
+                    None => None,
+                    Some((var, _, body)) => {
+                        let predicate = crate::check_element::check(var, body)?;
+                        Some(Lambda {
+                            var: var.clone(),
+                            predicate: if negate {
+                                ElementFilter::Not(Box::new(predicate))
+                            } else {
+                                predicate
+                            },
+                        })
+                    }
+                },
+            },
+            PropertyType::ComplexCollection(_) => Filter::AnyComplex {
+                prop,
+                lambda: match lambda {
+                    None => None,
+                    Some((var, _, body)) => {
+                        let inner = Checker {
+                            schema: self.schema,
+                            element: Some(ElementScope {
+                                var,
+                                collection: prop.def(),
+                            }),
+                        };
+                        let predicate = inner.condition(body)?;
+                        Some(ComplexLambda {
+                            var: var.clone(),
+                            predicate: Box::new(if negate {
+                                Filter::Not(Box::new(predicate))
+                            } else {
+                                predicate
+                            }),
+                        })
+                    }
+                },
+            },
+            other => {
+                return Err(err(
+                    ErrorKind::Type,
+                    pos,
+                    format!(
+                        "{word}() applies to collections, but '{name}' is {}",
+                        other.edm_name()
+                    ),
+                ))
+            }
+        };
+        Ok(if negate {
+            Filter::Not(Box::new(any))
+        } else {
+            any
+        })
+    }
+
+    /// A filterable top-level member named `name`.
     fn property(&self, name: &str, pos: usize) -> Result<PropRef, QueryError> {
         let Some(prop) = self.schema.property(name) else {
             let hint = self
@@ -138,31 +254,166 @@ impl Checker<'_> {
         Ok(prop)
     }
 
-    /// A filterable property that can be compared directly (not a collection or complex).
-    fn scalar(&self, name: &str, pos: usize) -> Result<PropRef, QueryError> {
-        let prop = self.property(name, pos)?;
-        match prop.ty() {
-            PropertyType::StringCollection => Err(err(
-                ErrorKind::Type,
-                pos,
-                format!("'{name}' is a collection and can only be filtered with any()"),
+    /// The filterable property a written reference names: a top-level member, a path into a
+    /// complex member, or (inside a lambda over complex values) a property of the element.
+    fn resolve(&self, w: Written<'_>) -> Result<PropRef, QueryError> {
+        let (name, pos, rest) = w;
+        let parent = match self.element {
+            None => {
+                let top = self.property(name, pos)?;
+                if rest.is_empty() {
+                    return Ok(top);
+                }
+                if let PropertyType::ComplexCollection(ty) = top.ty() {
+                    let e = example(ty).unwrap_or("property");
+                    return Err(err(
+                        ErrorKind::Type,
+                        pos,
+                        format!(
+                            "'{name}' is a collection; its elements can only be filtered with any() or all()"
+                        ),
+                    )
+                    .with_hint(format!("e.g. {name}/any(x: x/{e} eq 'value')")));
+                }
+                top.def()
+            }
+            Some(scope) if name != scope.var => {
+                return Err(err(
+                    ErrorKind::Unsupported,
+                    pos,
+                    format!(
+                        "inside any(), only the variable '{}' can be used, not '{name}'",
+                        scope.var
+                    ),
+                ))
+            }
+            Some(scope) => {
+                if rest.is_empty() {
+                    let ty = scope.collection.ty;
+                    let hint = ty
+                        .complex_type()
+                        .and_then(example)
+                        .map(|e| format!("compare one of its properties, e.g. {name}/{e} eq ..."));
+                    return Err(err(
+                        ErrorKind::Type,
+                        pos,
+                        format!(
+                            "'{name}' is an element of {} and cannot be used whole",
+                            ty.edm_name()
+                        ),
+                    )
+                    .with_opt_hint(hint));
+                }
+                scope.collection
+            }
+        };
+        let Some(ty) = parent.ty.complex_type() else {
+            let message = match parent.ty {
+                PropertyType::StringCollection => format!(
+                    "'{name}' is a collection of strings; '/' after it can only introduce any() or all()"
+                ),
+                other => format!(
+                    "'{name}' is {} and has no properties; '/' can only follow a complex property",
+                    other.edm_name()
+                ),
+            };
+            return Err(err(ErrorKind::Type, pos, message));
+        };
+        let (segment, spos) = (&rest[0].0, rest[0].1);
+        let Some(def) = ty.property(segment) else {
+            let hint = ty.suggest(segment).map(|s| format!("did you mean '{s}'?"));
+            return Err(err(
+                ErrorKind::UnknownProperty,
+                spos,
+                format!("unknown property '{segment}' in {}", ty.type_name),
             )
-            .with_hint(format!("e.g. {name}/any(t: t eq 'value')"))),
-            PropertyType::Complex { type_name } => Err(err(
+            .with_opt_hint(hint));
+        };
+        let path = format!("{name}/{segment}");
+        if !def.filterable {
+            return Err(err(
+                ErrorKind::NotAllowed,
+                spos,
+                format!("'{path}' cannot be used in $filter"),
+            ));
+        }
+        if let Some((next, npos)) = rest.get(1) {
+            return Err(match def.ty {
+                PropertyType::Complex(_) => err(
+                    ErrorKind::Unsupported,
+                    *npos,
+                    format!("paths go one level deep; '{path}/{next}' is too long"),
+                ),
+                other => err(
+                    ErrorKind::Type,
+                    *npos,
+                    format!(
+                        "'{path}' is {} and has no property '{next}'",
+                        other.edm_name()
+                    ),
+                ),
+            });
+        }
+        Ok(PropRef::nested(parent, def))
+    }
+
+    /// A filterable property that can be compared directly (not a collection or complex).
+    fn scalar(&self, w: Written<'_>) -> Result<PropRef, QueryError> {
+        let prop = self.resolve(w)?;
+        let (name, pos, _) = w;
+        if prop.ty().is_scalar() {
+            return Ok(prop);
+        }
+        if prop.parent().is_some() {
+            return Err(err(
+                ErrorKind::Unsupported,
+                w.2.last().map_or(pos, |s| s.1),
+                format!(
+                    "'{}' is {}; only scalar properties inside a complex value can be filtered",
+                    text(w),
+                    prop.ty().edm_name()
+                ),
+            ));
+        }
+        Err(match prop.ty() {
+            PropertyType::StringCollection => err(
                 ErrorKind::Type,
                 pos,
-                format!("'{name}' is of complex type {type_name} and cannot be compared"),
+                format!("'{name}' is a collection and can only be filtered with any() or all()"),
+            )
+            .with_hint(format!("e.g. {name}/any(t: t eq 'value')")),
+            PropertyType::ComplexCollection(ty) => err(
+                ErrorKind::Type,
+                pos,
+                format!("'{name}' is a collection and can only be filtered with any() or all()"),
+            )
+            .with_hint(format!(
+                "e.g. {name}/any(x: x/{} eq 'value')",
+                example(ty).unwrap_or("property")
             )),
-            _ => Ok(prop),
-        }
+            other => err(
+                ErrorKind::Type,
+                pos,
+                format!(
+                    "'{name}' is of complex type {} and cannot be compared",
+                    other.edm_name()
+                ),
+            )
+            .with_opt_hint(
+                other
+                    .complex_type()
+                    .and_then(example)
+                    .map(|e| format!("compare one of its properties, e.g. {name}/{e} eq ...")),
+            ),
+        })
     }
 
     fn compare(
         &self,
         op: CompareOp,
         op_pos: usize,
-        lhs: &Expr,
-        rhs: &Expr,
+        lhs: &'s Expr,
+        rhs: &'s Expr,
     ) -> Result<Filter, QueryError> {
         for side in [lhs, rhs] {
             if let Expr::Call { name, pos, args } = side {
@@ -207,13 +458,9 @@ impl Checker<'_> {
                 Filter::Not(Box::new(cond))
             });
         }
-        let (name, pos, lit, lit_pos, op) = match (lhs, rhs) {
-            (Expr::Member { name, pos }, Expr::Literal { lit, pos: lp }) => {
-                (name, *pos, lit, *lp, op)
-            }
-            (Expr::Literal { lit, pos: lp }, Expr::Member { name, pos }) => {
-                (name, *pos, lit, *lp, op.mirrored())
-            }
+        let (member, lit, lit_pos, op) = match (lhs, rhs) {
+            (Expr::Member { .. }, Expr::Literal { lit, pos: lp }) => (lhs, lit, *lp, op),
+            (Expr::Literal { lit, pos: lp }, Expr::Member { .. }) => (rhs, lit, *lp, op.mirrored()),
             (Expr::Member { pos, .. }, Expr::Member { .. }) => {
                 return Err(err(
                     ErrorKind::Unsupported,
@@ -246,7 +493,15 @@ impl Checker<'_> {
                 ))
             }
         };
-        let prop = self.scalar(name, pos)?;
+        let Some(w) = written(member) else {
+            return Err(err(
+                ErrorKind::Type,
+                member.pos(),
+                "a comparison needs a property on one side",
+            ));
+        };
+        let prop = self.scalar(w)?;
+        let name = text(w);
         if *lit == Lit::Null {
             if op.is_ordering() {
                 return Err(err(
@@ -263,7 +518,7 @@ impl Checker<'_> {
                 negated: op == CompareOp::Ne,
             });
         }
-        let value = typed_value(prop, lit, lit_pos)?;
+        let value = typed_value(prop, &name, lit, lit_pos)?;
         if op.is_ordering() && prop.ty() == PropertyType::Boolean {
             return Err(err(
                 ErrorKind::Type,
@@ -277,15 +532,16 @@ impl Checker<'_> {
         Ok(Filter::Compare { prop, op, value })
     }
 
-    fn in_list(&self, lhs: &Expr, items: &[Expr], pos: usize) -> Result<Filter, QueryError> {
-        let Expr::Member { name, pos: ppos } = lhs else {
+    fn in_list(&self, lhs: &'s Expr, items: &[Expr], pos: usize) -> Result<Filter, QueryError> {
+        let Some(w) = written(lhs) else {
             return Err(err(
                 ErrorKind::Type,
                 lhs.pos(),
                 "the left side of 'in' must be a property",
             ));
         };
-        let prop = self.scalar(name, *ppos)?;
+        let prop = self.scalar(w)?;
+        let name = text(w);
         let values = items
             .iter()
             .map(|item| match item {
@@ -296,7 +552,7 @@ impl Checker<'_> {
                     err(ErrorKind::Type, *pos, "null cannot appear in an 'in' list")
                         .with_hint(format!("use {name} eq null")),
                 ),
-                Expr::Literal { lit, pos } => typed_value(prop, lit, *pos),
+                Expr::Literal { lit, pos } => typed_value(prop, &name, lit, *pos),
                 other => Err(err(
                     ErrorKind::Type,
                     other.pos(),
@@ -310,16 +566,9 @@ impl Checker<'_> {
         Ok(Filter::In { prop, values })
     }
 
-    fn call(&self, name: &str, pos: usize, args: &[Expr]) -> Result<Filter, QueryError> {
+    fn call(&self, name: &str, pos: usize, args: &'s [Expr]) -> Result<Filter, QueryError> {
         let func = string_function(name, pos, args.len())?;
-        let (
-            Expr::Member {
-                name: pname,
-                pos: ppos,
-            },
-            second,
-        ) = (&args[0], &args[1])
-        else {
+        let (Some(w), second) = (written(&args[0]), &args[1]) else {
             return Err(err(
                 ErrorKind::Type,
                 args[0].pos(),
@@ -327,13 +576,14 @@ impl Checker<'_> {
             )
             .with_hint(format!("write {name}(property,'text')")));
         };
-        let prop = self.scalar(pname, *ppos)?;
+        let prop = self.scalar(w)?;
         if prop.ty() != PropertyType::String {
             return Err(err(
                 ErrorKind::Type,
-                *ppos,
+                w.1,
                 format!(
-                    "{name} needs a String property, but '{pname}' is {}",
+                    "{name} needs a String property, but '{}' is {}",
+                    text(w),
                     prop.ty().edm_name()
                 ),
             ));

@@ -80,8 +80,13 @@ impl Element<'_> {
     /// Checks that `expr` is the range variable.
     fn variable(&self, expr: &Expr) -> Result<(), QueryError> {
         match expr {
-            Expr::Member { name, .. } if name == self.var => Ok(()),
-            Expr::Member { name, pos } => Err(err(
+            Expr::Member { name, rest, .. } if name == self.var && rest.is_empty() => Ok(()),
+            Expr::Member { name, rest, .. } if name == self.var => Err(err(
+                ErrorKind::Type,
+                rest.first().map_or(expr.pos(), |s| s.1),
+                format!("'{name}' is a string and has no properties"),
+            )),
+            Expr::Member { name, pos, .. } => Err(err(
                 ErrorKind::Unsupported,
                 *pos,
                 format!(

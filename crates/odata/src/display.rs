@@ -8,6 +8,7 @@ use std::fmt::{self, Display, Formatter, Write};
 use crate::ast::{
     CompareOp, Direction, ElementFilter, EnumValue, Filter, OrderBy, Select, StringFunction, Value,
 };
+use crate::schema::PropRef;
 
 impl Display for CompareOp {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
@@ -78,36 +79,63 @@ impl Filter {
 
 impl Display for Filter {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
+        Scoped(self, None).fmt(f)
+    }
+}
+
+/// A property printed in scope: inside `any(r: ...)` over complex values an element property
+/// prints as `r/resourceId`; elsewhere as its path.
+struct Prop<'a>(PropRef, Option<&'a str>);
+
+impl Display for Prop<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match (self.1, self.0.parent()) {
+            (Some(var), Some(_)) => write!(f, "{var}/{}", self.0.def().name),
+            _ => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// A filter printed with the range variable of the lambda it is in, if any.
+struct Scoped<'a>(&'a Filter, Option<&'a str>);
+
+impl Display for Scoped<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let var = self.1;
+        match self.0 {
             Filter::Or(items) => join(f, items, " or ", |f, c| match c {
-                Filter::Or(_) => write!(f, "({c})"),
-                _ => write!(f, "{c}"),
+                Filter::Or(_) => write!(f, "({})", Scoped(c, var)),
+                _ => write!(f, "{}", Scoped(c, var)),
             }),
             Filter::And(items) => join(f, items, " and ", |f, c| {
                 if c.is_junction() {
-                    write!(f, "({c})")
+                    write!(f, "({})", Scoped(c, var))
                 } else {
-                    write!(f, "{c}")
+                    write!(f, "{}", Scoped(c, var))
                 }
             }),
             Filter::Not(inner) => match **inner {
                 Filter::Not(_)
                 | Filter::StringMatch { .. }
                 | Filter::Any { .. }
-                | Filter::In { .. } => write!(f, "not {inner}"),
-                _ => write!(f, "not ({inner})"),
+                | Filter::AnyComplex { .. }
+                | Filter::In { .. } => write!(f, "not {}", Scoped(inner, var)),
+                _ => write!(f, "not ({})", Scoped(inner, var)),
             },
-            Filter::Compare { prop, op, value } => write!(f, "{prop} {op} {value}"),
+            Filter::Compare { prop, op, value } => {
+                write!(f, "{} {op} {value}", Prop(*prop, var))
+            }
             Filter::IsNull { prop, negated } => {
-                write!(f, "{prop} {} null", if *negated { "ne" } else { "eq" })
+                let op = if *negated { "ne" } else { "eq" };
+                write!(f, "{} {op} null", Prop(*prop, var))
             }
             Filter::In { prop, values } => {
-                write!(f, "{prop} in (")?;
+                write!(f, "{} in (", Prop(*prop, var))?;
                 join(f, values, ",", |f, v| write!(f, "{v}"))?;
                 f.write_char(')')
             }
             Filter::StringMatch { func, prop, arg } => {
-                write!(f, "{func}({prop},")?;
+                write!(f, "{func}({},", Prop(*prop, var))?;
                 quoted(f, arg)?;
                 f.write_char(')')
             }
@@ -117,6 +145,18 @@ impl Display for Filter {
                 lambda: Some(l),
             } => {
                 write!(f, "{prop}/any({}:{})", l.var, InScope(&l.predicate, &l.var))
+            }
+            Filter::AnyComplex { prop, lambda: None } => write!(f, "{prop}/any()"),
+            Filter::AnyComplex {
+                prop,
+                lambda: Some(l),
+            } => {
+                write!(
+                    f,
+                    "{prop}/any({}:{})",
+                    l.var,
+                    Scoped(&l.predicate, Some(&l.var))
+                )
             }
         }
     }

@@ -17,7 +17,7 @@ pub enum ErrorKind {
     /// A type mismatch: a literal of the wrong type, an operator the type does not support,
     /// an unknown enum member, a number out of range.
     Type,
-    /// A syntax OData has that this service does not support (e.g. `all()`, `$expand`).
+    /// A syntax OData has that this service does not support (e.g. nested lambdas, `$expand`).
     Unsupported,
     /// A configured limit was exceeded: `$top` too large, nesting too deep, value too long.
     Limit,

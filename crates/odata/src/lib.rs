@@ -43,7 +43,7 @@ mod schema;
 mod suggest;
 
 pub use ast::{
-    CompareOp, Direction, ElementFilter, EnumValue, Filter, Lambda, OrderBy, Select,
+    CompareOp, ComplexLambda, Direction, ElementFilter, EnumValue, Filter, Lambda, OrderBy, Select,
     StringFunction, Value,
 };
 pub use datetime::DateTimeUtc;
@@ -51,4 +51,4 @@ pub use display::format_orderby;
 pub use error::{ErrorKind, QueryError};
 pub use list::{parse_orderby, parse_select};
 pub use query::{parse_filter, parse_query, Limits, QueryOptions};
-pub use schema::{EnumType, PropRef, Property, PropertyType, Schema};
+pub use schema::{ComplexType, EnumType, PropRef, Property, PropertyType, Schema};

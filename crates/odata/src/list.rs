@@ -65,6 +65,16 @@ pub fn parse_select(value: &str, schema: &Schema) -> Result<Select, QueryError> 
             all = true;
             continue;
         }
+        if let Some((member, _)) = name.split_once('/') {
+            let top = lookup(SELECT, schema, member, pos)?;
+            return Err(QueryError::new(
+                ErrorKind::Unsupported,
+                SELECT,
+                pos,
+                format!("'{name}': selecting a part of a property is not supported"),
+            )
+            .with_hint(format!("select the whole property: '{}'", top.name())));
+        }
         let prop = lookup(SELECT, schema, name, pos)?;
         if !prop.def().selectable {
             return Err(QueryError::new(
@@ -92,15 +102,7 @@ pub fn parse_orderby(value: &str, schema: &Schema) -> Result<Vec<OrderBy>, Query
     for (item, pos) in items(ORDERBY, value)? {
         let mut words = item.split_ascii_whitespace();
         let name = words.next().unwrap_or(item);
-        let prop = lookup(ORDERBY, schema, name, pos)?;
-        if !prop.def().sortable {
-            return Err(QueryError::new(
-                ErrorKind::NotAllowed,
-                ORDERBY,
-                pos,
-                format!("'{name}' cannot be sorted"),
-            ));
-        }
+        let prop = sort_key(schema, name, pos)?;
         if out.iter().any(|o| o.prop == prop) {
             return Err(QueryError::new(
                 ErrorKind::Syntax,
@@ -135,6 +137,94 @@ pub fn parse_orderby(value: &str, schema: &Schema) -> Result<Vec<OrderBy>, Query
         out.push(OrderBy { prop, direction });
     }
     Ok(out)
+}
+
+/// The sortable property `name` (at `pos`) names: a top-level scalar member, or a path to a
+/// scalar property of a complex member (`actor/userPrincipalName`).
+fn sort_key(schema: &Schema, name: &str, pos: usize) -> Result<PropRef, QueryError> {
+    let error = |kind, at, message: String| QueryError::new(kind, ORDERBY, at, message);
+    let mut segments = name.split('/');
+    let first = segments.next().unwrap_or(name);
+    let top = lookup(ORDERBY, schema, first, pos)?;
+    let ty = top.ty();
+    if ty.is_collection() {
+        return Err(error(
+            ErrorKind::NotAllowed,
+            pos,
+            format!(
+                "'{first}' is a collection ({}) and cannot be sorted",
+                ty.edm_name()
+            ),
+        ));
+    }
+    if !top.def().sortable {
+        return Err(error(
+            ErrorKind::NotAllowed,
+            pos,
+            format!("'{first}' cannot be sorted"),
+        ));
+    }
+    let Some(segment) = segments.next() else {
+        if let Some(complex) = ty.complex_type() {
+            let example = complex
+                .properties
+                .iter()
+                .find(|p| p.sortable && p.ty.is_scalar())
+                .map(|p| format!("sort by one of its properties, e.g. {first}/{}", p.name));
+            return Err(error(
+                ErrorKind::Type,
+                pos,
+                format!(
+                    "'{first}' is of complex type {} and cannot be sorted as a whole",
+                    complex.type_name
+                ),
+            )
+            .with_opt_hint(example));
+        }
+        return Ok(top);
+    };
+    let at = pos + first.len() + 1;
+    let Some(complex) = ty.complex_type() else {
+        return Err(error(
+            ErrorKind::Type,
+            pos,
+            format!(
+                "'{first}' is {} and has no properties; '/' can only follow a complex property",
+                ty.edm_name()
+            ),
+        ));
+    };
+    let Some(def) = complex.property(segment) else {
+        let hint = complex
+            .suggest(segment)
+            .map(|s| format!("did you mean '{s}'?"));
+        return Err(error(
+            ErrorKind::UnknownProperty,
+            at,
+            format!("unknown property '{segment}' in {}", complex.type_name),
+        )
+        .with_opt_hint(hint));
+    };
+    if let Some(next) = segments.next() {
+        return Err(error(
+            ErrorKind::Unsupported,
+            at + segment.len() + 1,
+            format!("paths go one level deep; cannot sort by '{name}' ('{next}' is one too many)"),
+        ));
+    }
+    if !def.sortable || !def.ty.is_scalar() {
+        let why = if def.ty.is_scalar() {
+            String::new()
+        } else {
+            format!(" ({} is not sortable)", def.ty.edm_name())
+        };
+        return Err(error(
+            ErrorKind::NotAllowed,
+            at,
+            format!("'{first}/{segment}' cannot be sorted{why}"),
+        ));
+    }
+    Ok(PropRef::nested(top.def(), def))
 }
 
 /// The byte offset of the sub-slice `part` within `whole`.

@@ -38,8 +38,14 @@ pub(crate) fn describe(lit: &Lit) -> String {
     }
 }
 
-/// `lit` as a value of `prop`'s type (never called with `null`).
-pub(crate) fn typed_value(prop: PropRef, lit: &Lit, pos: usize) -> Result<Value, QueryError> {
+/// `lit` as a value of `prop`'s type (never called with `null`); `label` is the property as
+/// written (`r/displayName`), for messages.
+pub(crate) fn typed_value(
+    prop: PropRef,
+    label: &str,
+    lit: &Lit,
+    pos: usize,
+) -> Result<Value, QueryError> {
     let ty = prop.ty();
     match (ty, lit) {
         (PropertyType::String, Lit::Str(s)) => return Ok(Value::String(s.clone())),
@@ -50,7 +56,7 @@ pub(crate) fn typed_value(prop: PropRef, lit: &Lit, pos: usize) -> Result<Value,
                 err(
                     ErrorKind::Type,
                     pos,
-                    format!("{i} is out of range for Edm.Int32 property '{prop}'"),
+                    format!("{i} is out of range for Edm.Int32 property '{label}'"),
                 )
             });
         }
@@ -62,7 +68,7 @@ pub(crate) fn typed_value(prop: PropRef, lit: &Lit, pos: usize) -> Result<Value,
         _ => {}
     }
     let message = format!(
-        "'{prop}' is {} and cannot be compared with {}",
+        "'{label}' is {} and cannot be compared with {}",
         ty.edm_name(),
         describe(lit)
     );

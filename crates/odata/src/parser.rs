@@ -43,12 +43,19 @@ pub(crate) enum Expr {
         pos: usize,
         args: Vec<Expr>,
     },
-    /// A bare identifier: a property or the lambda variable.
-    Member { name: String, pos: usize },
-    /// `prop/any()` or `prop/any(var: body)`.
+    /// An identifier (a property or the lambda variable), with the further segments of a path
+    /// after it (`actor/userPrincipalName`, `r/resourceId`), each with its position.
+    Member {
+        name: String,
+        pos: usize,
+        rest: Vec<(String, usize)>,
+    },
+    /// `prop/any()`, `prop/any(var: body)` or `prop/all(var: body)` (`all` then holds the
+    /// position of the word `all`).
     Any {
         prop: String,
         pos: usize,
+        all: Option<usize>,
         lambda: Option<(String, usize, Box<Expr>)>,
     },
     /// A literal.
@@ -330,42 +337,74 @@ impl Parser<'_> {
                     args,
                 })
             }
-            Tok::Slash => {
-                self.lx.next_token()?;
-                self.lambda(word, pos, depth)
-            }
-            _ => Ok(Expr::Member { name: word, pos }),
+            Tok::Slash => self.path(word, pos, depth),
+            _ => Ok(Expr::Member {
+                name: word,
+                pos,
+                rest: Vec::new(),
+            }),
         }
     }
 
-    /// After `prop/`: `any()` or `any(var: body)`.
-    fn lambda(&mut self, prop: String, pos: usize, depth: usize) -> Result<Expr, QueryError> {
-        let (tok, fpos) = self.lx.next_token()?;
-        match &tok {
-            Tok::Ident(w) if w == "any" => {}
-            Tok::Ident(w) if w == "all" => {
-                return Err(QueryError::new(
-                    ErrorKind::Unsupported,
-                    FILTER,
-                    fpos,
-                    "all() is not supported",
-                )
-                .with_hint(format!("write not {prop}/any(x: not (...)) instead")));
-            }
-            _ => {
-                return Err(self
-                    .unexpected(&tok, fpos, "any(...) after '/'")
-                    .with_hint("property paths are not supported; '/' may only introduce any()"));
+    /// After `name` with a `/` next: a path (`actor/userPrincipalName`) or a lambda
+    /// (`resources/any(...)`, `resources/all(...)`). Paths are checked against the schema later.
+    fn path(&mut self, name: String, pos: usize, depth: usize) -> Result<Expr, QueryError> {
+        let mut rest = Vec::new();
+        while matches!(self.lx.peek()?.0, Tok::Slash) {
+            self.lx.next_token()?;
+            let (tok, spos) = self.lx.next_token()?;
+            match tok {
+                Tok::Ident(w) if w == "any" || w == "all" => {
+                    if let Some((first, at)) = rest.first() {
+                        return Err(QueryError::new(
+                            ErrorKind::Unsupported,
+                            FILTER,
+                            *at,
+                            format!(
+                                "{w}() over '{name}/{first}' is not supported; it applies only to a collection member of the entity"
+                            ),
+                        ));
+                    }
+                    return self.lambda(name, pos, spos, w == "all", depth);
+                }
+                Tok::Ident(segment) if !is_reserved(&segment) => rest.push((segment, spos)),
+                other => {
+                    return Err(self.unexpected(
+                        &other,
+                        spos,
+                        "a property name or any(...) after '/'",
+                    ))
+                }
             }
         }
+        Ok(Expr::Member { name, pos, rest })
+    }
+
+    /// After `prop/any` or `prop/all` (the word at `fpos`): `()` or `(var: body)`.
+    fn lambda(
+        &mut self,
+        prop: String,
+        pos: usize,
+        fpos: usize,
+        all: bool,
+        depth: usize,
+    ) -> Result<Expr, QueryError> {
+        let word = if all { "all" } else { "any" };
+        let all = all.then_some(fpos);
         let inner = self.deeper(depth, fpos)?;
-        self.expect(&Tok::LParen, "'(' after 'any'")?;
+        self.expect(&Tok::LParen, &format!("'(' after '{word}'"))?;
         let (tok, vpos) = self.lx.next_token()?;
         let var = match tok {
+            Tok::RParen if all.is_some() => {
+                return Err(self
+                    .syntax(vpos, "all() needs a condition")
+                    .with_hint(format!("write {prop}/all(x: ...)")));
+            }
             Tok::RParen => {
                 return Ok(Expr::Any {
                     prop,
                     pos,
+                    all,
                     lambda: None,
                 })
             }
@@ -376,10 +415,11 @@ impl Parser<'_> {
         };
         self.expect(&Tok::Colon, &format!("':' after the variable '{var}'"))?;
         let body = self.or(inner)?;
-        self.expect(&Tok::RParen, "')' closing any(")?;
+        self.expect(&Tok::RParen, &format!("')' closing {word}("))?;
         Ok(Expr::Any {
             prop,
             pos,
+            all,
             lambda: Some((var, vpos, Box::new(body))),
         })
     }

@@ -75,6 +75,7 @@ fn canonical_printing_table() {
         ("roleScopeTagIds/any(t: t in ('1','2') or not endswith(t,'9'))", "roleScopeTagIds/any(t:t in ('1','2') or not endswith(t,'9'))"),
         ("roleScopeTagIds/any(t: contains(t,'x') eq false)", "roleScopeTagIds/any(t:not contains(t,'x'))"),
         ("roleScopeTagIds/any()", "roleScopeTagIds/any()"),
+        ("roleScopeTagIds/all(t: startswith(t,'x'))", "not roleScopeTagIds/any(t:not startswith(t,'x'))"),
         ("roleScopeTagIds/any( )", "roleScopeTagIds/any()"),
         ("not roleScopeTagIds/any()", "not roleScopeTagIds/any()"),
         ("roleScopeTagIds/any(displayName: displayName eq 'x')", "roleScopeTagIds/any(displayName:displayName eq 'x')"),

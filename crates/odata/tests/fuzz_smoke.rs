@@ -76,3 +76,27 @@ fn five_second_fuzz_run_finds_no_panic() {
         report.crashes
     );
 }
+
+#[test]
+fn five_second_fuzz_run_on_complex_members_finds_no_panic() {
+    let crash_dir =
+        std::env::temp_dir().join(format!("odata-fuzz-smoke-audit-{}", std::process::id()));
+    let config = harness::Config {
+        duration: Duration::from_secs(5),
+        corpus_dir: Some(dir("corpus")),
+        crash_dir,
+        seed: 0xa0d17,
+        progress: None,
+    };
+    let report = harness::run(&config, &common::audit::SCHEMA);
+    assert!(
+        report.executions > 1000,
+        "only {} executions",
+        report.executions
+    );
+    assert!(
+        report.crashes.is_empty(),
+        "panicking inputs saved: {:?}",
+        report.crashes
+    );
+}

@@ -216,7 +216,11 @@ fn select_table() {
             "unknown property 'dispayName' at position 3; did you mean 'displayName'?",
         ),
         ("id+displayName", 0, "encode spaces as %20"),
-        ("roleScopeTagIds/any()", 0, "unknown property"),
+        (
+            "roleScopeTagIds/any()",
+            0,
+            "selecting a part of a property is not supported",
+        ),
     ] {
         let e = sel(input).unwrap_err();
         assert_eq!(e.position, Some(pos), "{input}");
@@ -267,7 +271,7 @@ fn orderby_table() {
         ("wifiPassword", 0, "$orderby: 'wifiPassword' cannot be sorted at position 0"),
         ("id,deviceNameTemplate desc", 3, "'deviceNameTemplate' cannot be sorted"),
         ("qrCodeImage", 0, "'qrCodeImage' cannot be sorted"),
-        ("roleScopeTagIds", 0, "'roleScopeTagIds' cannot be sorted"),
+        ("roleScopeTagIds", 0, "'roleScopeTagIds' is a collection (Collection(Edm.String)) and cannot be sorted"),
         ("displayName DESC", 12, "expected asc or desc, found 'DESC' at position 12; operators and keywords are lower-case: write 'desc'"),
         ("displayName descending", 12, "expected asc or desc"),
         ("displayName desc id", 17, "expected ',' before 'id'"),

@@ -3,8 +3,11 @@
 
 mod common;
 
+use common::audit;
 use common::schema::SCHEMA;
-use common::strategies::{filter, orderby_option, query_options, select_option};
+use common::strategies::{
+    audit_filter, audit_orderby, filter, orderby_option, query_options, select_option,
+};
 use odata::{format_orderby, parse_filter, parse_orderby, parse_query, parse_select, Limits};
 use proptest::prelude::*;
 
@@ -22,6 +25,19 @@ proptest! {
         let text = f.to_string();
         let back = parse_filter(&text, &SCHEMA, &ROOMY);
         prop_assert_eq!(back.as_ref().ok(), Some(&f), "text: {} error: {:?}", text, back.as_ref().err());
+    }
+
+    #[test]
+    fn audit_filter_with_paths_print_parse_is_identity(f in audit_filter()) {
+        let text = f.to_string();
+        let back = parse_filter(&text, &audit::SCHEMA, &ROOMY);
+        prop_assert_eq!(back.as_ref().ok(), Some(&f), "text: {} error: {:?}", text, back.as_ref().err());
+    }
+
+    #[test]
+    fn audit_orderby_with_paths_print_parse_is_identity(o in audit_orderby()) {
+        prop_assume!(!o.is_empty());
+        prop_assert_eq!(parse_orderby(&format_orderby(&o), &audit::SCHEMA).ok(), Some(o));
     }
 
     #[test]
@@ -59,6 +75,22 @@ proptest! {
         let s = words.join(" ");
         if let Ok(f) = parse_filter(&s, &SCHEMA, &Limits::DEFAULT) {
             let again = parse_filter(&f.to_string(), &SCHEMA, &ROOMY);
+            prop_assert_eq!(again.ok(), Some(f));
+        }
+    }
+
+    #[test]
+    fn audit_token_soup_never_panics_and_reprints_stably(
+        words in proptest::collection::vec(proptest::sample::select(vec![
+            "actor", "/", "userPrincipalName", "type", "actor/type", "actor/userPermissions",
+            "resources", "/any(", "/all(", "r:", "r", "r/resourceId", "r/displayName", "displayName",
+            "activityDateTime", "eq", "ne", "gt", "and", "or", "not", "in", "(", ")", ",", "'a'",
+            "null", "true", "startswith(", "2026-01-02T03:04:05Z", "actor/userRoleScopeTags",
+        ]), 0..24)
+    ) {
+        let s = words.join(" ");
+        if let Ok(f) = parse_filter(&s, &audit::SCHEMA, &Limits::DEFAULT) {
+            let again = parse_filter(&f.to_string(), &audit::SCHEMA, &ROOMY);
             prop_assert_eq!(again.ok(), Some(f));
         }
     }

@@ -1,4 +1,5 @@
-//! Shared test helpers: the schema fixture and proptest strategies.
+//! Shared test helpers: the schema fixtures and proptest strategies.
 
+pub mod audit;
 pub mod schema;
 pub mod strategies;

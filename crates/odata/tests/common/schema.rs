@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use odata::{EnumType, Property, PropertyType, Schema};
+use odata::{ComplexType, EnumType, Property, PropertyType, Schema};
 
 /// `microsoft.graph.androidDeviceOwnerEnrollmentMode`.
 pub static ENROLLMENT_MODE: EnumType = EnumType {
@@ -33,6 +33,13 @@ pub static WIFI_SECURITY: EnumType = EnumType {
     members: &[("none", 0), ("wpa", 1), ("wep", 2)],
 };
 
+/// `microsoft.graph.mimeContent`. Its `value` is `Edm.Binary`, which no query option can use,
+/// so only `type` is declared.
+pub static MIME_CONTENT: ComplexType = ComplexType {
+    type_name: "microsoft.graph.mimeContent",
+    properties: &[Property::new("type", PropertyType::String)],
+};
+
 use PropertyType::{Boolean, DateTimeOffset, Int32, StringCollection};
 const STRING: PropertyType = PropertyType::String;
 
@@ -52,12 +59,9 @@ pub static PROPERTIES: [Property; 23] = [
     Property::new("enrolledDeviceCount", Int32).not_null(),
     Property::new("enrollmentTokenUsageCount", Int32).not_null(),
     Property::new("qrCodeContent", STRING),
-    Property::new(
-        "qrCodeImage",
-        PropertyType::Complex {
-            type_name: "microsoft.graph.mimeContent",
-        },
-    ),
+    Property::new("qrCodeImage", PropertyType::Complex(&MIME_CONTENT))
+        .not_filterable()
+        .not_sortable(),
     Property::new("roleScopeTagIds", StringCollection),
     Property::new("configureWifi", Boolean).not_null(),
     Property::new("wifiSsid", STRING),

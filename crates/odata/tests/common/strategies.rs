@@ -1,17 +1,18 @@
 //! proptest strategies that generate type-correct ASTs and query options for the fixture
-//! schema, respecting the AST's documented invariants (junctions have two or more operands,
+//! schemas (the enrollment profile, and the auditEvent one with complex members), respecting the AST's documented invariants (junctions have two or more operands,
 //! `in` lists are non-empty, only filterable / sortable / selectable properties are used).
 
 #![allow(dead_code)]
 
 use odata::{
-    CompareOp, DateTimeUtc, Direction, ElementFilter, EnumValue, Filter, Lambda, OrderBy, PropRef,
-    PropertyType, QueryOptions, Select, StringFunction, Value,
+    CompareOp, ComplexLambda, DateTimeUtc, Direction, ElementFilter, EnumValue, Filter, Lambda,
+    OrderBy, PropRef, PropertyType, QueryOptions, Schema, Select, StringFunction, Value,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 
+use super::audit;
 use super::schema::{prop, PROPERTIES, SCHEMA};
 
 /// Filterable scalar properties of the given type class.
@@ -75,16 +76,17 @@ pub fn value_for(prop: PropRef) -> BoxedStrategy<Value> {
 }
 
 fn scalar(ty: PropertyType) -> bool {
-    !matches!(
-        ty,
-        PropertyType::StringCollection | PropertyType::Complex { .. }
-    )
+    ty.is_scalar()
 }
 
-/// A leaf condition.
-pub fn leaf() -> BoxedStrategy<Filter> {
-    let scalars = filterable_of(scalar);
-    let strings = filterable_of(|t| t == PropertyType::String);
+/// A comparison, null test, `in` or string function on one of `scalars` (and `strings`, the
+/// String ones among them).
+fn scalar_leaf(scalars: Vec<PropRef>) -> BoxedStrategy<Filter> {
+    let strings: Vec<PropRef> = scalars
+        .iter()
+        .copied()
+        .filter(|p| p.ty() == PropertyType::String)
+        .collect();
     let compare = select(scalars.clone())
         .prop_flat_map(|p| {
             let ops = if p.ty() == PropertyType::Boolean {
@@ -102,12 +104,88 @@ pub fn leaf() -> BoxedStrategy<Filter> {
         .prop_map(|(prop, values)| Filter::In { prop, values });
     let string_match = (func(), select(strings), text())
         .prop_map(|(func, prop, arg)| Filter::StringMatch { func, prop, arg });
+    prop_oneof![4 => compare, 1 => is_null, 1 => in_list, 2 => string_match].boxed()
+}
+
+/// `leaf` combined with `and`, `or` and `not`, up to `depth` levels.
+fn junctions(leaf: BoxedStrategy<Filter>, depth: u32, size: u32) -> BoxedStrategy<Filter> {
+    leaf.prop_recursive(depth, size, 4, |inner| {
+        prop_oneof![
+            vec(inner.clone(), 2..5).prop_map(Filter::And),
+            vec(inner.clone(), 2..5).prop_map(Filter::Or),
+            inner.prop_map(|f| Filter::Not(Box::new(f))),
+        ]
+    })
+    .boxed()
+}
+
+/// A leaf condition.
+pub fn leaf() -> BoxedStrategy<Filter> {
+    let scalars = scalar_leaf(filterable_of(scalar));
     let any = prop_oneof![
         1 => Just(None),
         3 => (var_name(), element_filter()).prop_map(|(var, predicate)| Some(Lambda { var, predicate })),
     ]
     .prop_map(|lambda| Filter::Any { prop: prop("roleScopeTagIds"), lambda });
-    prop_oneof![4 => compare, 1 => is_null, 1 => in_list, 2 => string_match, 1 => any].boxed()
+    prop_oneof![8 => scalars, 1 => any].boxed()
+}
+
+/// Filterable scalar paths into the complex members of `schema`, and its filterable top-level
+/// scalars.
+fn scalars_with_paths(schema: &'static Schema) -> Vec<PropRef> {
+    let mut out = Vec::new();
+    for member in schema.properties.iter().filter(|p| p.filterable) {
+        match member.ty {
+            PropertyType::Complex(c) => out.extend(
+                c.properties
+                    .iter()
+                    .filter(|p| p.filterable && p.ty.is_scalar())
+                    .map(|p| PropRef::nested(member, p)),
+            ),
+            ty if ty.is_scalar() => out.push(PropRef::new(member)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A type-correct filter for the auditEvent fixture: top-level scalars, paths into `actor`,
+/// and `resources/any(...)` over element properties.
+pub fn audit_filter() -> impl Strategy<Value = Filter> {
+    let resources = audit::prop("resources");
+    let elements: Vec<PropRef> = audit::AUDIT_RESOURCE
+        .properties
+        .iter()
+        .filter(|p| p.filterable && p.ty.is_scalar())
+        .map(|p| PropRef::nested(resources.def(), p))
+        .collect();
+    let predicate = junctions(scalar_leaf(elements), 3, 12);
+    let any = prop_oneof![
+        1 => Just(None),
+        3 => (var_name(), predicate).prop_map(|(var, predicate)| Some(ComplexLambda {
+            var,
+            predicate: Box::new(predicate),
+        })),
+    ]
+    .prop_map(move |lambda| Filter::AnyComplex {
+        prop: resources,
+        lambda,
+    });
+    let leaf = prop_oneof![
+        6 => scalar_leaf(scalars_with_paths(&audit::SCHEMA)),
+        1 => any,
+    ]
+    .boxed();
+    junctions(leaf, 5, 32)
+}
+
+/// A sort order for the auditEvent fixture, with paths into `actor`.
+pub fn audit_orderby() -> impl Strategy<Value = Vec<OrderBy>> {
+    let keys: Vec<PropRef> = scalars_with_paths(&audit::SCHEMA)
+        .into_iter()
+        .filter(|p| p.def().sortable && p.member().sortable)
+        .collect();
+    orderby_from(keys)
 }
 
 /// A lambda variable name that the grammar does not read as a keyword.
@@ -138,13 +216,7 @@ pub fn element_filter() -> impl Strategy<Value = ElementFilter> {
 
 /// A type-correct filter of bounded depth.
 pub fn filter() -> impl Strategy<Value = Filter> {
-    leaf().prop_recursive(6, 48, 4, |inner| {
-        prop_oneof![
-            vec(inner.clone(), 2..5).prop_map(Filter::And),
-            vec(inner.clone(), 2..5).prop_map(Filter::Or),
-            inner.prop_map(|f| Filter::Not(Box::new(f))),
-        ]
-    })
+    junctions(leaf(), 6, 48)
 }
 
 pub fn select_option() -> impl Strategy<Value = Select> {
@@ -158,7 +230,11 @@ pub fn select_option() -> impl Strategy<Value = Select> {
 }
 
 pub fn orderby_option() -> impl Strategy<Value = Vec<OrderBy>> {
-    let names: Vec<PropRef> = props_where(|p| p.sortable);
+    orderby_from(props_where(|p| p.sortable))
+}
+
+/// Up to three distinct keys of `names`, in any order, each with a direction.
+fn orderby_from(names: Vec<PropRef>) -> impl Strategy<Value = Vec<OrderBy>> {
     proptest::sample::subsequence(names, 0..4)
         .prop_shuffle()
         .prop_flat_map(|props| {

@@ -3,9 +3,9 @@
 //! API shows, with their Edm types, and refuse the ones the declaration keeps out of queries
 //! (`Query::SelectOnly`).
 
-use odata::{EnumType, Property, PropertyType, Schema};
+use odata::{ComplexType, EnumType, Property, PropertyType, Schema};
 
-use super::entity::{MemberType, Query, MIME_CONTENT};
+use super::entity::{ComplexDecl, EnumDecl, MemberType, Query, MIME_CONTENT_TYPE};
 use super::layout::MemberInfo;
 
 /// The schema of an entity type called `entity_type` with `members` (in response order). Built
@@ -18,27 +18,60 @@ pub fn derive(entity_type: &str, members: &[MemberInfo]) -> Schema {
     }
 }
 
-/// The query-language view of one member.
-fn property(m: &MemberInfo) -> Property {
-    let ty = match m.ty {
+/// A `microsoft.graph` name that lives as long as the process.
+fn qualified(name: &str) -> &'static str {
+    Box::leak(format!("microsoft.graph.{name}").into_boxed_str())
+}
+
+fn enum_type(decl: &EnumDecl) -> &'static EnumType {
+    Box::leak(Box::new(EnumType {
+        type_name: qualified(decl.name),
+        members: decl.members,
+    }))
+}
+
+/// A complex type and its properties (each filterable and sortable through a path; nested
+/// complex values are selectable only).
+fn complex_type(decl: &ComplexDecl) -> &'static ComplexType {
+    let properties: Vec<Property> = decl
+        .properties
+        .iter()
+        .map(|f| {
+            let p = Property::new(f.name, property_type(f.ty));
+            let p = if f.nullable { p } else { p.not_null() };
+            match f.ty {
+                MemberType::Complex(_) | MemberType::ComplexCollection(_) | MemberType::Image => {
+                    p.not_filterable().not_sortable()
+                }
+                _ => p,
+            }
+        })
+        .collect();
+    Box::leak(Box::new(ComplexType {
+        type_name: qualified(decl.name),
+        properties: Box::leak(properties.into_boxed_slice()),
+    }))
+}
+
+/// The query-language type of a member's type.
+fn property_type(ty: MemberType) -> PropertyType {
+    match ty {
         MemberType::String | MemberType::GuidString | MemberType::Guid => PropertyType::String,
         MemberType::Int32 => PropertyType::Int32,
         MemberType::Int64 => PropertyType::Int64,
         MemberType::Boolean => PropertyType::Boolean,
         MemberType::DateTime => PropertyType::DateTimeOffset,
-        MemberType::Enum(decl) => PropertyType::Enum(Box::leak(Box::new(EnumType {
-            type_name: Box::leak(format!("microsoft.graph.{}", decl.name).into_boxed_str()),
-            members: decl.members,
-        }))),
+        MemberType::Enum(decl) => PropertyType::Enum(enum_type(decl)),
         MemberType::StringCollection => PropertyType::StringCollection,
-        MemberType::Image => PropertyType::Complex {
-            type_name: MIME_CONTENT,
-        },
-        MemberType::Complex(c) | MemberType::ComplexCollection(c) => PropertyType::Complex {
-            type_name: Box::leak(format!("microsoft.graph.{}", c.name).into_boxed_str()),
-        },
-    };
-    let mut p = Property::new(m.name, ty);
+        MemberType::Image => PropertyType::Complex(complex_type(&MIME_CONTENT_TYPE)),
+        MemberType::Complex(c) => PropertyType::Complex(complex_type(c)),
+        MemberType::ComplexCollection(c) => PropertyType::ComplexCollection(complex_type(c)),
+    }
+}
+
+/// The query-language view of one member.
+fn property(m: &MemberInfo) -> Property {
+    let mut p = Property::new(m.name, property_type(m.ty));
     if m.nullable != super::entity::Nullable::Yes {
         p = p.not_null();
     }

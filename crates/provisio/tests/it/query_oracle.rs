@@ -131,6 +131,9 @@ pub fn matches(p: &Profile, f: &Filter) -> bool {
                 Some(l) => tags.iter().any(|t| element(&l.predicate, t)),
             }
         }
+        Filter::AnyComplex { .. } => {
+            panic!("the profile has no collection of complex values, yet the parser built {f}")
+        }
     }
 }
 

@@ -78,6 +78,10 @@ pub fn condition(
                 exists
             }
         }
+        // The schema declares no collection of complex values, so the parser never builds this.
+        Filter::AnyComplex { prop, .. } => {
+            anyhow::bail!("the member '{prop}' has no query column")
+        }
     })
 }
 
