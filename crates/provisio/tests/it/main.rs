@@ -3,6 +3,7 @@
 mod auth;
 mod common;
 mod crud;
+mod declaration;
 mod durability;
 mod errors;
 mod hostile;
