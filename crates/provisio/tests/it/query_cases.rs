@@ -52,7 +52,10 @@ fn hand_cases() -> Vec<HandCase> {
         (scoped("roleScopeTagIds/any(t: t eq 'ss')"), vec![5]),
         (scoped("roleScopeTagIds/any(t: t eq 'ß')"), vec![4]),
         // all(): every tag matches, so a profile without tags matches too.
-        (scoped("roleScopeTagIds/all(t: t eq '0')"), vec![2, 6, 9, 10]),
+        (
+            scoped("roleScopeTagIds/all(t: t eq '0')"),
+            vec![2, 6, 9, 10],
+        ),
         (
             scoped("roleScopeTagIds/all(t: t ne 'ALPHA')"),
             vec![2, 4, 5, 6, 7, 8, 9, 10],
