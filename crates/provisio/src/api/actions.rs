@@ -7,10 +7,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
-use super::extract::{JsonBody, ProfilePath};
+use super::extract::{ExistingProfile, JsonBody};
 use super::reply::odata_json;
 use super::AppState;
-use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::model::input::{json_kind, truncate};
 use crate::service::{MembershipRequest, MembershipResult};
@@ -18,13 +17,13 @@ use crate::service::{MembershipRequest, MembershipResult};
 /// `POST .../{id}/createToken` with `{"tokenValidityInSeconds": Int32}`: 204.
 pub async fn create_token(
     State(st): State<AppState>,
-    caller: Principal,
-    ProfilePath(id): ProfilePath,
+    ExistingProfile { caller, profile }: ExistingProfile,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
-    st.profiles.get(caller.tenant, id).await?;
     let seconds = token_validity(&body.required()?)?;
-    st.profiles.create_token(caller.tenant, id, seconds).await?;
+    st.profiles
+        .create_token(caller.tenant, profile.id, seconds)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -70,29 +69,25 @@ fn no_parameters(action: &str, body: &JsonBody) -> Result<(), ApiError> {
 /// `POST .../{id}/revokeToken`: 204, also when there is no token.
 pub async fn revoke_token(
     State(st): State<AppState>,
-    caller: Principal,
-    ProfilePath(id): ProfilePath,
+    ExistingProfile { caller, profile }: ExistingProfile,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
-    st.profiles.get(caller.tenant, id).await?;
     no_parameters("revokeToken", &body)?;
-    st.profiles.revoke_token(caller.tenant, id).await?;
+    st.profiles.revoke_token(caller.tenant, profile.id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST .../{id}/setEnrollmentTimeDeviceMembershipTarget`: 200 with the validation result.
 pub async fn set_membership_target(
     State(st): State<AppState>,
-    caller: Principal,
-    ProfilePath(id): ProfilePath,
+    ExistingProfile { caller, profile }: ExistingProfile,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
-    st.profiles.get(caller.tenant, id).await?;
     let request = MembershipRequest::from_json(&body.required()?)?;
     let result = st
         .profiles
-        .set_membership_target(caller.tenant, id, request)
+        .set_membership_target(caller.tenant, profile.id, request)
         .await?;
     Ok(membership_reply(&st.base_url(&headers), &result))
 }
@@ -100,27 +95,24 @@ pub async fn set_membership_target(
 /// `POST .../{id}/retrieveEnrollmentTimeDeviceMembershipTarget`: 200 with the stored target.
 pub async fn retrieve_membership_target(
     State(st): State<AppState>,
-    caller: Principal,
-    ProfilePath(id): ProfilePath,
+    ExistingProfile { profile, .. }: ExistingProfile,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
-    let result = st.profiles.membership_target(caller.tenant, id).await?;
     no_parameters("retrieveEnrollmentTimeDeviceMembershipTarget", &body)?;
+    let result = MembershipResult::of(&profile);
     Ok(membership_reply(&st.base_url(&headers), &result))
 }
 
 /// `POST .../{id}/clearEnrollmentTimeDeviceMembershipTarget`: 204.
 pub async fn clear_membership_target(
     State(st): State<AppState>,
-    caller: Principal,
-    ProfilePath(id): ProfilePath,
+    ExistingProfile { caller, profile }: ExistingProfile,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
-    st.profiles.get(caller.tenant, id).await?;
     no_parameters("clearEnrollmentTimeDeviceMembershipTarget", &body)?;
     st.profiles
-        .clear_membership_target(caller.tenant, id)
+        .clear_membership_target(caller.tenant, profile.id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

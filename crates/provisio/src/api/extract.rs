@@ -7,8 +7,9 @@ use axum::http::{header, request::Parts};
 use http_body_util::BodyExt as _;
 use serde_json::Value;
 
+use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::model::{input::truncate, json::parse_strict, ProfileId};
+use crate::model::{input::truncate, json::parse_strict, Profile, ProfileId};
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -175,6 +176,32 @@ impl<S: Send + Sync> FromRequestParts<S> for ProfilePath {
                 truncate(&raw, 80)
             ))
         })
+    }
+}
+
+/// The caller and the profile of its tenant that the path names, read before anything else of
+/// the request: the permission is checked (403), then the id (400), then that the profile
+/// exists (404), all before a handler reads the body, so an unknown id is 404 whatever was sent.
+/// Every handler of an existing profile that takes a body starts from it.
+#[derive(Debug, Clone)]
+pub struct ExistingProfile {
+    /// Who asks, and for which tenant.
+    pub caller: Principal,
+    /// The profile as stored when the request arrived.
+    pub profile: Profile,
+}
+
+impl FromRequestParts<super::AppState> for ExistingProfile {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &super::AppState,
+    ) -> Result<Self, ApiError> {
+        let caller = Principal::from_request_parts(parts, state).await?;
+        let ProfilePath(id) = ProfilePath::from_request_parts(parts, state).await?;
+        let profile = state.profiles.get(caller.tenant, id).await?;
+        Ok(ExistingProfile { caller, profile })
     }
 }
 

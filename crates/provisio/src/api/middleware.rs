@@ -13,6 +13,7 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 use uuid::Uuid;
 
+use super::routes::{collections, SEGMENTS};
 use crate::auth::CallerLabel;
 use crate::error::{default_for_status, ErrorBody};
 
@@ -102,24 +103,6 @@ fn error_envelope(res: Response, body: &ErrorBody, ids: &RequestIds) -> Response
     Response::from_parts(parts, Body::from(envelope.to_string()))
 }
 
-/// The collection segment, in the case Graph documents.
-pub const COLLECTION: &str = "androidDeviceOwnerEnrollmentProfiles";
-
-const CANONICAL_SEGMENTS: [&str; 12] = [
-    "beta",
-    "deviceManagement",
-    COLLECTION,
-    "$count",
-    "$metadata",
-    "createToken",
-    "revokeToken",
-    "setEnrollmentTimeDeviceMembershipTarget",
-    "retrieveEnrollmentTimeDeviceMembershipTarget",
-    "clearEnrollmentTimeDeviceMembershipTarget",
-    "healthz",
-    "v1.0",
-];
-
 /// Rewrites the path forms Graph accepts to the one the router knows: segment names in any case,
 /// `androidDeviceOwnerEnrollmentProfiles('{id}')` key syntax, an action qualified with
 /// `microsoft.graph.`, and a trailing slash.
@@ -139,12 +122,12 @@ fn normalized_uri(uri: &Uri) -> Option<Uri> {
         .unwrap_or(path);
     for seg in trimmed.split('/').skip(1) {
         let seg = seg.strip_prefix("microsoft.graph.").unwrap_or(seg);
-        if let Some(key) = key_syntax(seg) {
-            out.push(COLLECTION.to_owned());
+        if let Some((collection, key)) = key_syntax(seg) {
+            out.push(collection.to_owned());
             out.push(key.to_owned());
             continue;
         }
-        let canonical = CANONICAL_SEGMENTS.iter().find(|c| {
+        let canonical = SEGMENTS.iter().find(|c| {
             c.eq_ignore_ascii_case(seg)
                 || (c.starts_with('$') && seg.eq_ignore_ascii_case(&format!("%24{}", &c[1..])))
         });
@@ -161,14 +144,16 @@ fn normalized_uri(uri: &Uri) -> Option<Uri> {
     pq.parse().ok()
 }
 
-/// `androidDeviceOwnerEnrollmentProfiles('id')` (also percent-encoded quotes) → `id`.
-fn key_syntax(seg: &str) -> Option<&str> {
-    let rest = seg
-        .get(..COLLECTION.len())
-        .filter(|p| p.eq_ignore_ascii_case(COLLECTION))?;
-    let rest = &seg[rest.len()..];
+/// `androidDeviceOwnerEnrollmentProfiles('id')` (also percent-encoded quotes), for any
+/// collection → the collection's segment and `id`.
+fn key_syntax(seg: &str) -> Option<(&'static str, &str)> {
+    let collection = collections().into_iter().find(|c| {
+        seg.get(..c.segment.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(c.segment))
+    })?;
+    let rest = &seg[collection.segment.len()..];
     let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
-    inner
+    let key = inner
         .strip_prefix('\'')
         .and_then(|s| s.strip_suffix('\''))
         .or_else(|| {
@@ -176,7 +161,8 @@ fn key_syntax(seg: &str) -> Option<&str> {
                 .strip_prefix("%27")
                 .and_then(|s| s.strip_suffix("%27"))
         })
-        .or(Some(inner))
+        .unwrap_or(inner);
+    Some((collection.segment, key))
 }
 
 /// The absolute base URL (`scheme://host[:port]`) that links in responses start with.

@@ -9,13 +9,14 @@ pub mod paging;
 mod profiles;
 pub mod query;
 pub mod reply;
+pub mod routes;
 
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -72,40 +73,26 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::normalize_path))
 }
 
-/// The routes (docs/API.md, Paths).
+/// The routes (docs/API.md, Paths), from the table in [`routes`].
 pub fn router(state: AppState) -> Router {
-    let collection = reply::COLLECTION_PATH;
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(health))
+        .route("/beta/$metadata", get(metadata::metadata));
+    let profiles = &routes::PROFILES;
+    let collection = profiles.path.as_str();
+    router = router
         .route(collection, get(listing::list).post(profiles::create))
         .route(&format!("{collection}/$count"), get(listing::count))
-        .route("/beta/$metadata", get(metadata::metadata))
         .route(
             &format!("{collection}/{{id}}"),
             get(profiles::get_one)
                 .patch(profiles::update)
                 .delete(profiles::delete),
-        )
-        .route(
-            &format!("{collection}/{{id}}/createToken"),
-            post(actions::create_token),
-        )
-        .route(
-            &format!("{collection}/{{id}}/revokeToken"),
-            post(actions::revoke_token),
-        )
-        .route(
-            &format!("{collection}/{{id}}/setEnrollmentTimeDeviceMembershipTarget"),
-            post(actions::set_membership_target),
-        )
-        .route(
-            &format!("{collection}/{{id}}/retrieveEnrollmentTimeDeviceMembershipTarget"),
-            post(actions::retrieve_membership_target),
-        )
-        .route(
-            &format!("{collection}/{{id}}/clearEnrollmentTimeDeviceMembershipTarget"),
-            post(actions::clear_membership_target),
-        )
+        );
+    for (name, handler) in &profiles.actions {
+        router = router.route(&format!("{collection}/{{id}}/{name}"), handler.clone());
+    }
+    router
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
@@ -125,23 +112,17 @@ async fn unknown_path(req: Request) -> ApiError {
     ApiError::BadRequest(format!("Resource not found for the segment '{segment}'."))
 }
 
-/// The bound actions, as path segments after an id.
-const ACTIONS: [&str; 5] = [
-    "createToken",
-    "revokeToken",
-    "setEnrollmentTimeDeviceMembershipTarget",
-    "retrieveEnrollmentTimeDeviceMembershipTarget",
-    "clearEnrollmentTimeDeviceMembershipTarget",
-];
-
 fn first_unknown_segment(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').skip(1).collect();
+    let collection = segs
+        .get(2)
+        .and_then(|s| routes::collections().into_iter().find(|c| c.segment == *s));
     let known = |i: usize, s: &str| match i {
         0 => s == "beta",
         1 => s == "deviceManagement",
-        2 => s == middleware::COLLECTION,
+        2 => collection.is_some(),
         3 => true,
-        4 => ACTIONS.contains(&s),
+        4 => collection.is_some_and(|c| c.action_names().any(|a| a == s)),
         _ => false,
     };
     let seg = segs

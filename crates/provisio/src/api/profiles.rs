@@ -5,9 +5,10 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::extract::{JsonBody, ProfilePath};
+use super::extract::{ExistingProfile, JsonBody, ProfilePath};
 use super::query;
-use super::reply::{self, COLLECTION_PATH};
+use super::reply;
+use super::routes::PROFILES as ROUTES;
 use super::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -24,7 +25,7 @@ pub async fn create(
     let profile = st.profiles.create(caller.tenant, input).await?;
     let base = st.base_url(&headers);
     let mut res = reply::entity(StatusCode::CREATED, &base, &profile, &Selection::All);
-    if let Ok(v) = HeaderValue::from_str(&format!("{base}{COLLECTION_PATH}/{}", profile.id)) {
+    if let Ok(v) = HeaderValue::from_str(&format!("{base}{}/{}", ROUTES.path, profile.id)) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
@@ -52,15 +53,12 @@ pub async fn get_one(
 /// `PATCH .../{id}`: 204, or 200 with the entity when `Prefer: return=representation`.
 pub async fn update(
     State(st): State<AppState>,
-    caller: Principal,
-    ProfilePath(id): ProfilePath,
+    ExistingProfile { caller, profile }: ExistingProfile,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
-    // The id is checked before the body: an unknown profile is 404 whatever was sent.
-    st.profiles.get(caller.tenant, id).await?;
     let input = ProfileInput::from_json(&body.required()?)?;
-    let profile = st.profiles.update(caller.tenant, id, input).await?;
+    let profile = st.profiles.update(caller.tenant, profile.id, input).await?;
     if wants_representation(&headers) {
         let mut res = reply::entity(
             StatusCode::OK,

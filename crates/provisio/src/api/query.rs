@@ -6,7 +6,7 @@ use odata::{format_orderby, Limits, QueryOptions, Select};
 use percent_encoding::percent_decode_str;
 
 use super::paging::SkipTokens;
-use super::reply::COLLECTION_PATH;
+use super::routes::PROFILES as ROUTES;
 use crate::error::ApiError;
 use crate::model::layout::Layout;
 use crate::model::{Entity as _, Profile, Selection};
@@ -131,7 +131,8 @@ impl ListRequest {
         let cursor = after(last)?;
         let token = tokens.encode(&self.fingerprint, &cursor);
         Ok(Some(format!(
-            "{base}{COLLECTION_PATH}?{}",
+            "{base}{}?{}",
+            ROUTES.path,
             with_skiptoken(raw_query, &token)
         )))
     }

@@ -15,9 +15,6 @@ use crate::store::Rendered;
 pub const ODATA_JSON: &str =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
-/// The path of the collection below the base URL.
-pub const COLLECTION_PATH: &str = "/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles";
-
 /// A JSON body with the OData content type.
 pub fn odata_json(status: StatusCode, body: &Value) -> Response {
     let mut res = (status, Body::from(body.to_string())).into_response();
@@ -28,8 +25,10 @@ pub fn odata_json(status: StatusCode, body: &Value) -> Response {
 
 /// The context URL of the collection, naming the selected members when `$select` narrowed them.
 pub fn collection_context(base: &str, selection: &Selection) -> String {
-    let mut ctx =
-        format!("{base}/beta/$metadata#deviceManagement/androidDeviceOwnerEnrollmentProfiles");
+    let mut ctx = format!(
+        "{base}/beta/$metadata#deviceManagement/{}",
+        super::routes::PROFILES.segment
+    );
     if let Selection::Only(members) = selection {
         let layout = Profile::set().layout();
         let names: Vec<&str> = members.iter().map(|&i| layout.members[i].name).collect();

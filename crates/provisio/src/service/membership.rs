@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Profiles;
 use crate::error::ApiError;
 use crate::model::input::{json_kind, truncate};
-use crate::model::{MembershipTarget, MembershipTargetType, ProfileId, TenantId};
+use crate::model::{MembershipTarget, MembershipTargetType, Profile, ProfileId, TenantId};
 
 /// The body of `setEnrollmentTimeDeviceMembershipTarget`, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,16 +147,6 @@ impl Profiles {
         Ok(result_for(stored.membership_target.as_ref()))
     }
 
-    /// `retrieveEnrollmentTimeDeviceMembershipTarget`: the stored target, if any.
-    pub async fn membership_target(
-        &self,
-        tenant: TenantId,
-        id: ProfileId,
-    ) -> Result<MembershipResult, ApiError> {
-        let p = self.get(tenant, id).await?;
-        Ok(result_for(p.membership_target.as_ref()))
-    }
-
     /// `clearEnrollmentTimeDeviceMembershipTarget`: removes the target; nothing to remove is fine.
     pub async fn clear_membership_target(
         &self,
@@ -172,6 +162,13 @@ impl Profiles {
         })
         .await?;
         Ok(())
+    }
+}
+
+impl MembershipResult {
+    /// `retrieveEnrollmentTimeDeviceMembershipTarget`: the target `profile` holds, if any.
+    pub fn of(profile: &Profile) -> MembershipResult {
+        result_for(profile.membership_target.as_ref())
     }
 }
 
