@@ -4,10 +4,12 @@
 
 mod membership;
 mod tokens;
+mod writes;
 
 use std::sync::Arc;
 
 pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
+pub use writes::{WriteHook, Writes};
 
 use crate::error::ApiError;
 use crate::model::{rules, Entity as _, Profile, ProfileId, ProfileInput, TenantId, Timestamp};
@@ -21,13 +23,24 @@ const MAX_ATTEMPTS: usize = 32;
 #[derive(Debug, Clone)]
 pub struct Profiles {
     store: Arc<dyn Store>,
+    writes: Writes,
     qr: QrCodes,
 }
 
 impl Profiles {
     /// Operations over `store`, drawing QR codes with `qr`.
     pub fn new(store: Arc<dyn Store>, qr: QrCodes) -> Self {
-        Profiles { store, qr }
+        Profiles {
+            writes: Writes::new(store.clone()),
+            store,
+            qr,
+        }
+    }
+
+    /// The same operations, with `hook` attached to every write.
+    pub fn with_hook(mut self, hook: Arc<dyn WriteHook>) -> Self {
+        self.writes = self.writes.with_hook(hook);
+        self
     }
 
     /// The underlying store.
@@ -38,7 +51,7 @@ impl Profiles {
     /// Creates a profile from a create body.
     pub async fn create(&self, tenant: TenantId, input: ProfileInput) -> Result<Profile, ApiError> {
         let profile = input.into_new(tenant, ProfileId::new_random().0, Timestamp::now())?;
-        self.store.insert(tenant, &profile).await?;
+        self.writes.insert(&profile).await?;
         Ok(profile)
     }
 
@@ -69,7 +82,7 @@ impl Profiles {
 
     /// Deletes a profile, or 404.
     pub async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<(), ApiError> {
-        if self.store.delete(tenant, id).await? {
+        if self.writes.delete::<Profile>(tenant, id.0).await? {
             Ok(())
         } else {
             Err(ApiError::profile_not_found(id))
@@ -122,7 +135,7 @@ impl Profiles {
             change(&mut next)?;
             next.touch(Timestamp::now());
             next.version = current.version + 1;
-            if self.store.update(tenant, &next, current.version).await? {
+            if self.writes.update(&next, current.version).await? {
                 return Ok(next);
             }
             if attempt > 2 {

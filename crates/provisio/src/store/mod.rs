@@ -85,13 +85,12 @@ pub const DUPLICATE_ID: &str = "An entity with this id already exists.";
 /// ...) map entities to rows and back.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
-    /// Stores a new row of `layout`'s table (its tenant must be `tenant`).
-    async fn insert_row(
-        &self,
-        layout: &'static Layout,
-        tenant: TenantId,
-        row: Row,
-    ) -> Result<(), StoreError>;
+    /// Runs `writes` of `tenant` in one transaction: all of them, or none. An update whose row
+    /// is gone or has another version than `expected_version`, or a delete whose row is gone,
+    /// undoes the whole group ([`Written::Stale`]); an insert whose id is taken fails it with a
+    /// conflict. Every write of every entity set comes here, so that whatever a change must
+    /// bring along (an audit event, a counter) commits or fails with it.
+    async fn write(&self, tenant: TenantId, writes: Vec<RowWrite>) -> Result<Written, StoreError>;
 
     /// The row with this id in this tenant.
     async fn get_row(
@@ -100,25 +99,6 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         tenant: TenantId,
         id: Uuid,
     ) -> Result<Option<Row>, StoreError>;
-
-    /// Replaces the stored row with `row` if the stored version is still `expected_version`;
-    /// `row`'s version is the new version. Returns false when the row is gone or was changed
-    /// meanwhile.
-    async fn update_row(
-        &self,
-        layout: &'static Layout,
-        tenant: TenantId,
-        row: Row,
-        expected_version: i64,
-    ) -> Result<bool, StoreError>;
-
-    /// Deletes the row; false when there was none.
-    async fn delete_row(
-        &self,
-        layout: &'static Layout,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> Result<bool, StoreError>;
 
     /// One page of the tenant's rows: those matching `query.criteria`, in the query's order
     /// (ties broken by id), after its cursor, at most `query.limit` of them. Filtering, ordering
@@ -168,6 +148,59 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn close(&self);
 }
 
+/// One row write of a group that [`Store::write`] runs atomically.
+#[derive(Clone, Debug)]
+pub enum RowWrite {
+    /// A new row.
+    Insert {
+        /// The table.
+        layout: &'static Layout,
+        /// The values (its tenant must be the group's).
+        row: Row,
+    },
+    /// Replaces a row if it still has `expected_version` (the row carries the new version).
+    Update {
+        /// The table.
+        layout: &'static Layout,
+        /// The new values; the id comes from it.
+        row: Row,
+        /// The version the writer read.
+        expected_version: i64,
+    },
+    /// Deletes a row.
+    Delete {
+        /// The table.
+        layout: &'static Layout,
+        /// The row's id.
+        id: Uuid,
+    },
+}
+
+impl RowWrite {
+    /// The table written.
+    pub fn layout(&self) -> &'static Layout {
+        match self {
+            RowWrite::Insert { layout, .. }
+            | RowWrite::Update { layout, .. }
+            | RowWrite::Delete { layout, .. } => layout,
+        }
+    }
+
+    /// Whether the write needs an existing row (an update or a delete).
+    pub fn needs_row(&self) -> bool {
+        !matches!(self, RowWrite::Insert { .. })
+    }
+}
+
+/// What a group of writes did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// Every write was stored.
+    Done,
+    /// An update or delete found its row gone or changed; nothing was stored.
+    Stale,
+}
+
 /// Renders rows of one entity set in the service: [`Rendered::from_rows`] of its type.
 pub type RenderRows = fn(Vec<Row>, &[odata::OrderBy], &[usize]) -> anyhow::Result<Vec<Rendered>>;
 
@@ -190,7 +223,12 @@ impl dyn Store {
     /// Stores a new entity of `tenant`.
     pub async fn insert<E: Entity>(&self, tenant: TenantId, e: &E) -> Result<(), StoreError> {
         debug_assert_eq!(tenant, e.tenant());
-        self.insert_row(E::set().layout(), tenant, to_row(e)).await
+        let insert = RowWrite::Insert {
+            layout: E::set().layout(),
+            row: to_row(e),
+        };
+        self.write(tenant, vec![insert]).await?;
+        Ok(())
     }
 
     /// The entity with this id in this tenant.
@@ -214,14 +252,22 @@ impl dyn Store {
         e: &E,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        self.update_row(E::set().layout(), tenant, to_row(e), expected_version)
-            .await
+        let update = RowWrite::Update {
+            layout: E::set().layout(),
+            row: to_row(e),
+            expected_version,
+        };
+        Ok(self.write(tenant, vec![update]).await? == Written::Done)
     }
 
     /// Deletes the entity; false when there was none.
     pub async fn delete<I: EntityId>(&self, tenant: TenantId, id: I) -> Result<bool, StoreError> {
         let layout = <I::Entity as Entity>::set().layout();
-        self.delete_row(layout, tenant, id.uuid()).await
+        let delete = RowWrite::Delete {
+            layout,
+            id: id.uuid(),
+        };
+        Ok(self.write(tenant, vec![delete]).await? == Written::Done)
     }
 
     /// One page of the tenant's entities (see [`Store::list_rows`]).

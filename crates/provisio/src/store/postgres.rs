@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::query::{self, Compiled, Dialect};
 use super::row::{self, bind_row};
-use super::{Criteria, ListQuery, Store, StoreError, DUPLICATE_ID};
+use super::{Criteria, ListQuery, RowWrite, Store, StoreError, Written, DUPLICATE_ID};
 use crate::model::layout::{Layout, Row};
 use crate::model::TenantId;
 
@@ -150,6 +150,64 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Runs one write on `conn` (the pool, or a transaction); the number of rows it changed.
+async fn execute_write<'c, X>(conn: X, tenant: TenantId, w: &RowWrite) -> Result<u64, sqlx::Error>
+where
+    X: sqlx::Executor<'c, Database = sqlx::Postgres>,
+{
+    let done = match w {
+        RowWrite::Insert { layout, row } => {
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                layout.table,
+                layout.column_names().join(", "),
+                placeholders(1, layout.columns.len())
+            );
+            bind_row(sqlx::query(&sql), layout, row.clone(), 0)
+                .execute(conn)
+                .await?
+        }
+        RowWrite::Update {
+            layout,
+            row,
+            expected_version,
+        } => {
+            let n = layout.columns.len() - 2;
+            let sets = layout.columns[2..]
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "UPDATE {} SET {sets} WHERE tenant_id = ${} AND id = ${} AND version = ${}",
+                layout.table,
+                n + 1,
+                n + 2,
+                n + 3
+            );
+            bind_row(sqlx::query(&sql), layout, row.clone(), 2)
+                .bind(tenant.to_string())
+                .bind(row.id().to_owned())
+                .bind(*expected_version)
+                .execute(conn)
+                .await?
+        }
+        RowWrite::Delete { layout, id } => {
+            let sql = format!(
+                "DELETE FROM {} WHERE tenant_id = $1 AND id = $2",
+                layout.table
+            );
+            sqlx::query(&sql)
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+                .execute(conn)
+                .await?
+        }
+    };
+    Ok(done.rows_affected())
+}
+
 fn read_row(layout: &Layout, r: &PgRow) -> Result<Row, StoreError> {
     row::read(layout, r).map_err(map_err)
 }
@@ -168,21 +226,29 @@ async fn run_compiled(pool: &PgPool, compiled: Compiled) -> Result<Vec<PgRow>, S
 
 #[async_trait]
 impl Store for PostgresStore {
-    async fn insert_row(
-        &self,
-        layout: &'static Layout,
-        _tenant: TenantId,
-        row: Row,
-    ) -> Result<(), StoreError> {
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            layout.table,
-            layout.column_names().join(", "),
-            placeholders(1, layout.columns.len())
-        );
-        retrying(|| bind_row(sqlx::query(&sql), layout, row.clone(), 0).execute(&self.pool))
-            .await?;
-        Ok(())
+    async fn write(&self, tenant: TenantId, writes: Vec<RowWrite>) -> Result<Written, StoreError> {
+        if let [write] = writes.as_slice() {
+            // One write alone needs no transaction of its own.
+            let n = retrying(|| execute_write(&self.pool, tenant, write)).await?;
+            return Ok(if n == 1 || !write.needs_row() {
+                Written::Done
+            } else {
+                Written::Stale
+            });
+        }
+        retrying(|| async {
+            let mut tx = self.pool.begin().await?;
+            for w in &writes {
+                let n = execute_write(&mut *tx, tenant, w).await?;
+                if n == 0 && w.needs_row() {
+                    tx.rollback().await?;
+                    return Ok(Written::Stale);
+                }
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Written::Done)
+        })
+        .await
     }
 
     async fn get_row(
@@ -204,59 +270,6 @@ impl Store for PostgresStore {
         })
         .await?;
         found.as_ref().map(|r| read_row(layout, r)).transpose()
-    }
-
-    async fn update_row(
-        &self,
-        layout: &'static Layout,
-        tenant: TenantId,
-        row: Row,
-        expected_version: i64,
-    ) -> Result<bool, StoreError> {
-        let n = layout.columns.len() - 2;
-        let sets = layout.columns[2..]
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "UPDATE {} SET {sets} WHERE tenant_id = ${} AND id = ${} AND version = ${}",
-            layout.table,
-            n + 1,
-            n + 2,
-            n + 3
-        );
-        let id = row.id().to_owned();
-        let done = retrying(|| {
-            bind_row(sqlx::query(&sql), layout, row.clone(), 2)
-                .bind(tenant.to_string())
-                .bind(id.clone())
-                .bind(expected_version)
-                .execute(&self.pool)
-        })
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    async fn delete_row(
-        &self,
-        layout: &'static Layout,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> Result<bool, StoreError> {
-        let sql = format!(
-            "DELETE FROM {} WHERE tenant_id = $1 AND id = $2",
-            layout.table
-        );
-        let done = retrying(|| {
-            sqlx::query(&sql)
-                .bind(tenant.to_string())
-                .bind(id.to_string())
-                .execute(&self.pool)
-        })
-        .await?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn list_rows(

@@ -20,3 +20,4 @@ mod seeds;
 mod store;
 mod tokens;
 mod wifi_corpus;
+mod writes;

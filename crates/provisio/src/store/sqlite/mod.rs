@@ -24,7 +24,7 @@ use sqlx::sqlite::{
 use sqlx::{Row as _, SqlitePool};
 use uuid::Uuid;
 
-use super::{row, Criteria, ListQuery, RenderRows, Rendered, Store, StoreError};
+use super::{row, Criteria, ListQuery, RenderRows, Rendered, RowWrite, Store, StoreError, Written};
 use crate::model::layout::{to_row, Layout, Row};
 use crate::model::{Entity, TenantId};
 use sql::{bind_row, insert_sql, map_err};
@@ -275,15 +275,18 @@ const ROWS_PER_STATEMENT: usize = 500;
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn insert_row(
-        &self,
-        layout: &'static Layout,
-        tenant: TenantId,
-        row: Row,
-    ) -> Result<(), StoreError> {
-        debug_assert_eq!(row.tenant(), tenant.to_string());
-        self.group.write(WriteOp::Insert { layout, row }).await?;
-        Ok(())
+    async fn write(&self, tenant: TenantId, writes: Vec<RowWrite>) -> Result<Written, StoreError> {
+        let tenant = tenant.to_string();
+        let done = match <[RowWrite; 1]>::try_from(writes) {
+            // One write alone joins the group writer's multi-row statements.
+            Ok([write]) => {
+                let needs_row = write.needs_row();
+                let changed = self.group.write(WriteOp::single(tenant, write)).await?;
+                !needs_row || changed == 1
+            }
+            Err(writes) => self.group.write(WriteOp::Group { tenant, writes }).await? == 1,
+        };
+        Ok(if done { Written::Done } else { Written::Stale })
     }
 
     async fn get_row(
@@ -304,36 +307,6 @@ impl Store for SqliteStore {
             .await
             .map_err(map_err)?;
         row.as_ref().map(|r| read_row(layout, r)).transpose()
-    }
-
-    async fn update_row(
-        &self,
-        layout: &'static Layout,
-        tenant: TenantId,
-        row: Row,
-        expected_version: i64,
-    ) -> Result<bool, StoreError> {
-        let op = WriteOp::Update {
-            layout,
-            row,
-            tenant: tenant.to_string(),
-            expected_version,
-        };
-        Ok(self.group.write(op).await? == 1)
-    }
-
-    async fn delete_row(
-        &self,
-        layout: &'static Layout,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> Result<bool, StoreError> {
-        let op = WriteOp::Delete {
-            layout,
-            tenant: tenant.to_string(),
-            id: id.to_string(),
-        };
-        Ok(self.group.write(op).await? == 1)
     }
 
     async fn list_rows(

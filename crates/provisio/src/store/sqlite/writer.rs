@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::sql::{bind_row, insert_sql, map_err, update_set};
 use crate::model::layout::{Layout, Row};
-use crate::store::{StoreError, DUPLICATE_ID};
+use crate::store::{RowWrite, StoreError, DUPLICATE_ID};
 
 /// Most writes in one transaction.
 const MAX_BATCH: usize = 256;
@@ -56,14 +56,55 @@ pub(super) enum WriteOp {
         /// The row's id.
         id: String,
     },
+    /// Several writes that commit together or not at all (in a savepoint of the batch): 1 when
+    /// all were stored, 0 when an update or delete found no row (nothing is stored then).
+    Group {
+        /// The owning tenant.
+        tenant: String,
+        /// The writes, in order.
+        writes: Vec<RowWrite>,
+    },
 }
 
 impl WriteOp {
-    fn layout(&self) -> &'static Layout {
+    /// The write of `w` alone, for rows of `tenant`.
+    pub(super) fn single(tenant: String, w: RowWrite) -> WriteOp {
+        match w {
+            RowWrite::Insert { layout, row } => WriteOp::Insert { layout, row },
+            RowWrite::Update {
+                layout,
+                row,
+                expected_version,
+            } => WriteOp::Update {
+                layout,
+                row,
+                tenant,
+                expected_version,
+            },
+            RowWrite::Delete { layout, id } => WriteOp::Delete {
+                layout,
+                tenant,
+                id: id.to_string(),
+            },
+        }
+    }
+
+    /// The table a single write writes (a group has none).
+    fn table(&self) -> Option<&'static str> {
         match self {
             WriteOp::Insert { layout, .. }
             | WriteOp::Update { layout, .. }
-            | WriteOp::Delete { layout, .. } => layout,
+            | WriteOp::Delete { layout, .. } => Some(layout.table),
+            WriteOp::Group { .. } => None,
+        }
+    }
+
+    fn layout(&self) -> Option<&'static Layout> {
+        match self {
+            WriteOp::Insert { layout, .. }
+            | WriteOp::Update { layout, .. }
+            | WriteOp::Delete { layout, .. } => Some(layout),
+            WriteOp::Group { .. } => None,
         }
     }
 }
@@ -195,8 +236,8 @@ fn multi_row_run(jobs: &[Job]) -> usize {
     let Some(first) = jobs.first().map(|job| &job.op) else {
         return 0;
     };
-    let table = first.layout().table;
-    let same_table = |op: &WriteOp| op.layout().table == table;
+    let table = first.table();
+    let same_table = |op: &WriteOp| op.table() == table;
     match first {
         WriteOp::Insert { .. } => jobs
             .iter()
@@ -215,7 +256,7 @@ fn multi_row_run(jobs: &[Job]) -> usize {
                 })
                 .count()
         }
-        WriteOp::Delete { .. } => 0,
+        WriteOp::Delete { .. } | WriteOp::Group { .. } => 0,
     }
 }
 
@@ -226,7 +267,9 @@ async fn insert_many(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
     ops: &[&WriteOp],
 ) -> Result<Vec<Result<u64, StoreError>>, sqlx::Error> {
-    let layout = ops[0].layout();
+    let Some(layout) = ops[0].layout() else {
+        return Ok(Vec::new());
+    };
     let rows: Vec<&Row> = ops
         .iter()
         .filter_map(|op| match op {
@@ -265,7 +308,9 @@ async fn update_many(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
     ops: &[&WriteOp],
 ) -> Result<Vec<Result<u64, StoreError>>, sqlx::Error> {
-    let layout = ops[0].layout();
+    let Some(layout) = ops[0].layout() else {
+        return Ok(Vec::new());
+    };
     // VALUES columns are column1.. : the key, then the other columns, then the expected version.
     let n = layout.columns.len();
     let sets = layout.columns[2..]
@@ -330,6 +375,48 @@ async fn execute(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
     op: &WriteOp,
 ) -> Result<u64, sqlx::Error> {
+    let WriteOp::Group { tenant, writes } = op else {
+        return execute_one(conn, op).await;
+    };
+    sqlx::query("SAVEPOINT write_group")
+        .execute(&mut **conn)
+        .await?;
+    for w in writes {
+        let one = WriteOp::single(tenant.clone(), w.clone());
+        let stored = match execute_one(conn, &one).await {
+            Ok(n) => n == 1 || !w.needs_row(),
+            Err(e) => {
+                // A constraint undoes this statement only; the earlier ones of the group go too.
+                undo_group(conn).await?;
+                return Err(e);
+            }
+        };
+        if !stored {
+            undo_group(conn).await?;
+            return Ok(0);
+        }
+    }
+    sqlx::query("RELEASE write_group")
+        .execute(&mut **conn)
+        .await?;
+    Ok(1)
+}
+
+/// Undoes the writes of the group since its savepoint; the batch goes on.
+async fn undo_group(conn: &mut sqlx::pool::PoolConnection<Sqlite>) -> Result<(), sqlx::Error> {
+    sqlx::query("ROLLBACK TO write_group")
+        .execute(&mut **conn)
+        .await?;
+    sqlx::query("RELEASE write_group")
+        .execute(&mut **conn)
+        .await?;
+    Ok(())
+}
+
+async fn execute_one(
+    conn: &mut sqlx::pool::PoolConnection<Sqlite>,
+    op: &WriteOp,
+) -> Result<u64, sqlx::Error> {
     let done = match op {
         WriteOp::Insert { layout, row } => {
             let sql = insert_sql(layout, 1);
@@ -366,6 +453,7 @@ async fn execute(
                 .execute(&mut **conn)
                 .await?
         }
+        WriteOp::Group { .. } => return Box::pin(execute(conn, op)).await,
     };
     Ok(done.rows_affected())
 }

@@ -1,0 +1,84 @@
+//! The one path every write of every entity set takes: the service turns its change into row
+//! writes, lets each [`WriteHook`] add the writes that must come with it (an audit event, a
+//! counter), and hands them to the store as one atomic group ([`Store::write`]). A hook's
+//! writes commit with the change or not at all.
+
+use std::sync::Arc;
+
+use crate::error::ApiError;
+use crate::model::layout::to_row;
+use crate::model::{Entity, TenantId};
+use crate::store::{RowWrite, Store, Written};
+
+/// Adds the writes that must commit together with a change.
+pub trait WriteHook: Send + Sync + std::fmt::Debug {
+    /// The writes to add to `change` (a write of `tenant`'s rows); none by default.
+    fn attach(&self, tenant: TenantId, change: &RowWrite) -> Vec<RowWrite>;
+}
+
+/// The write path: a store and the hooks every write passes.
+#[derive(Debug, Clone)]
+pub struct Writes {
+    store: Arc<dyn Store>,
+    hooks: Vec<Arc<dyn WriteHook>>,
+}
+
+impl Writes {
+    /// Writes to `store`, without hooks.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Writes {
+            store,
+            hooks: Vec::new(),
+        }
+    }
+
+    /// The same path with `hook` added.
+    pub fn with_hook(mut self, hook: Arc<dyn WriteHook>) -> Self {
+        self.hooks.push(hook);
+        self
+    }
+
+    /// Runs `change` with what the hooks attach to it, in one transaction.
+    pub async fn commit(&self, tenant: TenantId, change: RowWrite) -> Result<Written, ApiError> {
+        let mut writes = Vec::with_capacity(1 + self.hooks.len());
+        for hook in &self.hooks {
+            writes.extend(hook.attach(tenant, &change));
+        }
+        writes.insert(0, change);
+        Ok(self.store.write(tenant, writes).await?)
+    }
+
+    /// Stores a new entity.
+    pub async fn insert<E: Entity>(&self, e: &E) -> Result<(), ApiError> {
+        let insert = RowWrite::Insert {
+            layout: E::set().layout(),
+            row: to_row(e),
+        };
+        self.commit(e.tenant(), insert).await?;
+        Ok(())
+    }
+
+    /// Replaces the stored entity with `e` if it still has `expected_version`; false when it
+    /// is gone or was changed meanwhile.
+    pub async fn update<E: Entity>(&self, e: &E, expected_version: i64) -> Result<bool, ApiError> {
+        let update = RowWrite::Update {
+            layout: E::set().layout(),
+            row: to_row(e),
+            expected_version,
+        };
+        Ok(self.commit(e.tenant(), update).await? == Written::Done)
+    }
+
+    /// Deletes an entity of `E`'s set; false when there was none.
+    pub async fn delete<E: Entity>(
+        &self,
+        tenant: TenantId,
+        id: uuid::Uuid,
+    ) -> Result<bool, ApiError> {
+        let delete = RowWrite::Delete {
+            layout: E::set().layout(),
+            id,
+        };
+        Ok(self.commit(tenant, delete).await? == Written::Done)
+    }
+}
