@@ -2,8 +2,8 @@
 #![forbid(unsafe_code)]
 
 /// mimalloc instead of the system allocator: a list page allocates thousands of small values on
-/// two or more threads at once, and glibc's malloc spent a quarter of the server's CPU on that
-/// (locks included) in a profile of the list workload. See docs/BENCHMARKS.md.
+/// two or more threads at once, and glibc's malloc spent much of the server's CPU on its locks
+/// in a profile of the list workload (figures in docs/BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

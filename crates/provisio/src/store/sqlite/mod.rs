@@ -121,7 +121,7 @@ impl SqliteStore {
             // Most of the log is copied back in the background (`checkpoint_in_background`); the
             // writer still checkpoints what is left when the log passes this many pages, because
             // only a checkpoint with no write running can let the log start over from its
-            // beginning (without it the log grew to 2.8 GB in a 90-second benchmark).
+            // beginning (without it the log grew without bound in a benchmark; docs/BENCHMARKS.md).
             .connect_with(
                 options
                     .clone()
@@ -180,10 +180,8 @@ const WRITER_CHECKPOINT_PAGES: &str = "1000";
 /// covered by the next one), and never while nothing is written. The checkpoint SQLite runs
 /// inside the commit that crosses 1,000 log pages then finds little left to copy, and the log
 /// stays small. A passive checkpoint runs beside the writer and the readers without blocking
-/// either. Measured against a checkpoint every 100 ms, with 100,000 profiles: `create` about
-/// 6,400 → 7,500/s (p99 18 → 15 ms), `patch` 5,400 → 6,600/s, `createToken` 3,050 → 3,290/s;
-/// with 1,000,000: `create` 4,784 → 4,963/s (p99 30 → 24 ms), `patch` 4,276 → 5,309/s,
-/// `createToken` 2,576 → 3,001/s. A pause of 5 ms between checkpoints was slower.
+/// either. It measured faster for every write workload than a checkpoint on a timer or a pause
+/// between checkpoints (docs/BENCHMARKS.md, "What changed since 2026-11-23").
 async fn checkpoint_in_background(pool: SqlitePool, committed: Arc<Notify>) {
     loop {
         committed.notified().await;
