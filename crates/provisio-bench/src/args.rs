@@ -59,6 +59,10 @@ pub struct Args {
     /// The provisio binary; by default `provisio` next to this program (target/release).
     #[arg(long, value_name = "FILE")]
     pub server_bin: Option<PathBuf>,
+    /// The JSON (`--json`) of an earlier run to hold this one against: the `get`, `create` and
+    /// `list` rates must stay within 10% of it (run both back to back, on one machine).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["growth", "replot"])]
+    pub compare: Option<PathBuf>,
     /// One more argument for `provisio serve` (repeat for several), e.g.
     /// `--server-arg=--sqlite-mmap-mib=1024`.
     #[arg(long, value_name = "ARG", allow_hyphen_values = true)]

@@ -109,6 +109,19 @@ impl<'a> RunReport<'a> {
     }
 }
 
+/// The workload results of an earlier run's `--json`.
+fn read_results(path: &Path) -> anyhow::Result<Vec<WorkloadResult>> {
+    #[derive(serde::Deserialize)]
+    struct Earlier {
+        results: Vec<WorkloadResult>,
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let earlier: Earlier =
+        serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    Ok(earlier.results)
+}
+
 fn backend(args: &Args) -> &'static str {
     if args.postgres {
         "postgres"
@@ -127,7 +140,11 @@ async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
     let (token, preload) = (session.has_token(), session.preload_time);
     session.stop()?;
     report::fill_ratios(&mut results);
-    let checks = report::check_targets(&results, args.profiles);
+    let earlier = match &args.compare {
+        Some(path) => Some(read_results(path)?),
+        None => None,
+    };
+    let checks = report::check_targets(&results, args.profiles, earlier.as_deref());
     println!(
         "\n{} · {} profiles · {} connections · {} s per workload\n",
         backend(args),

@@ -81,28 +81,49 @@ fn the_table_has_a_row_per_workload() {
 
 #[test]
 fn targets_are_met_missed_or_not_measured() {
-    let checks = check_targets(&sample(), 100_000);
+    let checks = check_targets(&sample(), 100_000, None);
     let get = |prefix: &str| {
         checks
             .iter()
             .find(|c| c.target.starts_with(prefix))
             .unwrap_or_else(|| panic!("no check {prefix}"))
     };
-    assert_eq!(get("create ≥").met, Some(false));
-    assert_eq!(get("get ≥").met, Some(true));
-    assert_eq!(get("list ≥").met, Some(false));
+    assert!(
+        !checks.iter().any(|c| c.target.contains("of baseline")),
+        "the ratios to the baseline are retired"
+    );
     assert_eq!(get("createToken ≥").met, Some(true));
     assert_eq!(get("create: p99").met, Some(false));
     assert_eq!(get("list: p99").met, Some(false), "errors fail the check");
     assert_eq!(get("get: p99").met, Some(true));
     assert_eq!(get("server RSS").met, None, "only judged with 1M profiles");
     assert_eq!(
-        check_targets(&sample(), 1_000_000).last().unwrap().met,
+        check_targets(&sample(), 1_000_000, None).last().unwrap().met,
         Some(true)
     );
     let list = markdown_checks(&checks);
     assert!(
-        list.contains("- get ≥ 70% of baseline: **met** (75%)"),
+        list.contains("- createToken ≥ 2,000/s: **met**"),
         "{list}"
     );
+}
+
+#[test]
+fn a_run_is_held_against_an_earlier_one() {
+    let now = sample();
+    let mut earlier = sample();
+    for r in &mut earlier {
+        // get was 5% faster before (still within 10%), create 20% faster (a regression).
+        match r.workload {
+            Workload::Get => r.summary.rps *= 1.05,
+            Workload::Create => r.summary.rps *= 1.25,
+            _ => {}
+        }
+    }
+    let checks = check_targets(&now, 100_000, Some(&earlier));
+    let get = |prefix: &str| checks.iter().find(|c| c.target.starts_with(prefix)).unwrap();
+    assert_eq!(get("get within 10%").met, Some(true));
+    assert_eq!(get("create within 10%").met, Some(false));
+    assert!(get("create within").measured.contains("80%"), "{}", get("create within").measured);
+    assert_eq!(get("list within 10%").met, None, "list has no rate in either run");
 }
