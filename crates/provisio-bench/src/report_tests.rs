@@ -98,14 +98,14 @@ fn targets_are_met_missed_or_not_measured() {
     assert_eq!(get("get: p99").met, Some(true));
     assert_eq!(get("server RSS").met, None, "only judged with 1M profiles");
     assert_eq!(
-        check_targets(&sample(), 1_000_000, None).last().unwrap().met,
+        check_targets(&sample(), 1_000_000, None)
+            .last()
+            .unwrap()
+            .met,
         Some(true)
     );
     let list = markdown_checks(&checks);
-    assert!(
-        list.contains("- createToken ≥ 2,000/s: **met**"),
-        "{list}"
-    );
+    assert!(list.contains("- createToken ≥ 2,000/s: **met**"), "{list}");
 }
 
 #[test]
@@ -121,9 +121,22 @@ fn a_run_is_held_against_an_earlier_one() {
         }
     }
     let checks = check_targets(&now, 100_000, Some(&earlier));
-    let get = |prefix: &str| checks.iter().find(|c| c.target.starts_with(prefix)).unwrap();
+    let get = |prefix: &str| {
+        checks
+            .iter()
+            .find(|c| c.target.starts_with(prefix))
+            .unwrap()
+    };
     assert_eq!(get("get within 10%").met, Some(true));
     assert_eq!(get("create within 10%").met, Some(false));
-    assert!(get("create within").measured.contains("80%"), "{}", get("create within").measured);
-    assert_eq!(get("list within 10%").met, None, "list has no rate in either run");
+    assert!(
+        get("create within").measured.contains("80%"),
+        "{}",
+        get("create within").measured
+    );
+    assert_eq!(
+        get("list within 10%").met,
+        None,
+        "list has no rate in either run"
+    );
 }

@@ -673,20 +673,31 @@ async fn a_second_entity_set_runs_on_the_same_store_machinery() {
 
     // Reads and conditional writes.
     let first = &devices[0];
-    assert_eq!(store.get(t, DeviceId(first.id)).await.unwrap().as_ref(), Some(first));
+    assert_eq!(
+        store.get(t, DeviceId(first.id)).await.unwrap().as_ref(),
+        Some(first)
+    );
     let mut renamed = first.clone();
     renamed.name = Some("Renamed".into());
     renamed.version = 2;
     assert!(store.update(t, &renamed, 1).await.unwrap());
-    assert!(!store.update(t, &renamed, 1).await.unwrap(), "stale version");
-    assert!(!store.update(other, &renamed, 2).await.unwrap(), "another tenant's row");
-    assert_eq!(store.get(t, DeviceId(first.id)).await.unwrap(), Some(renamed.clone()));
+    assert!(
+        !store.update(t, &renamed, 1).await.unwrap(),
+        "stale version"
+    );
+    assert!(
+        !store.update(other, &renamed, 2).await.unwrap(),
+        "another tenant's row"
+    );
+    assert_eq!(
+        store.get(t, DeviceId(first.id)).await.unwrap(),
+        Some(renamed.clone())
+    );
 
     // A filter, an order with NULLs, keyset paging: the same rows in the same order as in memory.
     let raw = "$filter=complianceState ne 'noncompliant' and freeStorageSpaceInBytes ge 8589934592\
                &$orderby=managedDeviceName desc";
-    let options =
-        odata::parse_query(raw, &layout.schema, &odata::Limits::DEFAULT).unwrap();
+    let options = odata::parse_query(raw, &layout.schema, &odata::Limits::DEFAULT).unwrap();
     let mut current: Vec<Device> = devices.clone();
     current[0] = renamed.clone();
     let mut expected: Vec<&Device> = current
@@ -711,7 +722,10 @@ async fn a_second_entity_set_runs_on_the_same_store_machinery() {
             ..ListQuery::new(4)
         };
         let page: Vec<Device> = store.list(t, &q).await.unwrap();
-        let rendered = store.list_rendered::<Device>(t, &q, &[0, 1, 2, 3, 4, 5]).await.unwrap();
+        let rendered = store
+            .list_rendered::<Device>(t, &q, &[0, 1, 2, 3, 4, 5])
+            .await
+            .unwrap();
         assert_eq!(rendered.len(), page.len());
         for (r, d) in rendered.iter().zip(&page) {
             let want = serde_json::to_value(EntityJson {
@@ -734,7 +748,10 @@ async fn a_second_entity_set_runs_on_the_same_store_machinery() {
         filter: options.filter.clone(),
         search: None,
     };
-    assert_eq!(store.count::<Device>(t, &criteria).await.unwrap(), want.len() as u64);
+    assert_eq!(
+        store.count::<Device>(t, &criteria).await.unwrap(),
+        want.len() as u64
+    );
     let search = Criteria {
         filter: None,
         search: Some("kiosk 1".into()),
@@ -743,13 +760,28 @@ async fn a_second_entity_set_runs_on_the_same_store_machinery() {
         .iter()
         .filter(|d| d.name.as_deref().is_some_and(|n| n.starts_with("Kiosk 1")))
         .count();
-    assert_eq!(store.count::<Device>(t, &search).await.unwrap(), searched as u64);
+    assert_eq!(
+        store.count::<Device>(t, &search).await.unwrap(),
+        searched as u64
+    );
 
     // Deletes, scoped by tenant.
     assert!(store.delete(t, DeviceId(first.id)).await.unwrap());
     assert!(!store.delete(t, DeviceId(first.id)).await.unwrap());
-    assert_eq!(store.count::<Device>(t, &Criteria::default()).await.unwrap(), 29);
-    assert_eq!(store.count::<Device>(other, &Criteria::default()).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .count::<Device>(t, &Criteria::default())
+            .await
+            .unwrap(),
+        29
+    );
+    assert_eq!(
+        store
+            .count::<Device>(other, &Criteria::default())
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         store.get(other, DeviceId(stranger.id)).await.unwrap(),
         Some(stranger)
