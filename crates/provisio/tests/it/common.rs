@@ -122,12 +122,20 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// The profile with this id.
     pub fn item(&self, id: &str) -> String {
         format!("{}{COLLECTION}/{id}", self.base)
     }
 
+    /// The profiles collection.
     pub fn collection(&self) -> String {
         format!("{}{COLLECTION}", self.base)
+    }
+
+    /// The collection of any entity set under `deviceManagement`, by its segment (e.g.
+    /// `managedDevices`): the helpers below serve every entity set the same way.
+    pub fn collection_of(&self, segment: &str) -> String {
+        format!("{}/beta/deviceManagement/{segment}", self.base)
     }
 
     pub async fn post_json(&self, url: &str, body: &Value) -> Response {
@@ -154,7 +162,13 @@ impl TestServer {
 
     /// Creates a profile and returns its JSON; panics unless the answer is 201.
     pub async fn create(&self, body: Value) -> Value {
-        let res = self.post_json(&self.collection(), &body).await;
+        self.create_in(&self.collection(), body).await
+    }
+
+    /// Creates an entity in the collection at `url` and returns its JSON; panics unless the
+    /// answer is 201.
+    pub async fn create_in(&self, url: &str, body: Value) -> Value {
+        let res = self.post_json(url, &body).await;
         let status = res.status();
         let text = res.text().await.expect("body");
         assert_eq!(status, StatusCode::CREATED, "create failed: {text}");
@@ -163,8 +177,13 @@ impl TestServer {
 
     /// Every profile of the tenant, following nextLinks.
     pub async fn list_all(&self) -> Vec<Value> {
+        self.list_all_in(&self.collection()).await
+    }
+
+    /// Every entity of the tenant in the collection at `collection`, following nextLinks.
+    pub async fn list_all_in(&self, collection: &str) -> Vec<Value> {
         let mut out = Vec::new();
-        let mut url = format!("{}?$top=1000", self.collection());
+        let mut url = format!("{collection}?$top=1000");
         loop {
             let page: Value = ok_json(self.get(&url).await).await;
             out.extend(page["value"].as_array().expect("value").iter().cloned());

@@ -197,3 +197,13 @@ async fn health_needs_nothing() {
     );
     s.stop().await;
 }
+
+/// A collection of `deviceManagement` that is not served is 400 naming its segment, as Graph
+/// answers an unknown segment.
+#[tokio::test]
+async fn a_collection_not_served_names_its_segment() {
+    let s = TestServer::start().await;
+    let res = s.get(&s.collection_of("managedDevices")).await;
+    let msg = expect_error(res, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(msg.contains("'managedDevices'"), "{msg}");
+}
