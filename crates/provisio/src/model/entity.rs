@@ -298,6 +298,24 @@ impl<E> MemberDecl<E> {
     }
 }
 
+/// The `id` member every entity set starts with: the entity's GUID, read-only, filterable and
+/// sortable, in the `id` column.
+pub const fn id_member<E: Entity>() -> MemberDecl<E> {
+    MemberDecl {
+        name: "id",
+        ty: MemberType::GuidString,
+        nullable: Nullable::No,
+        column: "id",
+        key: None,
+        input: Input::ReadOnly,
+        query: Query::FilterSort,
+        listed: true,
+        default: OnCreate::Service,
+        get: |e| Val::Uuid(e.id()),
+        set: |_, _| Ok(()),
+    }
+}
+
 /// A stored column that is no member (state the service keeps, such as a membership target).
 #[derive(Debug)]
 pub struct HiddenColumn<E: 'static> {

@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 use uuid::Uuid;
 
 use super::entity::{
-    derive_layout, Entity, EntitySet, HiddenColumn, Input, MemberDecl, MemberType, Nullable,
-    OnCreate, Owned, Query, Val,
+    derive_layout, id_member, Entity, EntitySet, HiddenColumn, Input, MemberDecl, MemberType,
+    Nullable, OnCreate, Owned, Query, Val,
 };
 use super::rules::{self, InvalidInput};
 use super::{
@@ -284,19 +284,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
         },
     ],
     members: &[
-        MemberDecl {
-            name: "id",
-            ty: MemberType::GuidString,
-            nullable: Nullable::No,
-            column: "id",
-            key: None,
-            input: READ_ONLY,
-            query: Query::FilterSort,
-            listed: true,
-            default: OnCreate::Service,
-            get: |p| Val::Uuid(p.id.0),
-            set: |_, _| Ok(()),
-        },
+        id_member(),
         MemberDecl {
             name: "accountId",
             // Any text (or null) in a body is accepted and ignored; the owning tenant is shown.

@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use provisio::model::csdl::entity_type;
 use provisio::model::entity::{
-    derive_layout, ComplexDecl, Entity, EntitySet, EnumDecl, Field, Input, MemberDecl, MemberType,
-    Nullable, OnCreate, Owned, Query, Val,
+    derive_layout, id_member, ComplexDecl, Entity, EntitySet, EnumDecl, Field, Input, MemberDecl,
+    MemberType, Nullable, OnCreate, Owned, Query, Val,
 };
 use provisio::model::layout::{from_row, to_row};
 use provisio::model::output::{entity_json, Selection};
@@ -64,19 +64,7 @@ static DEVICES: EntitySet<Device> = EntitySet {
     hidden: &[],
     derived: LazyLock::new(|| derive_layout(&DEVICES)),
     members: &[
-        MemberDecl {
-            name: "id",
-            ty: MemberType::GuidString,
-            nullable: Nullable::No,
-            column: "id",
-            key: None,
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            default: OnCreate::Service,
-            get: |d| Val::Uuid(d.id),
-            set: |_, _| Ok(()),
-        },
+        id_member(),
         MemberDecl {
             name: "managedDeviceName",
             ty: MemberType::String,
@@ -303,19 +291,7 @@ static AUDIT_EVENTS: EntitySet<AuditEvent> = EntitySet {
     hidden: &[],
     derived: LazyLock::new(|| derive_layout(&AUDIT_EVENTS)),
     members: &[
-        MemberDecl {
-            name: "id",
-            ty: MemberType::GuidString,
-            nullable: Nullable::No,
-            column: "id",
-            key: None,
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            default: OnCreate::Service,
-            get: |e| Val::Uuid(e.id),
-            set: |_, _| Ok(()),
-        },
+        id_member(),
         MemberDecl {
             name: "activity",
             ty: MemberType::String,
