@@ -402,4 +402,26 @@ mod tests {
             "other errors are not retried"
         );
     }
+
+    /// A value the query compiler should never write is reported as the service's own error
+    /// before anything reaches the database, and is not retried.
+    #[tokio::test]
+    async fn a_value_that_cannot_be_bound_is_the_services_error() {
+        // A pool that never connects: binding fails before a connection is asked for.
+        let pool = PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap();
+        let compiled = Compiled {
+            sql: "SELECT $1".into(),
+            values: sea_query::Values(vec![sea_query::Value::Double(Some(1.5))]),
+        };
+        let err = run_compiled(&pool, compiled).await.unwrap_err();
+        let text = format!("{err:#}");
+        let StoreError::Other(cause) = err else {
+            panic!("not an internal error: {text}");
+        };
+        assert!(text.contains("unexpected value"), "{text}");
+        assert!(
+            cause.downcast_ref::<sqlx::Error>().is_none(),
+            "reported as the driver's error: {text}"
+        );
+    }
 }
