@@ -103,9 +103,6 @@ pub enum MemberType {
     ComplexCollection(&'static ComplexDecl),
 }
 
-/// The qualified name of Graph's `mimeContent`.
-pub const MIME_CONTENT: &str = "microsoft.graph.mimeContent";
-
 /// `mimeContent`: a media type and base64 bytes.
 pub static MIME_CONTENT_TYPE: ComplexDecl = ComplexDecl {
     name: "mimeContent",
@@ -234,27 +231,6 @@ impl Owned {
             _ => None,
         }
     }
-
-    /// The value as borrowed.
-    pub fn as_val(&self) -> Val<'_> {
-        match self {
-            Owned::Null => Val::Null,
-            Owned::Str(s) => Val::Str(s),
-            Owned::Uuid(u) => Val::Uuid(*u),
-            Owned::Int(n) => Val::Int(*n),
-            Owned::Bool(b) => Val::Bool(*b),
-            Owned::Time(t) => Val::Time(*t),
-            Owned::Strings(v) => Val::Strings(v),
-            Owned::Bytes(b) => Val::Bytes(b),
-            Owned::Json(j) => Val::Json(j.clone()),
-        }
-    }
-}
-
-/// The error of a setter given a value of the wrong shape: a stored row the service could not
-/// have written.
-pub fn wrong_value(member: &str, v: &Owned) -> String {
-    format!("the value {v:?} does not fit the member '{member}'")
 }
 
 /// One member of an entity type.
