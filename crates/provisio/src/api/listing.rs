@@ -11,7 +11,7 @@ use super::{reply, AppState};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::model::{Entity as _, Profile};
-use crate::store::{Criteria, Cursor};
+use crate::store::Cursor;
 
 /// The content type of `/$count`.
 pub const TEXT_PLAIN: &str = "text/plain;charset=utf-8";
@@ -70,19 +70,18 @@ pub async fn list(
 }
 
 /// `GET .../androidDeviceOwnerEnrollmentProfiles/$count`: the number of profiles that match
-/// `$filter` and `$search`, as a plain-text integer. Every option is checked; the others
-/// (`$top`, `$orderby`, ...) do not change a count.
+/// `$filter` and `$search`, as a plain-text integer. Every option is checked as a list checks
+/// it (a `$skiptoken` too); the others (`$top`, `$orderby`, ...) do not change a count.
 pub async fn count(
     State(st): State<AppState>,
     caller: Principal,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, ApiError> {
-    let opts = query::parse(uri.query())?;
-    let criteria = Criteria {
-        filter: opts.filter,
-        search: opts.search,
-    };
-    let n = st.profiles.count(caller.tenant, &criteria).await?;
+    let req = ListRequest::new(query::parse(uri.query())?, &st.skip_tokens)?;
+    let n = st
+        .profiles
+        .count(caller.tenant, &req.query.criteria)
+        .await?;
     let mut res = (StatusCode::OK, n.to_string()).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_PLAIN));
