@@ -107,10 +107,27 @@ fn error_envelope(res: Response, body: &ErrorBody, ids: &RequestIds) -> Response
 /// `androidDeviceOwnerEnrollmentProfiles('{id}')` key syntax, an action qualified with
 /// `microsoft.graph.`, and a trailing slash.
 pub async fn normalize_path(mut req: Request, next: Next) -> Response {
+    authority_as_host(&mut req);
     if let Some(uri) = normalized_uri(req.uri()) {
         *req.uri_mut() = uri;
     }
     next.run(req).await
+}
+
+/// HTTP/2 names the host in the `:authority` pseudo-header, which arrives as the URI's
+/// authority, not as a `Host` header; the links of responses are built from `Host`, so it is
+/// filled in from the authority when missing.
+fn authority_as_host(req: &mut Request) {
+    if req.headers().contains_key(header::HOST) {
+        return;
+    }
+    let host = req
+        .uri()
+        .authority()
+        .and_then(|a| HeaderValue::from_str(a.as_str()).ok());
+    if let Some(host) = host {
+        req.headers_mut().insert(header::HOST, host);
+    }
 }
 
 fn normalized_uri(uri: &Uri) -> Option<Uri> {

@@ -356,3 +356,57 @@ async fn input_rules_name_the_member() {
     }
     s.stop().await;
 }
+
+/// Over HTTP/2 (prior knowledge, no `Host` header: the host is the `:authority`), links name
+/// the address the client used, as over HTTP/1.1.
+#[tokio::test]
+async fn links_over_http2_name_the_authority() {
+    let s = TestServer::start().await;
+    let token = s.dev_token(
+        s.dev_tenant,
+        &["DeviceManagementConfiguration.ReadWrite.All"],
+        false,
+    );
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .default_headers(
+            [(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {token}").parse().unwrap(),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .build()
+        .unwrap();
+    let res = h2
+        .post(s.collection())
+        .header("content-type", "application/json")
+        .body(r#"{"displayName":"Over h2"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.version(), reqwest::Version::HTTP_2);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&s.collection()), "{location}");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .starts_with(&s.base),
+        "{body}"
+    );
+    s.create(serde_json::json!({"displayName": "Second"})).await;
+    let page: serde_json::Value = h2
+        .get(format!("{}?$top=1", s.collection()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let next = page["@odata.nextLink"].as_str().unwrap();
+    assert!(next.starts_with(&s.collection()), "{next}");
+    s.stop().await;
+}
