@@ -17,15 +17,17 @@ use crate::error::{ErrorKind, QueryError};
 use crate::lexer::Lit;
 use crate::literal::{bool_literal, is_condition, typed_value};
 use crate::parser::{Expr, FILTER};
+use crate::query::Limits;
 use crate::schema::{ComplexType, PropRef, Property, PropertyType, Schema};
 
-/// Checks `expr` against `schema` and returns the typed filter.
-pub(crate) fn check(expr: &Expr, schema: &Schema, max_depth: usize) -> Result<Filter, QueryError> {
+/// Checks `expr` against `schema` and `limits` and returns the typed filter.
+pub(crate) fn check(expr: &Expr, schema: &Schema, limits: &Limits) -> Result<Filter, QueryError> {
     let filter = Checker {
         schema,
         element: None,
     }
     .condition(expr)?;
+    let max_depth = limits.max_depth;
     if depth(&filter) > max_depth {
         return Err(QueryError::new(
             ErrorKind::Limit,
@@ -34,7 +36,38 @@ pub(crate) fn check(expr: &Expr, schema: &Schema, max_depth: usize) -> Result<Fi
             format!("the filter nests deeper than {max_depth} levels"),
         ));
     }
+    let (n, max) = (conditions(&filter), limits.max_conditions);
+    if n > max {
+        return Err(QueryError::new(
+            ErrorKind::Limit,
+            FILTER,
+            0,
+            format!(
+                "the filter holds {n} conditions, more than the {max} allowed; split it into several queries"
+            ),
+        ));
+    }
     Ok(filter)
+}
+
+/// The conditions a filter holds (see [`Limits::max_conditions`]).
+pub(crate) fn conditions(filter: &Filter) -> usize {
+    match filter {
+        Filter::And(items) | Filter::Or(items) => items.iter().map(conditions).sum(),
+        Filter::Not(inner) => conditions(inner),
+        Filter::In { values, .. } => values.len(),
+        Filter::Any {
+            lambda: Some(l), ..
+        } => crate::check_element::conditions(&l.predicate),
+        Filter::AnyComplex {
+            lambda: Some(l), ..
+        } => conditions(&l.predicate),
+        Filter::Compare { .. }
+        | Filter::IsNull { .. }
+        | Filter::StringMatch { .. }
+        | Filter::Any { lambda: None, .. }
+        | Filter::AnyComplex { lambda: None, .. } => 1,
+    }
 }
 
 /// The number of nodes on the longest root-to-leaf path.

@@ -13,6 +13,16 @@ pub(crate) fn check(var: &str, body: &Expr) -> Result<ElementFilter, QueryError>
     Element { var }.condition(body)
 }
 
+/// The conditions an element filter holds: each comparison, function call and `in` value.
+pub(crate) fn conditions(f: &ElementFilter) -> usize {
+    match f {
+        ElementFilter::And(items) | ElementFilter::Or(items) => items.iter().map(conditions).sum(),
+        ElementFilter::Not(inner) => conditions(inner),
+        ElementFilter::In(values) => values.len(),
+        ElementFilter::Compare { .. } | ElementFilter::StringMatch { .. } => 1,
+    }
+}
+
 /// The number of nodes on the longest root-to-leaf path.
 pub(crate) fn depth(filter: &ElementFilter) -> usize {
     1 + match filter {

@@ -19,14 +19,20 @@ pub struct Limits {
     pub max_depth: usize,
     /// The longest option value accepted, in bytes after percent-decoding.
     pub max_value_len: usize,
+    /// The most conditions a `$filter` may hold: comparisons, `eq null` tests, function calls,
+    /// each value of an `in (...)` list, and each condition inside (or a bare) `any()`. Each one
+    /// is work for the database on every row it considers, so a query of thousands of them
+    /// could hold a reader for seconds.
+    pub max_conditions: usize,
 }
 
 impl Limits {
-    /// `max_top` 1000, `max_depth` 100, `max_value_len` 16 KiB.
+    /// `max_top` 1000, `max_depth` 100, `max_value_len` 16 KiB, `max_conditions` 100.
     pub const DEFAULT: Limits = Limits {
         max_top: 1000,
         max_depth: 100,
         max_value_len: 16 * 1024,
+        max_conditions: 100,
     };
 }
 
@@ -112,7 +118,7 @@ const KNOWN: [&str; 9] = [
 pub fn parse_filter(value: &str, schema: &Schema, limits: &Limits) -> Result<Filter, QueryError> {
     check_length("$filter", value, limits)?;
     let expr = crate::parser::parse(value, limits.max_depth)?;
-    crate::check::check(&expr, schema, limits.max_depth)
+    crate::check::check(&expr, schema, limits)
 }
 
 fn check_length(option: &str, value: &str, limits: &Limits) -> Result<(), QueryError> {

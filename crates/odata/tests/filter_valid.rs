@@ -236,10 +236,55 @@ fn depth_limit_is_inclusive() {
 }
 
 #[test]
-fn long_flat_chains_are_fine() {
-    let chain = vec!["enrolledDeviceCount eq 1"; 500].join(" or ");
+fn long_flat_chains_are_fine_up_to_the_condition_limit() {
+    let chain = vec!["enrolledDeviceCount eq 1"; 100].join(" or ");
     let Filter::Or(items) = parse(&chain) else {
         panic!()
     };
+    assert_eq!(items.len(), 100);
+    // Without the limit, the parser takes a flat chain of any length.
+    let roomy = Limits {
+        max_conditions: usize::MAX,
+        ..Limits::DEFAULT
+    };
+    let long = vec!["enrolledDeviceCount eq 1"; 500].join(" or ");
+    let Ok(Filter::Or(items)) = parse_filter(&long, &SCHEMA, &roomy) else {
+        panic!()
+    };
     assert_eq!(items.len(), 500);
+}
+
+#[test]
+fn more_conditions_than_the_limit_are_refused() {
+    let limits = Limits::DEFAULT;
+    let count = |f: &str| parse_filter(f, &SCHEMA, &limits);
+    // Comparisons, `in` values, conditions inside any(), function calls: each counts.
+    let over = [
+        vec!["enrolledDeviceCount eq 1"; 101].join(" or "),
+        format!("displayName in ({})", vec!["'x'"; 101].join(",")),
+        format!(
+            "roleScopeTagIds/any(t: {})",
+            vec!["t eq 'a'"; 101].join(" or ")
+        ),
+        vec!["contains(displayName,'a')"; 101].join(" and "),
+        format!(
+            "{} and roleScopeTagIds/any(t: t eq 'a' or t eq 'b')",
+            vec!["enrolledDeviceCount eq 1"; 99].join(" or ")
+        ),
+    ];
+    for f in &over {
+        let e = count(f).expect_err("over the limit");
+        assert_eq!(e.kind, odata::ErrorKind::Limit, "{e}");
+        assert!(e.to_string().contains("more than the 100 allowed"), "{e}");
+    }
+    let at = [
+        format!("displayName in ({})", vec!["'x'"; 100].join(",")),
+        format!(
+            "{} and roleScopeTagIds/any()",
+            vec!["enrolledDeviceCount eq 1"; 99].join(" or ")
+        ),
+    ];
+    for f in &at {
+        count(f).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
 }

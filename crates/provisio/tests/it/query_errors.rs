@@ -96,6 +96,14 @@ async fn malformed_queries_are_400_with_the_graph_envelope() {
     );
     let url = format!("{}?{huge}", s.collection());
     expect_error(s.get(&url).await, StatusCode::BAD_REQUEST, "BadRequest").await;
+    // A filter of 150 `contains` would hold a database reader for long: refused up front.
+    let heavy = vec!["contains(description,'x')"; 150].join(" or ");
+    let url = format!("{}?$filter={}", s.collection(), enc(&heavy));
+    let msg = expect_error(s.get(&url).await, StatusCode::BAD_REQUEST, "BadRequest").await;
+    assert!(
+        msg.contains("150 conditions, more than the 100 allowed"),
+        "{msg}"
+    );
     s.stop().await;
 }
 
