@@ -324,7 +324,8 @@ pub struct EntitySet<E: 'static> {
     pub a_noun: &'static str,
     /// The rules that span several members, run after every create and change.
     pub check: fn(&E) -> Result<(), InvalidInput>,
-    /// The storage layout and query schema derived from the above (see [`EntitySet::layout`]).
+    /// The storage layout and query schema derived from the above, built on first use with
+    /// [`Layout::of`] (see [`EntitySet::layout`]).
     pub derived: LazyLock<Layout>,
 }
 
@@ -393,9 +394,4 @@ impl<E: Entity> EntitySet<E> {
         e.set_version(1);
         e
     }
-}
-
-/// The layout of an entity set, for the `derived` field of its declaration.
-pub fn derive_layout<E: Entity>(set: &'static EntitySet<E>) -> Layout {
-    Layout::of(set)
 }

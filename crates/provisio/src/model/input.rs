@@ -22,24 +22,6 @@ pub enum Patch<T> {
     Value(T),
 }
 
-impl<T> Patch<T> {
-    /// Applies this patch to a nullable field.
-    pub fn apply_to(self, field: &mut Option<T>) {
-        match self {
-            Patch::Absent => {}
-            Patch::Null => *field = None,
-            Patch::Value(v) => *field = Some(v),
-        }
-    }
-
-    /// Applies this patch to a non-nullable field (null was refused when the body was read).
-    pub fn apply_to_required(self, field: &mut T) {
-        if let Patch::Value(v) = self {
-            *field = v;
-        }
-    }
-}
-
 /// The members found in a create or PATCH body of an entity set: each settable member's
 /// [`Patch`], in the order the body gave them. Read-only members were type-checked and dropped.
 #[derive(Debug)]
@@ -98,7 +80,7 @@ impl<E: Entity> Body<E> {
                     if let (Some(check), Patch::Value(v)) = (check, &read) {
                         check(v)?;
                     }
-                    input.values.retain(|(at, _)| *at != i);
+                    // The strict JSON reader refused duplicate keys: each member comes once.
                     input.values.push((i, read));
                 }
             }

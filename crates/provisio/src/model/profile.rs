@@ -8,9 +8,10 @@ use std::sync::LazyLock;
 use uuid::Uuid;
 
 use super::entity::{
-    derive_layout, id_member, Entity, EntitySet, HiddenColumn, Input, MemberDecl, MemberType,
-    Nullable, OnCreate, Owned, Query, Val,
+    id_member, Entity, EntitySet, HiddenColumn, Input, MemberDecl, MemberType, Nullable, OnCreate,
+    Owned, Query, Val,
 };
+use super::layout::Layout;
 use super::rules::{self, InvalidInput};
 use super::{
     EnrollmentMode, EnrollmentTokenType, MembershipTargetType, ProfileId, Sensitive, TenantId,
@@ -246,7 +247,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
     search: &["displayName", "description"],
     a_noun: "a profile",
     check: rules::whole_profile,
-    derived: LazyLock::new(|| derive_layout(&PROFILES)),
+    derived: LazyLock::new(|| Layout::of(&PROFILES)),
     hidden: &[
         HiddenColumn {
             column: "membership_target_type",

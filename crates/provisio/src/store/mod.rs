@@ -177,15 +177,6 @@ pub enum RowWrite {
 }
 
 impl RowWrite {
-    /// The table written.
-    pub fn layout(&self) -> &'static Layout {
-        match self {
-            RowWrite::Insert { layout, .. }
-            | RowWrite::Update { layout, .. }
-            | RowWrite::Delete { layout, .. } => layout,
-        }
-    }
-
     /// Whether the write needs an existing row (an update or a delete).
     pub fn needs_row(&self) -> bool {
         !matches!(self, RowWrite::Insert { .. })

@@ -257,11 +257,7 @@ impl Store for PostgresStore {
         tenant: TenantId,
         id: Uuid,
     ) -> Result<Option<Row>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM {} WHERE tenant_id = $1 AND id = $2",
-            layout.column_names().join(", "),
-            layout.table
-        );
+        let sql = query::by_id(layout, Dialect::Postgres);
         let found = retrying(|| {
             sqlx::query(&sql)
                 .bind(tenant.to_string())

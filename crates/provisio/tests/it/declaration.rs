@@ -8,10 +8,10 @@ use std::sync::LazyLock;
 
 use provisio::model::csdl::entity_type;
 use provisio::model::entity::{
-    derive_layout, id_member, ComplexDecl, Entity, EntitySet, EnumDecl, Field, Input, MemberDecl,
-    MemberType, Nullable, OnCreate, Owned, Query, Val,
+    id_member, ComplexDecl, Entity, EntitySet, EnumDecl, Field, Input, MemberDecl, MemberType,
+    Nullable, OnCreate, Owned, Query, Val,
 };
-use provisio::model::layout::{from_row, to_row};
+use provisio::model::layout::{from_row, to_row, Layout};
 use provisio::model::output::{entity_json, Selection};
 use provisio::model::{Body, TenantId, Timestamp};
 use serde_json::json;
@@ -62,7 +62,7 @@ static DEVICES: EntitySet<Device> = EntitySet {
     a_noun: "a managed device",
     check: |_| Ok(()),
     hidden: &[],
-    derived: LazyLock::new(|| derive_layout(&DEVICES)),
+    derived: LazyLock::new(|| Layout::of(&DEVICES)),
     members: &[
         id_member(),
         MemberDecl {
@@ -289,7 +289,7 @@ static AUDIT_EVENTS: EntitySet<AuditEvent> = EntitySet {
     a_noun: "an audit event",
     check: |_| Ok(()),
     hidden: &[],
-    derived: LazyLock::new(|| derive_layout(&AUDIT_EVENTS)),
+    derived: LazyLock::new(|| Layout::of(&AUDIT_EVENTS)),
     members: &[
         id_member(),
         MemberDecl {

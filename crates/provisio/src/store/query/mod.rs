@@ -252,3 +252,17 @@ pub fn count(
     matching(&mut s, layout, tenant, criteria, d)?;
     Ok(build(&s, d))
 }
+
+/// The `SELECT` of one row by key: every column of `layout`, where `tenant_id` and `id` are the
+/// two bound values.
+pub fn by_id(layout: &Layout, d: Dialect) -> String {
+    let (tenant, id) = match d {
+        Dialect::Sqlite => ("?", "?"),
+        Dialect::Postgres => ("$1", "$2"),
+    };
+    format!(
+        "SELECT {} FROM {} WHERE tenant_id = {tenant} AND id = {id}",
+        layout.column_names().join(", "),
+        layout.table
+    )
+}

@@ -293,11 +293,7 @@ impl Store for SqliteStore {
         tenant: TenantId,
         id: Uuid,
     ) -> Result<Option<Row>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM {} WHERE tenant_id = ? AND id = ?",
-            layout.column_names().join(", "),
-            layout.table
-        );
+        let sql = crate::store::query::by_id(layout, crate::store::query::Dialect::Sqlite);
         let row = sqlx::query(&sql)
             .bind(tenant.to_string())
             .bind(id.to_string())
