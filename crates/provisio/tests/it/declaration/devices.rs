@@ -1,23 +1,7 @@
-//! The entity-set declaration is general: the official shapes of `managedDevice` (enums,
-//! non-nullable members with defaults, members lists leave out unless selected) and `auditEvent`
-//! (a complex member, a collection of complex values, filters on `actor/...`) are declared here,
-//! without being served, and the declaration yields their CSDL (compared with Graph's official
-//! metadata), their storage layout, body reading, JSON and type-checked filters.
+//! `managedDevice`, declared: an enum, Int64, non-nullable members with defaults, a member lists
+//! leave out; and a table made from its layout that the store serves like the profiles.
 
-use std::sync::LazyLock;
-
-use provisio::model::csdl::entity_type;
-use provisio::model::entity::{
-    id_member, ComplexDecl, Entity, EntitySet, EnumDecl, Field, Input, MemberDecl, MemberType,
-    Nullable, OnCreate, Owned, Query, Val,
-};
-use provisio::model::layout::{from_row, to_row, Layout};
-use provisio::model::output::{entity_json, Selection};
-use provisio::model::{Body, TenantId, Timestamp};
-use serde_json::json;
-use uuid::Uuid;
-
-const FRAGMENTS: &str = include_str!("../fixtures/graph-beta-devices-csdl-fragments.xml");
+use super::*;
 
 /// A few members of `managedDevice`, as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,14 +30,6 @@ static COMPLIANCE_STATE: EnumDecl = EnumDecl {
     ],
 };
 
-fn text(v: Owned) -> Result<Option<String>, String> {
-    match v {
-        Owned::Null => Ok(None),
-        Owned::Str(s) => Ok(Some(s)),
-        other => Err(format!("{other:?}")),
-    }
-}
-
 static DEVICES: EntitySet<Device> = EntitySet {
     name: "managedDevices",
     type_name: "managedDevice",
@@ -79,10 +55,7 @@ static DEVICES: EntitySet<Device> = EntitySet {
             listed: true,
             default: OnCreate::Service,
             get: |d| d.name.as_deref().map_or(Val::Null, Val::Str),
-            set: |d, v| {
-                d.name = text(v)?;
-                Ok(())
-            },
+            set: |d, v| put(&mut d.name, text(v)),
         },
         MemberDecl {
             name: "complianceState",
@@ -95,13 +68,7 @@ static DEVICES: EntitySet<Device> = EntitySet {
             listed: true,
             default: OnCreate::Enum("unknown"),
             get: |d| Val::Int(d.compliance),
-            set: |d, v| match v {
-                Owned::Int(n) => {
-                    d.compliance = n;
-                    Ok(())
-                }
-                other => Err(format!("{other:?}")),
-            },
+            set: |d, v| put(&mut d.compliance, int(v)),
         },
         MemberDecl {
             name: "isSupervised",
@@ -114,13 +81,7 @@ static DEVICES: EntitySet<Device> = EntitySet {
             listed: true,
             default: OnCreate::Bool(false),
             get: |d| Val::Bool(d.supervised),
-            set: |d, v| match v {
-                Owned::Bool(b) => {
-                    d.supervised = b;
-                    Ok(())
-                }
-                other => Err(format!("{other:?}")),
-            },
+            set: |d, v| put(&mut d.supervised, boolean(v)),
         },
         MemberDecl {
             name: "freeStorageSpaceInBytes",
@@ -133,13 +94,7 @@ static DEVICES: EntitySet<Device> = EntitySet {
             listed: true,
             default: OnCreate::Int(0),
             get: |d| Val::Int(d.free_bytes),
-            set: |d, v| match v {
-                Owned::Int(n) => {
-                    d.free_bytes = n;
-                    Ok(())
-                }
-                other => Err(format!("{other:?}")),
-            },
+            set: |d, v| put(&mut d.free_bytes, int(v)),
         },
         MemberDecl {
             name: "enrolledDateTime",
@@ -152,13 +107,7 @@ static DEVICES: EntitySet<Device> = EntitySet {
             listed: true,
             default: OnCreate::Service,
             get: |d| Val::Time(d.enrolled),
-            set: |d, v| match v {
-                Owned::Time(t) => {
-                    d.enrolled = t;
-                    Ok(())
-                }
-                other => Err(format!("{other:?}")),
-            },
+            set: |d, v| put(&mut d.enrolled, time(v)),
         },
         // Graph leaves `notes` out of lists unless it is selected.
         MemberDecl {
@@ -175,10 +124,7 @@ static DEVICES: EntitySet<Device> = EntitySet {
             listed: false,
             default: OnCreate::Service,
             get: |d| d.notes.as_deref().map_or(Val::Null, Val::Str),
-            set: |d, v| {
-                d.notes = text(v)?;
-                Ok(())
-            },
+            set: |d, v| put(&mut d.notes, text(v)),
         },
     ],
 };
@@ -215,222 +161,15 @@ impl Entity for Device {
     fn touch(&mut self, _now: Timestamp) {}
 }
 
-/// `auditEvent`: a complex `actor`, a collection of complex `resources`.
-#[derive(Clone, Debug, PartialEq)]
-struct AuditEvent {
-    tenant: TenantId,
-    id: Uuid,
-    activity: Option<String>,
-    at: Timestamp,
-    actor: serde_json::Value,
-    resources: serde_json::Value,
-}
+/// The id of a declared device.
+#[derive(Clone, Copy, Debug)]
+struct DeviceId(Uuid);
 
-static AUDIT_ACTOR: ComplexDecl = ComplexDecl {
-    name: "auditActor",
-    properties: &[
-        Field {
-            name: "applicationDisplayName",
-            ty: MemberType::String,
-            nullable: true,
-        },
-        Field {
-            name: "applicationId",
-            ty: MemberType::String,
-            nullable: true,
-        },
-        Field {
-            name: "type",
-            ty: MemberType::String,
-            nullable: true,
-        },
-        Field {
-            name: "userPrincipalName",
-            ty: MemberType::String,
-            nullable: true,
-        },
-    ],
-};
-
-static AUDIT_RESOURCE: ComplexDecl = ComplexDecl {
-    name: "auditResource",
-    properties: &[
-        Field {
-            name: "displayName",
-            ty: MemberType::String,
-            nullable: true,
-        },
-        Field {
-            name: "resourceId",
-            ty: MemberType::String,
-            nullable: true,
-        },
-        Field {
-            name: "type",
-            ty: MemberType::String,
-            nullable: true,
-        },
-    ],
-};
-
-fn json_member(v: Owned) -> Result<serde_json::Value, String> {
-    match v {
-        Owned::Json(j) => Ok(j),
-        Owned::Null => Ok(serde_json::Value::Null),
-        other => Err(format!("{other:?}")),
+impl provisio::store::EntityId for DeviceId {
+    type Entity = Device;
+    fn uuid(self) -> Uuid {
+        self.0
     }
-}
-
-static AUDIT_EVENTS: EntitySet<AuditEvent> = EntitySet {
-    name: "auditEvents",
-    type_name: "auditEvent",
-    table: "audit_events",
-    search: &[],
-    a_noun: "an audit event",
-    check: |_| Ok(()),
-    hidden: &[],
-    derived: LazyLock::new(|| Layout::of(&AUDIT_EVENTS)),
-    members: &[
-        id_member(),
-        MemberDecl {
-            name: "activity",
-            ty: MemberType::String,
-            nullable: Nullable::Yes,
-            column: "activity",
-            key: Some("activity_key"),
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            default: OnCreate::Service,
-            get: |e| e.activity.as_deref().map_or(Val::Null, Val::Str),
-            set: |e, v| {
-                e.activity = text(v)?;
-                Ok(())
-            },
-        },
-        MemberDecl {
-            name: "activityDateTime",
-            ty: MemberType::DateTime,
-            nullable: Nullable::No,
-            column: "activity_at",
-            key: None,
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            default: OnCreate::Service,
-            get: |e| Val::Time(e.at),
-            set: |e, v| match v {
-                Owned::Time(t) => {
-                    e.at = t;
-                    Ok(())
-                }
-                other => Err(format!("{other:?}")),
-            },
-        },
-        MemberDecl {
-            name: "actor",
-            ty: MemberType::Complex(&AUDIT_ACTOR),
-            nullable: Nullable::Yes,
-            column: "actor",
-            key: None,
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            default: OnCreate::Service,
-            get: |e| Val::Json(e.actor.clone()),
-            set: |e, v| {
-                e.actor = json_member(v)?;
-                Ok(())
-            },
-        },
-        MemberDecl {
-            name: "resources",
-            ty: MemberType::ComplexCollection(&AUDIT_RESOURCE),
-            nullable: Nullable::NotHere,
-            column: "resources",
-            key: None,
-            input: Input::ReadOnly,
-            query: Query::Filter,
-            listed: true,
-            default: OnCreate::Service,
-            get: |e| Val::Json(e.resources.clone()),
-            set: |e, v| {
-                e.resources = json_member(v)?;
-                Ok(())
-            },
-        },
-    ],
-};
-
-impl Entity for AuditEvent {
-    fn set() -> &'static EntitySet<Self> {
-        &AUDIT_EVENTS
-    }
-    fn blank(tenant: TenantId, id: Uuid, now: Timestamp) -> Self {
-        AuditEvent {
-            tenant,
-            id,
-            activity: None,
-            at: now,
-            actor: serde_json::Value::Null,
-            resources: json!([]),
-        }
-    }
-    fn tenant(&self) -> TenantId {
-        self.tenant
-    }
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        1
-    }
-    fn set_version(&mut self, _version: i64) {}
-    fn touch(&mut self, _now: Timestamp) {}
-}
-
-/// (name, type, nullable) of the official entity type's properties.
-fn official(type_name: &str) -> Vec<(String, String, bool)> {
-    let doc = roxmltree::Document::parse(FRAGMENTS).expect("fragments parse");
-    let entity = doc
-        .descendants()
-        .find(|n| n.has_tag_name("EntityType") && n.attribute("Name") == Some(type_name))
-        .expect("official entity type");
-    properties(entity)
-}
-
-fn properties(node: roxmltree::Node) -> Vec<(String, String, bool)> {
-    node.children()
-        .filter(|n| n.has_tag_name("Property"))
-        .map(|p| {
-            (
-                p.attribute("Name").unwrap_or_default().to_owned(),
-                p.attribute("Type").unwrap_or_default().to_owned(),
-                p.attribute("Nullable") != Some("false"),
-            )
-        })
-        .collect()
-}
-
-/// Every property the declaration yields is the official one: same name, type and nullability.
-fn assert_official(type_name: &str, generated: &str) {
-    let xml =
-        format!("<Schema xmlns=\"http://docs.oasis-open.org/odata/ns/edm\">{generated}</Schema>");
-    let doc = roxmltree::Document::parse(&xml).expect("generated parses");
-    let ours = properties(
-        doc.descendants()
-            .find(|n| n.has_tag_name("EntityType"))
-            .expect("entity type"),
-    );
-    let theirs = official(type_name);
-    assert!(!ours.is_empty());
-    for p in &ours {
-        assert!(theirs.contains(p), "{type_name}: {p:?} is not official");
-    }
-}
-
-fn tenant() -> TenantId {
-    TenantId(Uuid::from_u128(1))
 }
 
 #[test]
@@ -496,100 +235,6 @@ fn managed_device_yields_official_csdl_layout_and_lists() {
             "{bad}"
         );
     }
-}
-
-#[test]
-fn audit_event_yields_official_csdl_and_filters_on_complex_members() {
-    let layout = AUDIT_EVENTS.layout();
-    assert_official("auditEvent", &entity_type(layout));
-    let doc = roxmltree::Document::parse(FRAGMENTS).unwrap();
-    for (decl, name) in [
-        (&AUDIT_ACTOR, "auditActor"),
-        (&AUDIT_RESOURCE, "auditResource"),
-    ] {
-        let official = properties(
-            doc.descendants()
-                .find(|n| n.has_tag_name("ComplexType") && n.attribute("Name") == Some(name))
-                .unwrap(),
-        );
-        for f in decl.properties {
-            assert!(
-                official
-                    .iter()
-                    .any(|(n, t, _)| n == f.name && t == "Edm.String"),
-                "{name}.{}",
-                f.name
-            );
-        }
-    }
-    let limits = odata::Limits::DEFAULT;
-    for ok in [
-        "$filter=actor/userPrincipalName eq 'admin@contoso.com'",
-        "$filter=startswith(actor/applicationId,'0e')&$orderby=actor/userPrincipalName",
-        "$filter=resources/any(r: r/resourceId eq 'x' and r/type ne 'y')",
-        "$filter=activityDateTime ge 2026-01-01T00:00:00Z&$select=actor,resources",
-    ] {
-        odata::parse_query(ok, &layout.schema, &limits).unwrap_or_else(|e| panic!("{ok}: {e}"));
-    }
-    for bad in [
-        "$filter=actor/userPrincipleName eq 'x'",
-        "$filter=actor eq 'x'",
-        "$filter=resources/resourceId eq 'x'",
-        "$orderby=resources",
-    ] {
-        assert!(
-            odata::parse_query(bad, &layout.schema, &limits).is_err(),
-            "{bad}"
-        );
-    }
-    // Complex values are stored as their JSON and written back unchanged.
-    let mut e = AuditEvent::blank(tenant(), Uuid::from_u128(3), Timestamp::MIN);
-    e.actor = json!({"userPrincipalName": "a@b.c", "type": "User"});
-    e.resources = json!([{"resourceId": "r1", "displayName": "Kiosk"}]);
-    assert_eq!(from_row::<AuditEvent>(to_row(&e)).unwrap(), e);
-    let shown = entity_json(&e, &Selection::All);
-    assert_eq!(shown["actor"]["userPrincipalName"], "a@b.c");
-    assert_eq!(shown["resources"][0]["resourceId"], "r1");
-    assert_eq!(shown["@odata.type"], "#microsoft.graph.auditEvent");
-}
-
-/// The id of a declared device.
-#[derive(Clone, Copy, Debug)]
-struct DeviceId(Uuid);
-
-impl provisio::store::EntityId for DeviceId {
-    type Entity = Device;
-    fn uuid(self) -> Uuid {
-        self.0
-    }
-}
-
-/// The `CREATE TABLE` a migration of a declared set holds, in the dialect of the backend under
-/// test, written from its layout.
-fn create_table(layout: &provisio::model::layout::Layout, postgres: bool) -> String {
-    use provisio::model::layout::CellKind;
-    let columns: Vec<String> = layout
-        .columns
-        .iter()
-        .map(|c| {
-            let ty = match (c.kind, postgres) {
-                (CellKind::Int, _) => "BIGINT",
-                (CellKind::Bool, true) => "BOOLEAN",
-                (CellKind::Bool, false) => "INTEGER",
-                (CellKind::Text, true) => "TEXT COLLATE \"C\"",
-                (CellKind::Text, false) => "TEXT",
-                (CellKind::Blob, true) => "BYTEA",
-                (CellKind::Blob, false) => "BLOB",
-            };
-            let null = if c.nullable { "" } else { " NOT NULL" };
-            format!("{} {ty}{null}", c.name)
-        })
-        .collect();
-    format!(
-        "CREATE TABLE {} ({}, PRIMARY KEY (tenant_id, id))",
-        layout.table,
-        columns.join(", ")
-    )
 }
 
 /// The store's machinery serves a second entity set from its declaration alone: the table
