@@ -234,6 +234,10 @@ impl From<StoreError> for ApiError {
                 message: "The database is busy; retry the request.".into(),
                 retry_after: 1,
             },
+            StoreError::Full => ApiError::Unavailable {
+                message: "The service's storage is full: writes are refused until space is freed; reads still work.".into(),
+                retry_after: crate::service::FULL_RETRY_AFTER_SECONDS,
+            },
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Other(cause) => ApiError::Internal(cause),
         }

@@ -13,7 +13,7 @@ pub mod routes;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -77,6 +77,7 @@ pub fn app(state: AppState) -> Router {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .route("/beta/$metadata", get(metadata::metadata));
     let profiles = &routes::PROFILES;
     let collection = profiles.path.as_str();
@@ -102,8 +103,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Liveness: the process answers. Touches nothing else.
 async fn health() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
+}
+
+/// Readiness: writes work now (`crate::service::Readiness`); 503 with `Retry-After` and the
+/// reason while they do not.
+async fn ready(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    state.profiles.ready().await?;
+    Ok(Json(json!({"status": "ready"})))
 }
 
 /// Graph's answer for a path it does not serve: 400 naming the first segment it does not know.

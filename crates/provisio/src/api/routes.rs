@@ -62,13 +62,14 @@ pub fn collections() -> [&'static Collection; 1] {
 }
 
 /// Path segments that are no collection or action: the version, the singleton, the system
-/// resources, and the health check.
-pub const FIXED_SEGMENTS: [&str; 6] = [
+/// resources, and the health and readiness checks.
+pub const FIXED_SEGMENTS: [&str; 7] = [
     "beta",
     "deviceManagement",
     "$count",
     "$metadata",
     "healthz",
+    "readyz",
     "v1.0",
 ];
 

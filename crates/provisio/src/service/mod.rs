@@ -3,12 +3,14 @@
 //! concurrent changes safe.
 
 mod membership;
+mod readiness;
 mod tokens;
 mod writes;
 
 use std::sync::Arc;
 
 pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
+pub use readiness::{NotReady, Readiness, FULL_RETRY_AFTER_SECONDS};
 pub use writes::{WriteHook, Writes};
 
 use crate::error::ApiError;
@@ -41,6 +43,11 @@ impl Profiles {
     pub fn with_hook(mut self, hook: Arc<dyn WriteHook>) -> Self {
         self.writes = self.writes.with_hook(hook);
         self
+    }
+
+    /// Whether writes work now (`/readyz`).
+    pub async fn ready(&self) -> Result<(), NotReady> {
+        self.writes.readiness().check().await
     }
 
     /// The underlying store.

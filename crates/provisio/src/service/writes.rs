@@ -10,23 +10,28 @@ use crate::model::layout::to_row;
 use crate::model::{Entity, TenantId};
 use crate::store::{RowWrite, Store, Written};
 
+use super::Readiness;
+
 /// Adds the writes that must commit together with a change.
 pub trait WriteHook: Send + Sync + std::fmt::Debug {
     /// The writes to add to `change` (a write of `tenant`'s rows); none by default.
     fn attach(&self, tenant: TenantId, change: &RowWrite) -> Vec<RowWrite>;
 }
 
-/// The write path: a store and the hooks every write passes.
+/// The write path: a store, the hooks every write passes, and the readiness that learns from
+/// each write's outcome.
 #[derive(Debug, Clone)]
 pub struct Writes {
     store: Arc<dyn Store>,
     hooks: Vec<Arc<dyn WriteHook>>,
+    readiness: Readiness,
 }
 
 impl Writes {
     /// Writes to `store`, without hooks.
     pub fn new(store: Arc<dyn Store>) -> Self {
         Writes {
+            readiness: Readiness::new(store.clone()),
             store,
             hooks: Vec::new(),
         }
@@ -45,7 +50,14 @@ impl Writes {
             writes.extend(hook.attach(tenant, &change));
         }
         writes.insert(0, change);
-        Ok(self.store.write(tenant, writes).await?)
+        let outcome = self.store.write(tenant, writes).await;
+        self.readiness.saw(&outcome);
+        Ok(outcome?)
+    }
+
+    /// Whether writes work now (see [`Readiness`]).
+    pub fn readiness(&self) -> &Readiness {
+        &self.readiness
     }
 
     /// Stores a new entity.

@@ -68,6 +68,10 @@ pub enum StoreError {
     /// The database is overloaded or locked for longer than the configured wait; retry later.
     #[error("database busy")]
     Busy,
+    /// The disk (or the database's space) is full: nothing was written. Reads still work; writes
+    /// work again once space is freed.
+    #[error("storage full")]
+    Full,
     /// A uniqueness rule of the schema refused the write.
     #[error("{0}")]
     Conflict(String),
@@ -144,8 +148,24 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         generate: &(dyn Fn() -> Vec<u8> + Send + Sync),
     ) -> Result<Vec<u8>, StoreError>;
 
+    /// Writes and commits a row of [`PROBE_BYTES`] bytes that nothing reads, as a write of an
+    /// entity would: what the readiness check (`/readyz`) asks to learn whether writes work.
+    async fn probe_write(&self) -> Result<(), StoreError>;
+
     /// Waits for in-flight statements and closes the database cleanly.
     async fn close(&self);
+}
+
+/// The size of the row [`Store::probe_write`] writes: larger than any entity's row (a profile
+/// with its QR image is under 16 KiB), so that when the probe fits, a write of an entity fits too.
+pub const PROBE_BYTES: usize = 64 * 1024;
+
+/// A fresh filler for [`Store::probe_write`]: random bytes, which no database can compress.
+pub fn probe_filler() -> Vec<u8> {
+    use rand::RngCore as _;
+    let mut filler = vec![0u8; PROBE_BYTES];
+    rand::thread_rng().fill_bytes(&mut filler);
+    filler
 }
 
 /// One row write of a group that [`Store::write`] runs atomically.

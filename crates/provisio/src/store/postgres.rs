@@ -95,6 +95,8 @@ fn map_err(e: sqlx::Error) -> StoreError {
             StoreError::Conflict(DUPLICATE_ID.into())
         }
         sqlx::Error::Database(db) if is_retryable(db.code().as_deref()) => StoreError::Busy,
+        // 53100: disk_full.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("53100") => StoreError::Full,
         // 57014: statement timeout.
         sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => StoreError::Busy,
         _ => StoreError::Other(anyhow::Error::new(e).context("postgres")),
@@ -316,10 +318,26 @@ impl Store for PostgresStore {
         row.try_get::<Vec<u8>, _>("value").map_err(map_err)
     }
 
+    async fn probe_write(&self) -> Result<(), StoreError> {
+        let filler = super::probe_filler();
+        retrying(|| {
+            sqlx::query(PROBE_SQL)
+                .bind(crate::model::Timestamp::now().to_string())
+                .bind(filler.clone())
+                .execute(&self.pool)
+        })
+        .await?;
+        Ok(())
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
 }
+
+/// The write of [`Store::probe_write`]: one row, overwritten each time.
+const PROBE_SQL: &str = "INSERT INTO readiness_probe (id, probed_at, filler) VALUES (1, $1, $2) \
+     ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at, filler = excluded.filler";
 
 #[cfg(test)]
 mod tests {

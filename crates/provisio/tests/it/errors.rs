@@ -187,14 +187,20 @@ async fn top_out_of_range_is_400() {
 }
 
 #[tokio::test]
-async fn health_needs_nothing() {
+async fn health_and_readiness_need_no_token() {
     let s = TestServer::start().await;
-    let res = s.get(&s.url("/healthz")).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap(),
-        json!({"status": "ok"})
-    );
+    for (path, status) in [
+        ("/healthz", "ok"),
+        ("/readyz", "ready"),
+        ("/READYZ/", "ready"),
+    ] {
+        let res = s.bare.get(s.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            res.json::<serde_json::Value>().await.unwrap(),
+            json!({ "status": status })
+        );
+    }
     s.stop().await;
 }
 

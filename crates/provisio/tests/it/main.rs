@@ -6,6 +6,7 @@ mod crud;
 mod declaration;
 mod durability;
 mod errors;
+mod full_disk;
 mod hostile;
 mod membership;
 mod metadata;

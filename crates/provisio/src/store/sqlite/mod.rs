@@ -354,6 +354,19 @@ impl Store for SqliteStore {
         row.try_get::<Vec<u8>, _>("value").map_err(map_err)
     }
 
+    async fn probe_write(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO readiness_probe (id, probed_at, filler) VALUES (1, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at, filler = excluded.filler",
+        )
+        .bind(crate::model::Timestamp::now().to_string())
+        .bind(super::probe_filler())
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn close(&self) {
         self.checkpoints.abort();
         self.checkpointer.close().await;

@@ -14,6 +14,8 @@ pub fn map_err(e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Conflict(DUPLICATE_ID.into())
         }
+        // SQLITE_FULL: the disk (or the file system's quota) has no room for the write.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("13") => StoreError::Full,
         sqlx::Error::Database(db)
             if matches!(db.code().as_deref(), Some("5" | "6" | "261" | "517")) =>
         {

@@ -163,6 +163,7 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>, committed: Arc<Notif
                 for job in batch {
                     let err = match &e {
                         StoreError::Busy => StoreError::Busy,
+                        StoreError::Full => StoreError::Full,
                         _ => StoreError::Other(anyhow::anyhow!("{message}")),
                     };
                     let _ = job.reply.send(Err(err));
