@@ -1,4 +1,6 @@
-//! The `provisio` command line: `serve` runs the service; `token issue` mints development tokens.
+//! The `provisio` command line: `serve` runs the service; `migrate` brings the schema up to date;
+//! `backup` and `restore` copy the SQLite database and its secrets out and back; `token issue`
+//! mints development tokens.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,6 +33,36 @@ enum Command {
     /// unless --database-migrate-on-start=false; run this once, from one process, for a database
     /// without advisory locks (--no-locking).
     Migrate(Box<MigrateArgs>),
+    /// Copy the SQLite database (while the service runs) and the secret files of the data
+    /// directory into a new directory.
+    Backup(Box<BackupArgs>),
+    /// Put a backup made by `provisio backup` into the data directory (stop the service first).
+    Restore(Box<RestoreArgs>),
+}
+
+/// The flags of `provisio backup`: where to, plus the settings of `serve` (which find the data
+/// directory and the database as `serve` does).
+#[derive(Args, Debug)]
+struct BackupArgs {
+    /// The directory to write the backup into; it must not exist yet or be empty.
+    #[arg(long, value_name = "DIR")]
+    to: PathBuf,
+    #[command(flatten)]
+    settings: ServeArgs,
+}
+
+/// The flags of `provisio restore`.
+#[derive(Args, Debug)]
+struct RestoreArgs {
+    /// The directory that `provisio backup --to` wrote.
+    #[arg(long, value_name = "DIR")]
+    from: PathBuf,
+    /// Move an existing database and secret files in the data directory aside (renamed with a
+    /// .before-restore-<time> suffix) instead of refusing.
+    #[arg(long)]
+    replace: bool,
+    #[command(flatten)]
+    settings: ServeArgs,
 }
 
 /// The flags of `provisio migrate`: the same settings as `serve`, plus locking.
@@ -90,16 +122,48 @@ pub fn main() -> anyhow::Result<()> {
         }
         Command::Migrate(args) => {
             let settings = Settings::load(&args.settings)?;
-            init_logging(settings.log_format, &settings.log_level);
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(migrate(&settings, !args.no_locking))
+            one_shot(&settings)?.block_on(migrate(&settings, !args.no_locking))
+        }
+        Command::Backup(args) => {
+            let settings = Settings::load(&args.settings)?;
+            let lines =
+                one_shot(&settings)?.block_on(crate::backup::backup(&settings, &args.to))?;
+            report(&format!("backed up into {}", args.to.display()), &lines);
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let settings = Settings::load(&args.settings)?;
+            let lines = one_shot(&settings)?.block_on(crate::backup::restore(
+                &settings,
+                &args.from,
+                args.replace,
+            ))?;
+            report(
+                &format!("restored into {}", settings.data_dir.display()),
+                &lines,
+            );
+            Ok(())
         }
         Command::Token(TokenCommand::Issue(args)) => {
             println!("{}", issue(&args)?);
             Ok(())
         }
+    }
+}
+
+/// Logging as the settings say, and a runtime for a command that runs once and exits.
+fn one_shot(settings: &Settings) -> anyhow::Result<tokio::runtime::Runtime> {
+    init_logging(settings.log_format, &settings.log_level);
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Prints `headline` and one indented line per item.
+fn report(headline: &str, lines: &[String]) {
+    println!("provisio: {headline}");
+    for line in lines {
+        println!("  {line}");
     }
 }
 

@@ -68,7 +68,7 @@ pub fn spawn_command(mut command: Command) -> Process {
 
 /// Creates profiles from `workers` concurrent clients until `stop` is set; returns the ids that
 /// were acknowledged with 201.
-fn create_until(
+pub fn create_until(
     base: String,
     token: &str,
     workers: usize,
@@ -107,7 +107,7 @@ fn create_until(
         .collect()
 }
 
-async fn assert_all_present(p: &Process, ids: &[String]) {
+pub async fn assert_all_present(p: &Process, ids: &[String]) {
     let (base, client) = (&p.base, client_with_token(&p.token));
     for id in ids {
         let res = client

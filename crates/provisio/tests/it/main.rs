@@ -1,6 +1,7 @@
 //! End-to-end tests over a real socket, and store-level tests.
 
 mod auth;
+mod backup;
 mod common;
 mod crud;
 mod declaration;

@@ -5,6 +5,7 @@
 //! queue in the pool is cheaper than lock retries) fed by the group writer (`writer`); reads use
 //! their own pool and run beside it (`query`). Both share the leaf `sql`.
 
+pub mod backup;
 mod query;
 mod sql;
 mod writer;
