@@ -39,7 +39,7 @@ fn wrong_for(m: &MemberDecl<Profile>, shape: &str) -> bool {
 }
 
 /// Each entry is invalid on its own, as a create body and as a PATCH body.
-fn corpus() -> Vec<(String, Vec<u8>)> {
+pub fn corpus() -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
     let mut add = |name: String, v: Value| out.push((name, v.to_string().into_bytes()));
 

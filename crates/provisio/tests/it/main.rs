@@ -19,6 +19,7 @@ mod query_oracle;
 mod query_store;
 mod query_table;
 mod seeds;
+mod soak;
 mod store;
 mod tokens;
 mod wifi_corpus;
