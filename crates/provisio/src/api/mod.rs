@@ -21,6 +21,8 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::error::ApiError;
+use crate::metrics::MetricsEndpoint;
+use crate::throttle::ThrottleLayer;
 use crate::service::Profiles;
 use paging::SkipTokens;
 
@@ -33,6 +35,12 @@ pub struct AppState {
     pub skip_tokens: SkipTokens,
     /// Checks bearer tokens (see `crate::auth`).
     pub auth: crate::auth::Verifier,
+    /// Request limits per application and tenant.
+    pub throttle: crate::throttle::Throttle,
+    /// The counters and histograms `/metrics` shows.
+    pub metrics: crate::metrics::Metrics,
+    /// Who may read `/metrics`.
+    pub metrics_access: Arc<crate::metrics::MetricsAccess>,
     /// Settings that shape responses.
     pub settings: Arc<HttpSettings>,
 }
@@ -77,6 +85,13 @@ pub fn app(state: AppState) -> Router {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health))
+        .route(
+            "/metrics",
+            get(crate::metrics::endpoint).with_state(MetricsEndpoint {
+                metrics: state.metrics.clone(),
+                access: state.metrics_access.clone(),
+            }),
+        )
         .route("/beta/$metadata", get(metadata::metadata));
     let profiles = &routes::PROFILES;
     let collection = profiles.path.as_str();
@@ -95,8 +110,19 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn_with_state(
+            ThrottleLayer {
+                throttle: state.throttle.clone(),
+                metrics: state.metrics.clone(),
+            },
+            crate::throttle::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::auth::require_token,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
         ))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .with_state(state)
