@@ -22,8 +22,8 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::metrics::MetricsEndpoint;
-use crate::throttle::ThrottleLayer;
 use crate::service::Profiles;
+use crate::throttle::ThrottleLayer;
 use paging::SkipTokens;
 
 /// What every handler can reach.

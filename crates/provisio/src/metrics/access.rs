@@ -31,7 +31,11 @@ pub struct MetricsSettings {
     pub allow: Vec<String>,
     /// A bearer token that lets any address read /metrics (at least 16 characters; prefer the
     /// variable or the TOML file to the flag, which other users can see) [default: none].
-    #[arg(long = "metrics-token", env = "PROVISIO_METRICS_TOKEN", value_name = "TOKEN")]
+    #[arg(
+        long = "metrics-token",
+        env = "PROVISIO_METRICS_TOKEN",
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
 }
 
@@ -83,7 +87,9 @@ fn parse_net(text: &str) -> anyhow::Result<IpNet> {
     match text.parse::<IpAddr>() {
         Ok(ip) => Ok(IpNet::from(ip)),
         Err(_) => text.parse::<IpNet>().with_context(|| {
-            format!("metrics.allow: '{text}' is neither an address nor a network such as 10.0.0.0/8")
+            format!(
+                "metrics.allow: '{text}' is neither an address nor a network such as 10.0.0.0/8"
+            )
         }),
     }
 }
@@ -191,7 +197,12 @@ mod tests {
     fn the_allow_list_takes_addresses_and_networks() {
         let a = access(&["10.0.0.5", "192.168.0.0/24", "2001:db8::/32"], None);
         let none = HeaderMap::new();
-        for allowed in ["10.0.0.5", "192.168.0.77", "2001:db8::9", "::ffff:192.168.0.1"] {
+        for allowed in [
+            "10.0.0.5",
+            "192.168.0.77",
+            "2001:db8::9",
+            "::ffff:192.168.0.1",
+        ] {
             assert!(a.allows(ip(allowed), &none), "{allowed}");
         }
         for refused in ["10.0.0.6", "192.168.1.1", "2001:db9::1"] {

@@ -6,7 +6,12 @@ fn requests_are_labelled_by_template_method_and_status() {
     let route = "/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles/{id}";
     m.request(route, &Method::GET, 200, 0.003);
     m.request(route, &Method::GET, 200, 0.003);
-    m.request(route, &Method::from_bytes(b"BREW").expect("method"), 405, 0.001);
+    m.request(
+        route,
+        &Method::from_bytes(b"BREW").expect("method"),
+        405,
+        0.001,
+    );
     m.throttled(Scope::App, Kind::Write);
     let text = m.encode();
     assert!(
@@ -15,7 +20,10 @@ fn requests_are_labelled_by_template_method_and_status() {
         )),
         "{text}"
     );
-    assert!(text.contains("method=\"other\",status=\"405\"} 1\n"), "{text}");
+    assert!(
+        text.contains("method=\"other\",status=\"405\"} 1\n"),
+        "{text}"
+    );
     assert!(
         text.contains(&format!(
             "provisio_http_request_duration_seconds_bucket{{le=\"0.004\",route=\"{route}\",method=\"GET\"}} 2\n"

@@ -174,7 +174,12 @@ mod tests {
         };
         let l = intune.limits();
         assert_eq!(
-            [l.app_writes, l.app_requests, l.tenant_writes, l.tenant_requests],
+            [
+                l.app_writes,
+                l.app_requests,
+                l.tenant_writes,
+                l.tenant_requests
+            ],
             [Some(100), Some(1_000), Some(200), Some(2_000)]
         );
         let changed = ThrottleSettings {
@@ -207,6 +212,10 @@ mod tests {
             app_requests: Some(MAX_LIMIT + 1),
             ..ThrottleSettings::default()
         };
-        assert!(s.validate().unwrap_err().to_string().contains("app_requests"));
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("app_requests"));
     }
 }

@@ -46,7 +46,10 @@ async fn applications_are_limited_apart_and_the_tenant_across_them() {
     let (a, b) = (caller(1, Some("app-a")), caller(1, Some("app-b")));
     assert!(t.check(&a, Access::Write).is_ok());
     assert!(t.check(&a, Access::Write).is_ok());
-    assert_eq!(refused(t.check(&a, Access::Write)), (Scope::App, Kind::Write));
+    assert_eq!(
+        refused(t.check(&a, Access::Write)),
+        (Scope::App, Kind::Write)
+    );
     // Reads are not writes, and no limit on all requests is set.
     assert!(t.check(&a, Access::Read).is_ok());
     // Another application has its own budget, until the tenant's is spent.
@@ -77,7 +80,10 @@ async fn an_application_over_its_limit_leaves_the_tenant_budget_alone() {
     let (a, b) = (caller(1, Some("a")), caller(1, Some("b")));
     assert!(t.check(&a, Access::Write).is_ok());
     for _ in 0..50 {
-        assert_eq!(refused(t.check(&a, Access::Write)), (Scope::App, Kind::Write));
+        assert_eq!(
+            refused(t.check(&a, Access::Write)),
+            (Scope::App, Kind::Write)
+        );
     }
     assert!(
         t.check(&b, Access::Write).is_ok(),
