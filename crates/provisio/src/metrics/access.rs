@@ -16,6 +16,8 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use subtle::ConstantTimeEq as _;
 
+use crate::model::Sensitive;
+
 /// The `/metrics` settings (TOML table `[metrics]`). A field's doc is its `--help` text.
 #[derive(Clone, PartialEq, Eq, Args, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -77,7 +79,7 @@ impl MetricsSettings {
         }
         Ok(MetricsAccess {
             allow,
-            token: self.token.as_ref().map(|t| t.trim().as_bytes().to_vec()),
+            token: self.token.as_ref().map(|t| Sensitive::new(t.trim())),
         })
     }
 }
@@ -95,19 +97,10 @@ fn parse_net(text: &str) -> anyhow::Result<IpNet> {
 }
 
 /// Who may read `/metrics`.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct MetricsAccess {
     allow: Vec<IpNet>,
-    token: Option<Vec<u8>>,
-}
-
-impl fmt::Debug for MetricsAccess {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MetricsAccess")
-            .field("allow", &self.allow)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
+    token: Option<Sensitive>,
 }
 
 impl MetricsAccess {
@@ -132,7 +125,7 @@ impl MetricsAccess {
             .map(|(_, token)| token.trim().as_bytes());
         // `ct_eq` on slices of different lengths is false without comparing; the length of
         // the token is not the secret.
-        given.is_some_and(|g| bool::from(g.ct_eq(want)))
+        given.is_some_and(|g| bool::from(g.ct_eq(want.expose().as_bytes())))
     }
 }
 
