@@ -85,13 +85,6 @@ pub fn app(state: AppState) -> Router {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health))
-        .route(
-            "/metrics",
-            get(crate::metrics::endpoint).with_state(MetricsEndpoint {
-                metrics: state.metrics.clone(),
-                access: state.metrics_access.clone(),
-            }),
-        )
         .route("/beta/$metadata", get(metadata::metadata));
     let profiles = &routes::PROFILES;
     let collection = profiles.path.as_str();
@@ -107,6 +100,14 @@ pub fn router(state: AppState) -> Router {
     for (name, handler) in &profiles.actions {
         router = router.route(&format!("{collection}/{{id}}/{name}"), handler.clone());
     }
+    let metrics = MetricsEndpoint {
+        metrics: state.metrics.clone(),
+        access: state.metrics_access.clone(),
+    };
+    router = router.route(
+        "/metrics",
+        get(crate::metrics::endpoint).with_state(metrics),
+    );
     router
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn_with_state(
