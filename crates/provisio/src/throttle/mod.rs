@@ -102,9 +102,14 @@ impl From<Refusal> for ApiError {
             Kind::Write => "writes",
             Kind::All => "requests",
         };
+        let unit = if r.retry_after == 1 {
+            "second"
+        } else {
+            "seconds"
+        };
         ApiError::TooManyRequests {
             message: format!(
-                "Too many requests: {whose} may send {} {what} every {} seconds. Retry after {} seconds.",
+                "Too many requests: {whose} may send {} {what} every {} seconds. Retry after {} {unit}.",
                 r.limit,
                 r.window.as_secs(),
                 r.retry_after
