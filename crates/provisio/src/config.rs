@@ -15,9 +15,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AuthSettings;
+use crate::metrics::MetricsSettings;
 pub use crate::provisioning::AospDpcSettings;
 use crate::store::settings::DatabaseSettings;
 use crate::store::sqlite::SqliteTuning;
+use crate::throttle::ThrottleSettings;
 
 /// The tenant of the token `provisio serve` prints in development mode.
 pub const DEFAULT_DEV_TENANT: &str = "00000000-0000-4000-8000-000000000001";
@@ -119,6 +121,12 @@ pub struct Settings {
     /// The device policy controller that AOSP devices download (no Google services there).
     #[command(flatten)]
     pub aosp_dpc: AospDpcSettings,
+    /// Request limits per application and tenant (`--throttle-*`).
+    #[command(flatten)]
+    pub throttle: ThrottleSettings,
+    /// Who may read /metrics (`--metrics-*`).
+    #[command(flatten)]
+    pub metrics: MetricsSettings,
 }
 
 /// How log lines are written.
@@ -287,6 +295,8 @@ impl Settings {
             .with_context(|| format!("log_level '{}' is not a valid filter", self.log_level))?;
         self.aosp_dpc.build(self.public_base_url.as_deref())?;
         self.auth.validate()?;
+        self.throttle.validate()?;
+        self.metrics.validate()?;
         Ok(())
     }
 }

@@ -165,6 +165,9 @@ fn sample(key: &str) -> &'static str {
         "aosp_dpc.enrollment_url_extras_key" => "org.example.URL",
         "aosp_dpc.enrollment_url" => "https://enroll.example.org",
         "database.url" => "postgres://app:pw@db:5432/provisio",
+        "throttle.preset" => "intune",
+        "metrics.allow" => "10.0.0.0/8",
+        "metrics.token" => "0123456789abcdef-metrics",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -196,6 +199,9 @@ fn loaded(s: &Settings, key: &str) -> String {
         "aosp_dpc.enrollment_url_extras_key" => text(&s.aosp_dpc.enrollment_url_extras_key),
         "aosp_dpc.enrollment_url" => text(&s.aosp_dpc.enrollment_url),
         "database.url" => text(&s.database.url),
+        "throttle.preset" => format!("{:?}", s.throttle.preset).to_lowercase(),
+        "metrics.allow" => s.metrics.allow.join(","),
+        "metrics.token" => text(&s.metrics.token),
         other => panic!("no reader for {other}"),
     }
 }
@@ -246,7 +252,7 @@ fn with_group(key: &str) -> Vec<(&str, &'static str)> {
 }
 
 fn toml_literal(key: &str, value: &str) -> String {
-    if key.ends_with("issuers") || key.ends_with("audiences") {
+    if key.ends_with("issuers") || key.ends_with("audiences") || key.ends_with("allow") {
         format!("[{value:?}]")
     } else if value.parse::<u64>().is_ok() || value == "true" {
         value.to_owned()

@@ -38,6 +38,14 @@ pub enum ApiError {
     /// 415 `UnsupportedMediaType`.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 429 `TooManyRequests`: over a throttling limit; retry after the given seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        /// Shown to the client: which limit.
+        message: String,
+        /// Seconds for `Retry-After`, until the request would be admitted.
+        retry_after: u32,
+    },
     /// 503 `ServiceUnavailable`, retry after the given seconds.
     #[error("{message}")]
     Unavailable {
@@ -167,6 +175,7 @@ impl ApiError {
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -206,7 +215,9 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut res = status.into_response();
-        if let ApiError::Unavailable { retry_after, .. } = &self {
+        if let ApiError::Unavailable { retry_after, .. }
+        | ApiError::TooManyRequests { retry_after, .. } = &self
+        {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
@@ -229,6 +240,7 @@ impl From<InvalidInput> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        crate::metrics::database().error(&e);
         match e {
             StoreError::Busy => ApiError::Unavailable {
                 message: "The database is busy; retry the request.".into(),
@@ -265,6 +277,10 @@ mod tests {
             ApiError::PreconditionFailed(String::new()),
             ApiError::PayloadTooLarge(String::new()),
             ApiError::UnsupportedMediaType(String::new()),
+            ApiError::TooManyRequests {
+                message: String::new(),
+                retry_after: 1,
+            },
             ApiError::Unavailable {
                 message: String::new(),
                 retry_after: 1,
@@ -286,6 +302,7 @@ mod tests {
                 "PreconditionFailed",
                 "RequestEntityTooLarge",
                 "UnsupportedMediaType",
+                "TooManyRequests",
                 "ServiceUnavailable",
                 "InternalServerError",
             ]

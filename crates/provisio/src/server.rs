@@ -14,9 +14,11 @@ use crate::api::{self, paging, AppState, HttpSettings};
 use crate::auth::dev::DevKey;
 use crate::auth::{AuthMode, Verifier};
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::provisioning::QrCodes;
 use crate::service::Profiles;
 use crate::store::Store;
+use crate::throttle::Throttle;
 
 /// Binds the configured address and serves until SIGINT or SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -55,7 +57,8 @@ pub async fn run(
     announce(addr, &settings, &state.auth)?;
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, api::app(state)).with_graceful_shutdown(async move {
+    let app = api::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = stop_tx.send(());
     });
@@ -109,6 +112,9 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
         profiles: Profiles::new(store, QrCodes::new(aosp_dpc)?),
         skip_tokens: paging::SkipTokens::new(key),
         auth,
+        throttle: Throttle::new(&settings.throttle),
+        metrics: Metrics::new(),
+        metrics_access: Arc::new(settings.metrics.access()?),
         settings: Arc::new(HttpSettings {
             public_base_url: settings.public_base_url.clone(),
             trust_forwarded_headers: settings.trust_forwarded_headers,

@@ -21,7 +21,9 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::error::ApiError;
+use crate::metrics::MetricsEndpoint;
 use crate::service::Profiles;
+use crate::throttle::ThrottleLayer;
 use paging::SkipTokens;
 
 /// What every handler can reach.
@@ -33,6 +35,12 @@ pub struct AppState {
     pub skip_tokens: SkipTokens,
     /// Checks bearer tokens (see `crate::auth`).
     pub auth: crate::auth::Verifier,
+    /// Request limits per application and tenant.
+    pub throttle: crate::throttle::Throttle,
+    /// The counters and histograms `/metrics` shows.
+    pub metrics: crate::metrics::Metrics,
+    /// Who may read `/metrics`.
+    pub metrics_access: Arc<crate::metrics::MetricsAccess>,
     /// Settings that shape responses.
     pub settings: Arc<HttpSettings>,
 }
@@ -93,11 +101,30 @@ pub fn router(state: AppState) -> Router {
     for (name, handler) in &profiles.actions {
         router = router.route(&format!("{collection}/{{id}}/{name}"), handler.clone());
     }
+    let metrics = MetricsEndpoint {
+        metrics: state.metrics.clone(),
+        access: state.metrics_access.clone(),
+    };
+    router = router.route(
+        "/metrics",
+        get(crate::metrics::endpoint).with_state(metrics),
+    );
     router
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn_with_state(
+            ThrottleLayer {
+                throttle: state.throttle.clone(),
+                metrics: state.metrics.clone(),
+            },
+            crate::throttle::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::auth::require_token,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
         ))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .with_state(state)

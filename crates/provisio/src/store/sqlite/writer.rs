@@ -151,6 +151,7 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>, committed: Arc<Notif
                 Err(_) => break,
             }
         }
+        crate::metrics::database().batch(batch.len());
         match commit(&pool, &mut batch).await {
             Ok(results) => {
                 committed.notify_one();

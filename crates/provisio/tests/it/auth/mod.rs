@@ -175,6 +175,15 @@ impl Drop for JwksServer {
 
 /// A server in production mode: Entra v1 and v2 issuer patterns, [`AUDIENCE`], keys from `jwks_url`.
 pub async fn production_server(jwks_url: &str, min_refresh_seconds: u64) -> TestServer {
+    production_server_with(jwks_url, min_refresh_seconds, |_| {}).await
+}
+
+/// [`production_server`] with other settings changed by `configure`.
+pub async fn production_server_with(
+    jwks_url: &str,
+    min_refresh_seconds: u64,
+    configure: impl FnOnce(&mut provisio::config::Settings),
+) -> TestServer {
     let url = jwks_url.to_owned();
     TestServer::start_with(move |s| {
         s.auth.issuers = vec![
@@ -184,6 +193,7 @@ pub async fn production_server(jwks_url: &str, min_refresh_seconds: u64) -> Test
         s.auth.audiences = vec![AUDIENCE.into()];
         s.auth.jwks_url = Some(url);
         s.auth.jwks_min_refresh_seconds = min_refresh_seconds;
+        configure(s);
     })
     .await
 }
