@@ -200,6 +200,7 @@ impl DatabaseMetrics {
     pub fn error(&self, e: &StoreError) {
         let kind = match e {
             StoreError::Busy => "busy",
+            StoreError::Full => "full",
             StoreError::Conflict(_) => "conflict",
             StoreError::Other(_) => "other",
         };
