@@ -15,6 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AuthSettings;
+use crate::net::HttpLimits;
 pub use crate::provisioning::AospDpcSettings;
 use crate::store::settings::DatabaseSettings;
 use crate::store::sqlite::SqliteTuning;
@@ -119,6 +120,9 @@ pub struct Settings {
     /// The device policy controller that AOSP devices download (no Google services there).
     #[command(flatten)]
     pub aosp_dpc: AospDpcSettings,
+    /// Connection limits and timeouts (`--http-*`).
+    #[command(flatten)]
+    pub http: HttpLimits,
 }
 
 /// How log lines are written.
@@ -264,6 +268,16 @@ impl Settings {
         }
     }
 
+    /// File descriptors to keep free of HTTP connections for the database and everything else.
+    pub fn reserved_fds(&self) -> u64 {
+        let pool = self
+            .database
+            .url
+            .is_some()
+            .then_some(self.database.pool_size);
+        crate::net::reserved_fds(pool, self.sqlite_read_connections)
+    }
+
     fn validate(&mut self) -> anyhow::Result<()> {
         self.database.validate()?;
         if let Some(url) = &self.public_base_url {
@@ -287,6 +301,7 @@ impl Settings {
             .with_context(|| format!("log_level '{}' is not a valid filter", self.log_level))?;
         self.aosp_dpc.build(self.public_base_url.as_deref())?;
         self.auth.validate()?;
+        self.http.validate(self.reserved_fds())?;
         Ok(())
     }
 }

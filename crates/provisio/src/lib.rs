@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod model;
+pub mod net;
 pub mod provisioning;
 pub mod server;
 pub mod service;
