@@ -20,8 +20,7 @@ use crate::store::Store;
 
 /// Binds the configured address and serves until SIGINT or SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(settings.listen)
-        .await
+    let listener = crate::net::listen(settings.listen)
         .with_context(|| format!("listening on {}", settings.listen))?;
     run(settings, listener, shutdown_signal()).await
 }

@@ -29,7 +29,7 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower_service::Service as _;
 
@@ -46,6 +46,23 @@ pub const LIBRARY_MAX_HEAD_BYTES: usize = 128 * 1024;
 /// Largest HTTP/2 header list (as HTTP/2 counts it, 32 bytes more per field) before the library
 /// answers a bare 431.
 pub const LIBRARY_MAX_HEADER_LIST_BYTES: u32 = 128 * 1024;
+
+/// Connections the kernel completes and queues while the service is at its connection limit
+/// (capped by `net.core.somaxconn`); the standard library's 128 would turn clients away with
+/// dropped SYNs (and retries seconds later) as soon as the limit is reached.
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// A listener on `addr` with a backlog of [`LISTEN_BACKLOG`].
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// What every connection task shares.
 struct Shared {
