@@ -165,6 +165,10 @@ fn sample(key: &str) -> &'static str {
         "aosp_dpc.enrollment_url_extras_key" => "org.example.URL",
         "aosp_dpc.enrollment_url" => "https://enroll.example.org",
         "database.url" => "postgres://app:pw@db:5432/provisio",
+        "http.head_timeout_seconds" => "7",
+        "http.body_timeout_seconds" => "9",
+        "http.idle_timeout_seconds" => "90",
+        "http.max_connections" => "500",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -196,6 +200,14 @@ fn loaded(s: &Settings, key: &str) -> String {
         "aosp_dpc.enrollment_url_extras_key" => text(&s.aosp_dpc.enrollment_url_extras_key),
         "aosp_dpc.enrollment_url" => text(&s.aosp_dpc.enrollment_url),
         "database.url" => text(&s.database.url),
+        "http.head_timeout_seconds" => s.http.head_timeout_seconds.to_string(),
+        "http.body_timeout_seconds" => s.http.body_timeout_seconds.to_string(),
+        "http.idle_timeout_seconds" => s.http.idle_timeout_seconds.to_string(),
+        "http.max_connections" => s
+            .http
+            .max_connections
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
         other => panic!("no reader for {other}"),
     }
 }

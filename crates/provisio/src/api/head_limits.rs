@@ -17,8 +17,9 @@ pub const MAX_HEADERS: usize = 100;
 /// Most bytes of header fields a request may have, counted as HTTP/1.1 writes them
 /// (`name: value` and a line end).
 pub const MAX_HEADER_BYTES: usize = 32 * 1024;
-/// Longest request target (path and query) in bytes.
-pub const MAX_TARGET_BYTES: usize = 16 * 1024;
+/// Longest request target (path and query) in bytes: twice the longest query option value
+/// (16 KiB), so that a too-long option is named by the query's own 400.
+pub const MAX_TARGET_BYTES: usize = 32 * 1024;
 
 /// Refuses a request whose head is over the service's limits; passes the others on.
 pub async fn check(req: Request, next: Next) -> Response {

@@ -41,7 +41,8 @@ pub use settings::{reserved_fds, HttpLimits};
 /// envelope.
 pub const LIBRARY_MAX_HEADERS: usize = 1024;
 /// Largest HTTP/1.1 head hyper buffers; a larger one is refused with a bare 431. Room for the
-/// service's limits on the target and the header fields, which answer with the envelope.
+/// service's limits on the target and the header fields (32 KiB each), which answer with the
+/// envelope, and for hyper's own fixed limit on a target (65,534 bytes, a bare 414).
 pub const LIBRARY_MAX_HEAD_BYTES: usize = 128 * 1024;
 /// Largest HTTP/2 header list (as HTTP/2 counts it, 32 bytes more per field) before the library
 /// answers a bare 431.

@@ -164,7 +164,7 @@ async fn too_many_headers_get_431_with_the_envelope_until_the_librarys_own_limit
 #[tokio::test]
 async fn a_long_target_gets_414_with_the_envelope_and_a_100_kb_one_the_librarys_bare_414() {
     let server = TestServer::start().await;
-    let target = format!("/healthz?x={}", "a".repeat(20 * 1024));
+    let target = format!("/healthz?x={}", "a".repeat(40 * 1024));
     let (res, _) = send(&server, &get_with(&target, "")).await;
     assert_eq!(res.status, 414, "{}", res.head);
     res.envelope("UriTooLong");
