@@ -234,3 +234,80 @@ async fn a_stalled_body_is_answered_408_with_the_envelope() {
     assert!(server.list_all().await.is_empty(), "nothing was created");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
+    use http_body_util::{BodyExt as _, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let server = server().await;
+    let stream = connect(&server.base).await;
+    let (mut send, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .expect("HTTP/2 handshake");
+    let conn = tokio::spawn(conn);
+    let req = hyper::Request::get(format!("{}/healthz", server.base))
+        .body(Empty::<axum::body::Bytes>::new())
+        .unwrap();
+    let res = send.send_request(req).await.expect("response");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.version(), hyper::Version::HTTP_2);
+    res.into_body().collect().await.unwrap();
+    let answered = Instant::now();
+    // Idle, the connection outlives the head timeout and ends (with a GOAWAY) at the idle one.
+    let ended = tokio::time::timeout(IDLE + Duration::from_secs(2), conn)
+        .await
+        .expect("the server did not close the idle connection");
+    let idled = answered.elapsed();
+    assert!(ended.unwrap().is_ok(), "the connection ended in an error");
+    assert!(
+        idled >= IDLE - Duration::from_millis(50),
+        "closed after {idled:?} idle"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn requests_carry_the_peer_address_over_http1_and_http2() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+
+    let app = axum::Router::new().route(
+        "/peer",
+        axum::routing::get(
+            |ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.to_string() },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let limits = provisio::net::HttpLimits::default();
+    let serving = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        provisio::net::serve(listener, app, &limits, 64, shutdown, Duration::from_secs(5)).await;
+    });
+    let http1 = reqwest::Client::new();
+    let http2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    for (client, version) in [
+        (http1, reqwest::Version::HTTP_11),
+        (http2, reqwest::Version::HTTP_2),
+    ] {
+        let res = client
+            .get(format!("http://{addr}/peer"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.version(), version);
+        let peer: SocketAddr = res.text().await.unwrap().parse().unwrap();
+        assert!(peer.ip().is_loopback(), "{peer}");
+        assert_ne!(peer.port(), addr.port());
+    }
+    stop.send(()).unwrap();
+    serving.await.unwrap();
+}
