@@ -36,6 +36,24 @@ async fn connect(base: &str) -> TcpStream {
 
 const HEALTH: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
+/// Asks for /healthz on `stream` and checks the answer.
+async fn healthy(stream: &mut TcpStream) {
+    stream.write_all(HEALTH).await.unwrap();
+    let res = read_response(stream, Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert_eq!(res.status, 200, "{}", res.head);
+}
+
+/// Checks that `what` did not happen before `timeout` had passed (`took` is measured from just
+/// before the timer started; 50 ms of slack for the clocks).
+fn not_early(took: Duration, timeout: Duration, what: &str) {
+    assert!(
+        took >= timeout - Duration::from_millis(50),
+        "{what} after {took:?}, before {timeout:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_sockets_past_the_open_file_limit_do_not_keep_health_checks_out() {
     assert!(
@@ -126,17 +144,14 @@ impl Drop for Killed {
 async fn half_a_head_or_a_head_sent_byte_by_byte_is_cut_after_the_head_timeout() {
     let server = server().await;
     // Half a head, then silence.
-    let mut half = connect(&server.base).await;
     let started = Instant::now();
+    let mut half = connect(&server.base).await;
     half.write_all(b"GET /healthz HTTP/1.1\r\nHost: local")
         .await
         .unwrap();
     assert!(closed_within(&mut half, HEAD + Duration::from_secs(2)).await);
     let took = started.elapsed();
-    assert!(
-        took >= HEAD - Duration::from_millis(50),
-        "cut after {took:?}"
-    );
+    not_early(took, HEAD, "half a head cut");
 
     // A byte every 100 ms: each arrives in time, the head as a whole does not.
     let mut slow = connect(&server.base).await;
@@ -165,11 +180,7 @@ async fn half_a_head_or_a_head_sent_byte_by_byte_is_cut_after_the_head_timeout()
 
     // On a keep-alive connection the next head has the head timeout from its first byte.
     let mut kept = connect(&server.base).await;
-    kept.write_all(HEALTH).await.unwrap();
-    let res = read_response(&mut kept, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(res.status, 200);
+    healthy(&mut kept).await;
     kept.write_all(b"GET /heal").await.unwrap();
     let started = Instant::now();
     assert!(closed_within(&mut kept, HEAD + Duration::from_secs(1)).await);
@@ -184,28 +195,17 @@ async fn half_a_head_or_a_head_sent_byte_by_byte_is_cut_after_the_head_timeout()
 async fn an_idle_keep_alive_connection_lives_until_the_idle_timeout() {
     let server = server().await;
     let mut kept = connect(&server.base).await;
-    kept.write_all(HEALTH).await.unwrap();
-    let res = read_response(&mut kept, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(res.status, 200);
+    healthy(&mut kept).await;
     let answered = Instant::now();
     // Past the head timeout it is still open and serves the next request.
     assert!(!closed_within(&mut kept, HEAD + Duration::from_millis(500)).await);
-    kept.write_all(HEALTH).await.unwrap();
-    let res = read_response(&mut kept, Duration::from_secs(5))
-        .await
-        .unwrap();
-    assert_eq!(res.status, 200);
+    healthy(&mut kept).await;
     let answered_again = Instant::now();
     assert!(answered.elapsed() < IDLE);
     // Then closed once it idled for the idle timeout.
     assert!(closed_within(&mut kept, IDLE + Duration::from_secs(1)).await);
     let idled = answered_again.elapsed();
-    assert!(
-        idled >= IDLE - Duration::from_millis(50),
-        "closed after {idled:?} idle"
-    );
+    not_early(idled, IDLE, "closed idle");
     server.stop().await;
 }
 
@@ -226,10 +226,7 @@ async fn a_stalled_body_is_answered_408_with_the_envelope() {
     let took = started.elapsed();
     assert_eq!(res.status, 408, "{}", res.head);
     res.envelope("RequestTimeout");
-    assert!(
-        took >= BODY - Duration::from_millis(50),
-        "answered after {took:?}"
-    );
+    not_early(took, BODY, "a stalled body answered");
     assert!(closed_within(&mut stream, Duration::from_secs(2)).await);
     assert!(server.list_all().await.is_empty(), "nothing was created");
     server.stop().await;
@@ -261,10 +258,7 @@ async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
         .expect("the server did not close the idle connection");
     let idled = answered.elapsed();
     assert!(ended.unwrap().is_ok(), "the connection ended in an error");
-    assert!(
-        idled >= IDLE - Duration::from_millis(50),
-        "closed after {idled:?} idle"
-    );
+    not_early(idled, IDLE, "closed idle");
     server.stop().await;
 }
 
