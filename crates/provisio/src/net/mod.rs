@@ -243,3 +243,21 @@ async fn connection(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn running_out_of_descriptors_waits_and_a_vanished_client_does_not() {
+        // EMFILE, as accept(2) reports it at the open-file limit.
+        let emfile = std::io::Error::from_raw_os_error(24);
+        let started = tokio::time::Instant::now();
+        accept_failed(&emfile).await;
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        let aborted = std::io::Error::from(std::io::ErrorKind::ConnectionAborted);
+        let started = tokio::time::Instant::now();
+        accept_failed(&aborted).await;
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+}
