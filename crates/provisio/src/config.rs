@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthSettings;
 use crate::metrics::MetricsSettings;
+use crate::net::HttpLimits;
 pub use crate::provisioning::AospDpcSettings;
 use crate::store::settings::DatabaseSettings;
 use crate::store::sqlite::SqliteTuning;
@@ -127,6 +128,9 @@ pub struct Settings {
     /// Who may read /metrics (`--metrics-*`).
     #[command(flatten)]
     pub metrics: MetricsSettings,
+    /// Connection limits and timeouts (`--http-*`).
+    #[command(flatten)]
+    pub http: HttpLimits,
 }
 
 /// How log lines are written.
@@ -272,6 +276,16 @@ impl Settings {
         }
     }
 
+    /// File descriptors to keep free of HTTP connections for the database and everything else.
+    pub fn reserved_fds(&self) -> u64 {
+        let pool = self
+            .database
+            .url
+            .is_some()
+            .then_some(self.database.pool_size);
+        crate::net::reserved_fds(pool, self.sqlite_read_connections)
+    }
+
     fn validate(&mut self) -> anyhow::Result<()> {
         self.database.validate()?;
         if let Some(url) = &self.public_base_url {
@@ -297,6 +311,7 @@ impl Settings {
         self.auth.validate()?;
         self.throttle.validate()?;
         self.metrics.validate()?;
+        self.http.validate(self.reserved_fds())?;
         Ok(())
     }
 }

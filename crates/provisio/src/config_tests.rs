@@ -168,6 +168,10 @@ fn sample(key: &str) -> &'static str {
         "throttle.preset" => "intune",
         "metrics.allow" => "10.0.0.0/8",
         "metrics.token" => "0123456789abcdef-metrics",
+        "http.head_timeout_seconds" => "7",
+        "http.body_timeout_seconds" => "9",
+        "http.idle_timeout_seconds" => "90",
+        "http.max_connections" => "500",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -202,6 +206,14 @@ fn loaded(s: &Settings, key: &str) -> String {
         "throttle.preset" => format!("{:?}", s.throttle.preset).to_lowercase(),
         "metrics.allow" => s.metrics.allow.join(","),
         "metrics.token" => text(&s.metrics.token),
+        "http.head_timeout_seconds" => s.http.head_timeout_seconds.to_string(),
+        "http.body_timeout_seconds" => s.http.body_timeout_seconds.to_string(),
+        "http.idle_timeout_seconds" => s.http.idle_timeout_seconds.to_string(),
+        "http.max_connections" => s
+            .http
+            .max_connections
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
         other => panic!("no reader for {other}"),
     }
 }

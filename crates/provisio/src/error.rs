@@ -29,12 +29,18 @@ pub enum ApiError {
     /// 409 `Conflict`.
     #[error("{0}")]
     Conflict(String),
+    /// 408 `RequestTimeout`: the request body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// 412 `PreconditionFailed`.
     #[error("{0}")]
     PreconditionFailed(String),
     /// 413 `RequestEntityTooLarge`.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 414 `UriTooLong`.
+    #[error("{0}")]
+    UriTooLong(String),
     /// 415 `UnsupportedMediaType`.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -46,6 +52,9 @@ pub enum ApiError {
         /// Seconds for `Retry-After`, until the request would be admitted.
         retry_after: u32,
     },
+    /// 431 `RequestHeaderFieldsTooLarge`.
+    #[error("{0}")]
+    HeaderFieldsTooLarge(String),
     /// 503 `ServiceUnavailable`, retry after the given seconds.
     #[error("{message}")]
     Unavailable {
@@ -71,7 +80,7 @@ pub struct ErrorBody {
 /// Every error status the service answers with: its Graph error code, and the message used when
 /// the response did not come from an [`ApiError`] (which brings its own). Both
 /// [`ApiError::status_and_code`] and [`default_for_status`] read their codes from here.
-const STATUS_CODES: [(StatusCode, &str, &str); 14] = [
+const STATUS_CODES: [(StatusCode, &str, &str); 16] = [
     (
         StatusCode::BAD_REQUEST,
         "BadRequest",
@@ -123,9 +132,19 @@ const STATUS_CODES: [(StatusCode, &str, &str); 14] = [
         "The request body is larger than the limit of 1 MiB.",
     ),
     (
+        StatusCode::URI_TOO_LONG,
+        "UriTooLong",
+        "The request target is too long.",
+    ),
+    (
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "UnsupportedMediaType",
         "The request body must be sent with Content-Type: application/json.",
+    ),
+    (
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "RequestHeaderFieldsTooLarge",
+        "The request's header fields are too many or too large.",
     ),
     (
         StatusCode::TOO_MANY_REQUESTS,
@@ -172,10 +191,13 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::HeaderFieldsTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -274,13 +296,16 @@ mod tests {
             ApiError::Forbidden(String::new()),
             ApiError::NotFound(String::new()),
             ApiError::Conflict(String::new()),
+            ApiError::RequestTimeout(String::new()),
             ApiError::PreconditionFailed(String::new()),
             ApiError::PayloadTooLarge(String::new()),
+            ApiError::UriTooLong(String::new()),
             ApiError::UnsupportedMediaType(String::new()),
             ApiError::TooManyRequests {
                 message: String::new(),
                 retry_after: 1,
             },
+            ApiError::HeaderFieldsTooLarge(String::new()),
             ApiError::Unavailable {
                 message: String::new(),
                 retry_after: 1,
@@ -299,10 +324,13 @@ mod tests {
                 "Forbidden",
                 "ResourceNotFound",
                 "Conflict",
+                "RequestTimeout",
                 "PreconditionFailed",
                 "RequestEntityTooLarge",
+                "UriTooLong",
                 "UnsupportedMediaType",
                 "TooManyRequests",
+                "RequestHeaderFieldsTooLarge",
                 "ServiceUnavailable",
                 "InternalServerError",
             ]

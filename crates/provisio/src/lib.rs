@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod model;
+pub mod net;
 pub mod provisioning;
 pub mod server;
 pub mod service;

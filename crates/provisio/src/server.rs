@@ -1,7 +1,7 @@
 //! Running the service: open the store, build the app, serve until a shutdown signal, let
 //! in-flight requests finish, close the database.
 
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,8 +22,7 @@ use crate::throttle::Throttle;
 
 /// Binds the configured address and serves until SIGINT or SIGTERM.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(settings.listen)
-        .await
+    let listener = crate::net::listen(settings.listen)
         .with_context(|| format!("listening on {}", settings.listen))?;
     run(settings, listener, shutdown_signal()).await
 }
@@ -39,6 +38,7 @@ pub async fn run(
         .local_addr()
         .context("reading the listening address")?;
     settings.auth.check_listen(addr)?;
+    let connections = settings.http.connection_limit(settings.reserved_fds())?;
     // The data directory holds the SQLite database and, in development mode, the signing key
     // (also when the profiles live in PostgreSQL).
     std::fs::create_dir_all(&settings.data_dir).with_context(|| {
@@ -56,30 +56,20 @@ pub async fn run(
     let state = build_state(&settings, store.clone()).await?;
     announce(addr, &settings, &state.auth)?;
 
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = api::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stop_tx.send(());
-    });
+    tracing::info!(connections, "serving at most this many connections at once");
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
-    let mut server = std::pin::pin!(server.into_future());
-    let result = tokio::select! {
-        r = &mut server => r.context("serving HTTP"),
-        Ok(()) = stop_rx => {
-            tracing::info!(grace_seconds = grace.as_secs(), "shutting down; waiting for in-flight requests");
-            match tokio::time::timeout(grace, &mut server).await {
-                Ok(r) => r.context("serving HTTP"),
-                Err(_) => {
-                    tracing::warn!("in-flight requests did not finish within the grace period");
-                    Ok(())
-                }
-            }
-        }
-    };
+    crate::net::serve(
+        listener,
+        api::app(state),
+        &settings.http,
+        connections,
+        shutdown,
+        grace,
+    )
+    .await;
     store.close().await;
     tracing::info!("database closed; bye");
-    result
+    Ok(())
 }
 
 /// The handler state for a store and settings.

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::model::{input::truncate, json::parse_strict, Profile, ProfileId};
+use crate::net::body::is_body_timeout;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -102,8 +103,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         let mut buf = Vec::new();
         let mut total: u64 = 0;
         while let Some(frame) = body.frame().await {
-            let frame = frame
-                .map_err(|_| ApiError::BadRequest("The request body could not be read.".into()))?;
+            let frame = frame.map_err(|e| match is_body_timeout(&e) {
+                true => ApiError::RequestTimeout(format!(
+                    "The request body did not arrive in time: {e}."
+                )),
+                false => ApiError::BadRequest("The request body could not be read.".into()),
+            })?;
             let Ok(data) = frame.into_data() else {
                 continue;
             };

@@ -2,6 +2,7 @@
 
 mod actions;
 pub mod extract;
+pub mod head_limits;
 mod listing;
 mod metadata;
 pub mod middleware;
@@ -75,7 +76,9 @@ impl AppState {
 /// The whole service: the routes with the request context around each of them, inside an outer
 /// router whose only job is to normalise the path before the routes see it.
 pub fn app(state: AppState) -> Router {
-    let inner = router(state).layer(axum::middleware::from_fn(middleware::request_context));
+    let inner = router(state)
+        .layer(axum::middleware::from_fn(head_limits::check))
+        .layer(axum::middleware::from_fn(middleware::request_context));
     Router::new()
         .fallback_service(inner)
         .layer(axum::middleware::from_fn(middleware::normalize_path))
