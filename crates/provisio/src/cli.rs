@@ -104,7 +104,7 @@ pub fn main() -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: &Settings, locking: bool) -> anyhow::Result<()> {
-    match settings.database.postgres() {
+    match settings.database.postgres(settings.queries.limits()) {
         Some(pg) => {
             let store = crate::store::postgres::PostgresStore::connect(&pg).await?;
             store.migrate(locking).await?;

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthSettings;
 pub use crate::provisioning::AospDpcSettings;
+use crate::store::limits::QuerySettings;
 use crate::store::settings::DatabaseSettings;
 use crate::store::sqlite::SqliteTuning;
 
@@ -116,6 +117,9 @@ pub struct Settings {
     /// The database (`--database-*`).
     #[command(flatten)]
     pub database: DatabaseSettings,
+    /// Bounds on lists and counts (`--queries-*`).
+    #[command(flatten)]
+    pub queries: QuerySettings,
     /// The device policy controller that AOSP devices download (no Google services there).
     #[command(flatten)]
     pub aosp_dpc: AospDpcSettings,
@@ -266,6 +270,7 @@ impl Settings {
 
     fn validate(&mut self) -> anyhow::Result<()> {
         self.database.validate()?;
+        self.queries.validate()?;
         if let Some(url) = &self.public_base_url {
             let trimmed = url.trim_end_matches('/');
             let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))

@@ -165,6 +165,9 @@ fn sample(key: &str) -> &'static str {
         "aosp_dpc.enrollment_url_extras_key" => "org.example.URL",
         "aosp_dpc.enrollment_url" => "https://enroll.example.org",
         "database.url" => "postgres://app:pw@db:5432/provisio",
+        "queries.statement_timeout_ms" => "2500",
+        "queries.max_concurrent" => "3",
+        "queries.admission_wait_ms" => "750",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -196,6 +199,9 @@ fn loaded(s: &Settings, key: &str) -> String {
         "aosp_dpc.enrollment_url_extras_key" => text(&s.aosp_dpc.enrollment_url_extras_key),
         "aosp_dpc.enrollment_url" => text(&s.aosp_dpc.enrollment_url),
         "database.url" => text(&s.database.url),
+        "queries.statement_timeout_ms" => s.queries.statement_timeout_ms.to_string(),
+        "queries.max_concurrent" => s.queries.max_concurrent.to_string(),
+        "queries.admission_wait_ms" => s.queries.admission_wait_ms.to_string(),
         other => panic!("no reader for {other}"),
     }
 }

@@ -6,6 +6,7 @@ mod crud;
 mod declaration;
 mod durability;
 mod errors;
+mod heavy;
 mod hostile;
 mod membership;
 mod metadata;

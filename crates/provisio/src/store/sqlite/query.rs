@@ -1,57 +1,159 @@
 //! SQLite reads beyond one row at a time: running the statements the query compiler
 //! ([`query`](crate::store::query)) builds over a reader pool, binding sea-query's values to sqlx.
+//!
+//! Lists and counts run through [`ListReaders`]: they wait for a turn (so that some reader is
+//! always left for reads by id, `store::limits`), and their statement is stopped by a progress
+//! handler once it has run longer than the time limit. SQLite has no statement timeout of its
+//! own; the progress handler is its documented way to interrupt a long statement.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row as _, SqlitePool};
+use sqlx::{Row as _, Sqlite, SqlitePool};
+use sea_query::Values;
+use tokio::sync::SemaphorePermit;
 
 use super::sql::map_err;
 use crate::model::layout::Layout;
 use crate::model::TenantId;
+use crate::store::limits::{Admission, ReadLimits};
 use crate::store::query::{self, Compiled, Dialect};
 use crate::store::{Criteria, ListQuery, Rendered, StoreError};
 
+/// SQLite virtual-machine instructions between two looks at the clock while a list or count
+/// runs: some microseconds of work, so a statement overruns its limit by about that much, and
+/// the clock is read rarely enough not to show in the statement's cost.
+const PROGRESS_STEPS: i32 = 1000;
+
+/// The `SQLITE_INTERRUPT` result code: the progress handler stopped the statement.
+const SQLITE_INTERRUPT: &str = "9";
+
+/// The reader pool as lists and counts use it.
+#[derive(Clone, Debug)]
+pub struct ListReaders {
+    pool: SqlitePool,
+    admission: Admission,
+    statement_timeout: Duration,
+}
+
+/// A list's or count's turn: a reader connection whose statements stop at the deadline.
+/// Fields drop in order: the deadline is disarmed before the connection goes back to the pool
+/// (where a read by id may take it), and the turn ends last.
+struct Turn<'a> {
+    _armed: Disarm,
+    conn: PoolConnection<Sqlite>,
+    _turn: SemaphorePermit<'a>,
+}
+
+/// Turns the deadline of a connection's progress handler off when dropped, whether the
+/// statement finished or the request was abandoned.
+struct Disarm(Arc<AtomicBool>);
+
+impl Drop for Disarm {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
+impl ListReaders {
+    /// Lists and counts over `pool` (of `connections` readers) within `limits`: one reader is
+    /// kept for reads by id unless `limits` says how many lists run at once.
+    pub fn new(pool: SqlitePool, connections: u32, limits: ReadLimits) -> Self {
+        ListReaders {
+            pool,
+            admission: Admission::new(limits.slots(connections, 1), limits.admission_wait),
+            statement_timeout: limits.statement_timeout,
+        }
+    }
+
+    /// Waits for a turn and a reader, and sets the reader's deadline. The progress handler
+    /// replaces the one the connection's previous list left (disarmed); a read by id never
+    /// sets one.
+    async fn turn(&self) -> Result<Turn<'_>, StoreError> {
+        let turn = self.admission.enter().await?;
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let armed = Arc::new(AtomicBool::new(true));
+        let deadline = Instant::now() + self.statement_timeout;
+        let flag = armed.clone();
+        conn.lock_handle()
+            .await
+            .map_err(map_err)?
+            .set_progress_handler(PROGRESS_STEPS, move || {
+                !flag.load(Ordering::Relaxed) || Instant::now() < deadline
+            });
+        Ok(Turn {
+            _armed: Disarm(armed),
+            conn,
+            _turn: turn,
+        })
+    }
+
+    /// Runs `sql` with `values` in a turn of its own; its rows.
+    async fn fetch_all(&self, sql: &str, values: Values) -> Result<Vec<SqliteRow>, StoreError> {
+        let statement = query::bind(sqlx::query(sql), values)?;
+        let mut turn = self.turn().await?;
+        let rows = statement.fetch_all(&mut *turn.conn).await;
+        drop(turn);
+        rows.map_err(|e| self.map_err(e))
+    }
+
+    /// The store's view of an error of a list or count: a statement the progress handler
+    /// stopped ran out of time.
+    fn map_err(&self, e: sqlx::Error) -> StoreError {
+        match &e {
+            sqlx::Error::Database(db) if db.code().as_deref() == Some(SQLITE_INTERRUPT) => {
+                StoreError::TimedOut(self.statement_timeout)
+            }
+            _ => map_err(e),
+        }
+    }
+
+    /// Turns free right now (for tests).
+    #[cfg(test)]
+    pub fn free_turns(&self) -> usize {
+        self.admission.available()
+    }
+}
+
 /// The rows of one page, as SQLite returns them.
 pub async fn fetch_page(
-    pool: &SqlitePool,
+    readers: &ListReaders,
     layout: &Layout,
     tenant: TenantId,
     q: &ListQuery,
 ) -> Result<Vec<SqliteRow>, StoreError> {
     let Compiled { sql, values } = query::select(layout, tenant, q, Dialect::Sqlite)?;
-    query::bind(sqlx::query(&sql), values)?
-        .fetch_all(pool)
-        .await
-        .map_err(map_err)
+    readers.fetch_all(&sql, values).await
 }
 
 /// The rows of one page rendered as JSON by SQLite, with the cursor after each.
 pub async fn fetch_rendered(
-    pool: &SqlitePool,
+    readers: &ListReaders,
     layout: &Layout,
     tenant: TenantId,
     q: &ListQuery,
     members: &[usize],
 ) -> Result<Vec<Rendered>, StoreError> {
     let Compiled { sql, values } = query::select_rendered(layout, tenant, q, members)?;
-    let rows = query::bind(sqlx::query(&sql), values)?
-        .fetch_all(pool)
-        .await
-        .map_err(map_err)?;
+    let rows = readers.fetch_all(&sql, values).await?;
     Ok(query::read_rendered(layout, &q.order, &rows)?)
 }
 
 /// The number of matching rows.
 pub async fn count(
-    pool: &SqlitePool,
+    readers: &ListReaders,
     layout: &Layout,
     tenant: TenantId,
     criteria: &Criteria,
 ) -> Result<u64, StoreError> {
     let Compiled { sql, values } = query::count(layout, tenant, criteria, Dialect::Sqlite)?;
-    let row = query::bind(sqlx::query(&sql), values)?
-        .fetch_one(pool)
-        .await
-        .map_err(map_err)?;
+    let rows = readers.fetch_all(&sql, values).await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("COUNT returned no row")))?;
     let n: i64 = row.try_get("n").map_err(map_err)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
