@@ -482,12 +482,32 @@ pub(crate) fn string_function(
     Ok(func)
 }
 
-/// The second argument of a string function: a string literal.
+/// The longest text `startswith`, `endswith` and `contains` accept, in characters. The database
+/// tests a pattern against a value in up to (value length × pattern length) steps, on every row
+/// it reads; no member a client writes is longer than 1,500 characters, and none is searched for
+/// a passage longer than this.
+pub const MAX_TEXT_ARGUMENT: usize = 256;
+
+/// The second argument of a string function: a string literal of at most [`MAX_TEXT_ARGUMENT`]
+/// characters.
 pub(crate) fn string_argument(name: &str, arg: &Expr) -> Result<String, QueryError> {
     match arg {
         Expr::Literal {
-            lit: Lit::Str(s), ..
-        } => Ok(s.clone()),
+            lit: Lit::Str(s),
+            pos,
+        } => {
+            let n = s.chars().count();
+            if n > MAX_TEXT_ARGUMENT {
+                return Err(err(
+                    ErrorKind::Limit,
+                    *pos,
+                    format!(
+                        "the text of {name} is {n} characters long, more than the {MAX_TEXT_ARGUMENT} allowed"
+                    ),
+                ));
+            }
+            Ok(s.clone())
+        }
         other => Err(err(
             ErrorKind::Type,
             other.pos(),

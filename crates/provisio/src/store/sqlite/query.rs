@@ -42,7 +42,7 @@ pub struct ListReaders {
 /// A list's or count's turn: a reader connection whose statements stop at the deadline.
 /// Fields drop in order: the deadline is disarmed before the connection goes back to the pool
 /// (where a read by id may take it), and the turn ends last.
-struct Turn<'a> {
+pub(super) struct Turn<'a> {
     _armed: Disarm,
     conn: PoolConnection<Sqlite>,
     _turn: SemaphorePermit<'a>,
@@ -72,7 +72,7 @@ impl ListReaders {
     /// Waits for a turn and a reader, and sets the reader's deadline. The progress handler
     /// replaces the one the connection's previous list left (disarmed); a read by id never
     /// sets one.
-    async fn turn(&self) -> Result<Turn<'_>, StoreError> {
+    pub(super) async fn turn(&self) -> Result<Turn<'_>, StoreError> {
         let turn = self.admission.enter().await?;
         let mut conn = self.pool.acquire().await.map_err(map_err)?;
         let armed = Arc::new(AtomicBool::new(true));
