@@ -17,7 +17,7 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::Args;
 use serde::Deserialize;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::StoreError;
 
@@ -153,8 +153,8 @@ impl Admission {
 
     /// Waits for a turn: held until the returned permit is dropped. [`StoreError::Busy`] when
     /// none came within the wait.
-    pub async fn enter(&self) -> Result<SemaphorePermit<'_>, StoreError> {
-        match tokio::time::timeout(self.wait, self.slots.acquire()).await {
+    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, StoreError> {
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             // Closed: the store is shutting down.
             Ok(Err(_)) | Err(_) => Err(StoreError::Busy),

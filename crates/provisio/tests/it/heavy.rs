@@ -124,15 +124,8 @@ async fn a_list_longer_than_the_time_limit_is_cut_and_answered_503() {
             s.database.pool_size = 2;
         })
         .await;
-    let filter = heavy_filter();
     for url in [s.collection(), format!("{}/$count", s.collection())] {
-        let res = s
-            .client
-            .get(&url)
-            .query(&[("$filter", filter.as_str())])
-            .send()
-            .await
-            .expect("request");
+        let res = heavy(&s, &url).await;
         assert_eq!(
             res.headers()
                 .get("retry-after")
@@ -162,15 +155,19 @@ async fn a_list_longer_than_the_time_limit_is_cut_and_answered_503() {
     s.stop().await;
 }
 
-/// Sends the heavy list; its status, `Retry-After` and when it was answered.
-async fn heavy_list(s: &TestServer) -> (StatusCode, Option<String>, Instant) {
-    let res = s
-        .client
-        .get(s.collection())
+/// Sends `url` with the heavy filter.
+async fn heavy(s: &TestServer, url: &str) -> reqwest::Response {
+    s.client
+        .get(url)
         .query(&[("$filter", heavy_filter().as_str())])
         .send()
         .await
-        .expect("request");
+        .expect("request")
+}
+
+/// Sends the heavy list; its status, `Retry-After` and when it was answered.
+async fn heavy_list(s: &TestServer) -> (StatusCode, Option<String>, Instant) {
+    let res = heavy(s, &s.collection()).await;
     let status = res.status();
     let retry = res
         .headers()

@@ -14,7 +14,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, Sqlite, SqlitePool};
 use sea_query::Values;
-use tokio::sync::SemaphorePermit;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::sql::map_err;
 use crate::model::layout::Layout;
@@ -40,21 +40,40 @@ pub struct ListReaders {
 }
 
 /// A list's or count's turn: a reader connection whose statements stop at the deadline.
-/// Fields drop in order: the deadline is disarmed before the connection goes back to the pool
-/// (where a read by id may take it), and the turn ends last.
-pub(super) struct Turn<'a> {
-    _armed: Disarm,
-    conn: PoolConnection<Sqlite>,
-    _turn: SemaphorePermit<'a>,
+///
+/// [`Turn::finish`] disarms the deadline and gives the connection back to the pool, where a
+/// read by id may take it, then ends the turn. A turn dropped before that (the client went away
+/// while the statement ran) cannot stop the statement, which the connection's thread goes on
+/// stepping; so the deadline stays armed, the connection is closed once the statement is over
+/// rather than given back, and the turn ends only then: abandoned lists still count against the
+/// admission and still stop at their deadline.
+pub(super) struct Turn {
+    conn: Option<PoolConnection<Sqlite>>,
+    armed: Arc<AtomicBool>,
+    turn: Option<OwnedSemaphorePermit>,
 }
 
-/// Turns the deadline of a connection's progress handler off when dropped, whether the
-/// statement finished or the request was abandoned.
-struct Disarm(Arc<AtomicBool>);
+impl Turn {
+    /// The statement is over.
+    fn finish(mut self) {
+        self.armed.store(false, Ordering::Relaxed);
+        drop(self.conn.take());
+        drop(self.turn.take());
+    }
+}
 
-impl Drop for Disarm {
+impl Drop for Turn {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Relaxed);
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        let turn = self.turn.take();
+        let conn = conn.detach();
+        // Closing waits for the running statement; the pool opens a new reader meanwhile.
+        tokio::spawn(async move {
+            let _ = sqlx::Connection::close(conn).await;
+            drop(turn);
+        });
     }
 }
 
@@ -71,8 +90,9 @@ impl ListReaders {
 
     /// Waits for a turn and a reader, and sets the reader's deadline. The progress handler
     /// replaces the one the connection's previous list left (disarmed); a read by id never
-    /// sets one.
-    pub(super) async fn turn(&self) -> Result<Turn<'_>, StoreError> {
+    /// sets one, and finds at most a disarmed one, which costs it one load of a flag every
+    /// [`PROGRESS_STEPS`] steps (a read by id takes fewer).
+    pub(super) async fn turn(&self) -> Result<Turn, StoreError> {
         let turn = self.admission.enter().await?;
         let mut conn = self.pool.acquire().await.map_err(map_err)?;
         let armed = Arc::new(AtomicBool::new(true));
@@ -85,9 +105,9 @@ impl ListReaders {
                 !flag.load(Ordering::Relaxed) || Instant::now() < deadline
             });
         Ok(Turn {
-            _armed: Disarm(armed),
-            conn,
-            _turn: turn,
+            conn: Some(conn),
+            armed,
+            turn: Some(turn),
         })
     }
 
@@ -95,8 +115,11 @@ impl ListReaders {
     async fn fetch_all(&self, sql: &str, values: Values) -> Result<Vec<SqliteRow>, StoreError> {
         let statement = query::bind(sqlx::query(sql), values)?;
         let mut turn = self.turn().await?;
-        let rows = statement.fetch_all(&mut *turn.conn).await;
-        drop(turn);
+        let Some(conn) = turn.conn.as_mut() else {
+            return Err(StoreError::Other(anyhow::anyhow!("a turn without a reader")));
+        };
+        let rows = statement.fetch_all(&mut **conn).await;
+        turn.finish();
         rows.map_err(|e| self.map_err(e))
     }
 
