@@ -83,6 +83,28 @@ pub async fn run(args: &Args, bin: &std::path::Path) -> anyhow::Result<()> {
         "{}",
         report(args, &alone, &under, &attack, session_note())
     );
+    if let Some(path) = &args.json {
+        let numbers = serde_json::json!({
+            "finished": provisio::model::Timestamp::now().to_string(),
+            "backend": crate::backend(args),
+            "profiles": PROFILES,
+            "attackers": ATTACKERS,
+            "clauses": CLAUSES,
+            "getConnections": args.concurrency,
+            "durationSeconds": args.duration.as_secs_f64(),
+            "serverArgs": args.server_arg,
+            "getAlone": Summary::of(&alone.histogram, alone.window),
+            "getAloneP95Ms": ms(&alone.histogram, 0.95),
+            "getUnderAttack": Summary::of(&under.histogram, under.window),
+            "getUnderAttackP95Ms": ms(&under.histogram, 0.95),
+            "heavyListsOk": attack.histogram.len(),
+            "heavyListsP50Ms": ms(&attack.histogram, 0.50),
+            "heavyListsRefused": attack.errors,
+            "targetMet": ms(&under.histogram, 0.95) < TARGET_P95_MS,
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&numbers)? + "\n")?;
+        eprintln!("wrote {}", path.display());
+    }
     Ok(())
 }
 
