@@ -107,7 +107,7 @@ impl PostgresStore {
             sqlx::query("SET statement_timeout = 0")
                 .execute(&mut conn)
                 .await?;
-            migrator.run(&mut conn).await?;
+            migrator.run_direct(&mut conn).await?;
             anyhow::Ok(())
         }
         .await
