@@ -10,6 +10,7 @@ use provisio::model::{Entity as _, Profile, ProfileId, TenantId, Timestamp};
 use reqwest::StatusCode;
 
 use crate::common::{expect_error, fresh_database_url, ok_json, open_store, TestServer};
+use crate::query_table::enc;
 
 /// Profiles in the table: enough that the heavy list reads for a good part of a second.
 const ROWS: u32 = 60_000;
@@ -142,27 +143,15 @@ async fn a_list_longer_than_the_time_limit_is_cut_and_answered_503() {
     // The next statements on that reader get a deadline of their own.
     let one: serde_json::Value = ok_json(s.get(&s.item(&seeded.id.0.to_string())).await).await;
     assert_eq!(one["displayName"], "Lobby kiosk");
-    let page = ok_json(
-        s.client
-            .get(s.collection())
-            .query(&[("$top", "2")])
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
+    let page = ok_json(s.get(&format!("{}?$top=2", s.collection())).await).await;
     assert_eq!(page["value"].as_array().map(Vec::len), Some(2));
     s.stop().await;
 }
 
 /// Sends `url` with the heavy filter.
 async fn heavy(s: &TestServer, url: &str) -> reqwest::Response {
-    s.client
-        .get(url)
-        .query(&[("$filter", heavy_filter().as_str())])
-        .send()
+    s.get(&format!("{url}?$filter={}", enc(&heavy_filter())))
         .await
-        .expect("request")
 }
 
 /// Sends the heavy list; its status, `Retry-After` and when it was answered.
