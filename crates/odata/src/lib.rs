@@ -46,10 +46,10 @@ pub use ast::{
     CompareOp, ComplexLambda, Direction, ElementFilter, EnumValue, Filter, Lambda, OrderBy, Select,
     StringFunction, Value,
 };
+pub use check::MAX_TEXT_ARGUMENT;
 pub use datetime::DateTimeUtc;
 pub use display::format_orderby;
 pub use error::{ErrorKind, QueryError};
-pub use check::MAX_TEXT_ARGUMENT;
 pub use list::{parse_orderby, parse_select};
 pub use query::{parse_filter, parse_query, Limits, QueryOptions};
 pub use schema::{ComplexType, EnumType, PropRef, Property, PropertyType, Schema};

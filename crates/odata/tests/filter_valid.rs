@@ -308,7 +308,8 @@ fn string_function_texts_longer_than_the_limit_are_refused() {
         let e = parse_filter(&f, &SCHEMA, &limits).expect_err("over the limit");
         assert_eq!(e.kind, odata::ErrorKind::Limit, "{e}");
         assert!(
-            e.to_string().contains("257 characters long, more than the 256 allowed"),
+            e.to_string()
+                .contains("257 characters long, more than the 256 allowed"),
             "{e}"
         );
     }

@@ -79,10 +79,7 @@ pub async fn run(args: &Args, bin: &std::path::Path) -> anyhow::Result<()> {
         attack.elapsed = attack.elapsed.max(one.elapsed);
     }
     session.stop()?;
-    print!(
-        "{}",
-        report(args, &alone, &under, &attack, session_note())
-    );
+    print!("{}", report(args, &alone, &under, &attack, session_note()));
     if let Some(path) = &args.json {
         let numbers = serde_json::json!({
             "finished": provisio::model::Timestamp::now().to_string(),

@@ -3,10 +3,10 @@
 //! field is declared once, with its `--database-*` flag, its `PROVISIO_DATABASE_*` variable and
 //! its default; `crate::config` layers them.
 
-use std::fmt;
 use anyhow::bail;
 use clap::{ArgAction, Args};
 use serde::Deserialize;
+use std::fmt;
 
 use super::limits::ReadLimits;
 use super::postgres::PgSettings;

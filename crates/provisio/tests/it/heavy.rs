@@ -93,7 +93,10 @@ async fn copy_rows(data_dir: &std::path::Path, url: &Option<String>, id: Profile
                 .execute(&pool)
                 .await
                 .expect("copy rows");
-            sqlx::query("ANALYZE").execute(&pool).await.expect("analyze");
+            sqlx::query("ANALYZE")
+                .execute(&pool)
+                .await
+                .expect("analyze");
             pool.close().await;
         }
         None => {
@@ -134,7 +137,8 @@ async fn a_list_longer_than_the_time_limit_is_cut_and_answered_503() {
             Some("5"),
             "{url}"
         );
-        let message = expect_error(res, StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable").await;
+        let message =
+            expect_error(res, StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable").await;
         assert!(
             message.contains("ran longer than the limit of 100 ms") && message.contains("$filter"),
             "{message}"
@@ -199,7 +203,9 @@ async fn admission_keeps_a_connection_for_reads_by_id() {
         !refused.is_empty(),
         "a list that waits longer than allowed is refused: {listed:?}"
     );
-    assert!(refused.iter().all(|(_, retry, _)| retry.as_deref() == Some("1")));
+    assert!(refused
+        .iter()
+        .all(|(_, retry, _)| retry.as_deref() == Some("1")));
     let first_list = done.iter().map(|(_, _, at)| *at).min().expect("a list");
     assert!(
         got_at < first_list,

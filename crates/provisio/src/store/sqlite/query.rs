@@ -10,10 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sea_query::Values;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, Sqlite, SqlitePool};
-use sea_query::Values;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::sql::map_err;
@@ -116,7 +116,9 @@ impl ListReaders {
         let statement = query::bind(sqlx::query(sql), values)?;
         let mut turn = self.turn().await?;
         let Some(conn) = turn.conn.as_mut() else {
-            return Err(StoreError::Other(anyhow::anyhow!("a turn without a reader")));
+            return Err(StoreError::Other(anyhow::anyhow!(
+                "a turn without a reader"
+            )));
         };
         let rows = statement.fetch_all(&mut **conn).await;
         turn.finish();

@@ -188,7 +188,11 @@ async fn a_list_in_progress_leaves_a_reader_for_reads_by_id() {
     let now = Timestamp::parse("2026-11-22T10:15:30Z").unwrap();
     let p = Profile::new(tenant, ProfileId::new_random(), "Kept".into(), now);
     as_dyn(&store).insert(tenant, &p).await.unwrap();
-    assert_eq!(store.lists.free_turns(), 1, "two readers: one list at a time");
+    assert_eq!(
+        store.lists.free_turns(),
+        1,
+        "two readers: one list at a time"
+    );
     let held = store.lists.turn().await.unwrap();
     assert_eq!(store.lists.free_turns(), 0);
     let got = as_dyn(&store).get(tenant, p.id).await.unwrap();
@@ -239,7 +243,10 @@ async fn a_list_past_its_deadline_is_stopped_and_the_reader_serves_on() {
         search: None,
     };
     let cut = as_dyn(&store).count::<Profile>(tenant, &criteria).await;
-    assert!(matches!(cut, Err(StoreError::TimedOut(l)) if l == limit), "{cut:?}");
+    assert!(
+        matches!(cut, Err(StoreError::TimedOut(l)) if l == limit),
+        "{cut:?}"
+    );
     let got = as_dyn(&store).get(tenant, rows[7].id).await.unwrap();
     assert_eq!(got.map(|g| g.display_name), Some("Row 7".to_owned()));
     let page = as_dyn(&store)
