@@ -12,7 +12,7 @@
 //! - inside `any(r: ...)` over a collection of complex values only the range variable's
 //!   properties (`r/resourceId`) may appear, and lambdas do not nest.
 
-use crate::ast::{CompareOp, ComplexLambda, ElementFilter, Filter, Lambda, StringFunction, Value};
+use crate::ast::{CompareOp, ComplexLambda, ElementFilter, Filter, Lambda, Value};
 use crate::error::{ErrorKind, QueryError};
 use crate::lexer::Lit;
 use crate::literal::{bool_literal, is_condition, typed_value};
@@ -21,6 +21,10 @@ use crate::query::Limits;
 use crate::schema::{ComplexType, Property, PropertyType, Schema};
 
 mod path;
+mod text;
+
+pub use text::MAX_TEXT_ARGUMENT;
+pub(crate) use text::{string_argument, string_function};
 
 /// Checks `expr` against `schema` and `limits` and returns the typed filter.
 pub(crate) fn check(expr: &Expr, schema: &Schema, limits: &Limits) -> Result<Filter, QueryError> {
@@ -450,48 +454,5 @@ impl<'s> Checker<'s> {
             prop,
             arg: string_argument(name, second)?,
         })
-    }
-}
-
-/// The function called `name`, checked to have two arguments.
-pub(crate) fn string_function(
-    name: &str,
-    pos: usize,
-    arity: usize,
-) -> Result<StringFunction, QueryError> {
-    let Some(func) = StringFunction::from_name(name) else {
-        let hint = match name {
-            "substringof" => "use contains(property,'text')".to_owned(),
-            _ => "supported functions: startswith, endswith, contains".to_owned(),
-        };
-        return Err(err(
-            ErrorKind::Unsupported,
-            pos,
-            format!("unknown function '{name}'"),
-        )
-        .with_hint(hint));
-    };
-    if arity != 2 {
-        return Err(err(
-            ErrorKind::Syntax,
-            pos,
-            format!("{name} takes 2 arguments, not {arity}"),
-        )
-        .with_hint(format!("write {name}(property,'text')")));
-    }
-    Ok(func)
-}
-
-/// The second argument of a string function: a string literal.
-pub(crate) fn string_argument(name: &str, arg: &Expr) -> Result<String, QueryError> {
-    match arg {
-        Expr::Literal {
-            lit: Lit::Str(s), ..
-        } => Ok(s.clone()),
-        other => Err(err(
-            ErrorKind::Type,
-            other.pos(),
-            format!("the second argument of {name} must be a quoted string"),
-        )),
     }
 }

@@ -46,6 +46,7 @@ pub use ast::{
     CompareOp, ComplexLambda, Direction, ElementFilter, EnumValue, Filter, Lambda, OrderBy, Select,
     StringFunction, Value,
 };
+pub use check::MAX_TEXT_ARGUMENT;
 pub use datetime::DateTimeUtc;
 pub use display::format_orderby;
 pub use error::{ErrorKind, QueryError};

@@ -288,3 +288,29 @@ fn more_conditions_than_the_limit_are_refused() {
         count(f).unwrap_or_else(|e| panic!("{f}: {e}"));
     }
 }
+
+#[test]
+fn string_function_texts_longer_than_the_limit_are_refused() {
+    let limits = Limits::DEFAULT;
+    let at = "é".repeat(odata::MAX_TEXT_ARGUMENT);
+    let over = format!("{at}x");
+    for f in [
+        format!("contains(displayName,'{at}')"),
+        format!("roleScopeTagIds/any(t: startswith(t,'{at}'))"),
+    ] {
+        parse_filter(&f, &SCHEMA, &limits).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    for f in [
+        format!("contains(displayName,'{over}')"),
+        format!("endswith(description,'{over}') or displayName eq 'a'"),
+        format!("roleScopeTagIds/any(t: startswith(t,'{over}'))"),
+    ] {
+        let e = parse_filter(&f, &SCHEMA, &limits).expect_err("over the limit");
+        assert_eq!(e.kind, odata::ErrorKind::Limit, "{e}");
+        assert!(
+            e.to_string()
+                .contains("257 characters long, more than the 256 allowed"),
+            "{e}"
+        );
+    }
+}

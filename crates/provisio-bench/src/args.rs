@@ -39,6 +39,11 @@ pub struct Args {
     /// row counts (comma-separated, each in a fresh database) and chart the result.
     #[arg(long, value_delimiter = ',', value_parser = parse_count, value_name = "N,N,...")]
     pub growth: Vec<u64>,
+    /// Instead of the workload table: preload 55,000 profiles and measure reads by id
+    /// (`--concurrency` connections) alone, then while 20 clients send lists whose `$filter`
+    /// holds 100 `contains` conditions; prints both p95s and the target.
+    #[arg(long, conflicts_with_all = ["growth", "replot", "compare"])]
+    pub heavy: bool,
     /// Where the growth chart (PNG) goes.
     #[arg(
         long,

@@ -52,7 +52,7 @@ pub struct Errors {
 }
 
 impl Errors {
-    fn add(&mut self, kind: String, message: String) {
+    pub fn add(&mut self, kind: String, message: String) {
         self.count += 1;
         *self.kinds.entry(kind).or_default() += 1;
         if self.samples.len() < ERROR_SAMPLES && !self.samples.contains(&message) {
@@ -60,7 +60,7 @@ impl Errors {
         }
     }
 
-    fn merge(&mut self, other: Errors) {
+    pub fn merge(&mut self, other: Errors) {
         self.count += other.count;
         for (k, n) in other.kinds {
             *self.kinds.entry(k).or_default() += n;

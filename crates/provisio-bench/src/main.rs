@@ -4,7 +4,8 @@
 //! fresh data directory whose database was preloaded directly (not over HTTP), then drives each
 //! workload from this process at a fixed concurrency and prints a Markdown table (and JSON) of
 //! throughput, latency percentiles, errors and the server's memory. `--growth` instead measures
-//! create and the filtered list at several table sizes and draws a chart.
+//! create and the filtered list at several table sizes and draws a chart; `--heavy` measures
+//! reads by id alone and under heavy filtered lists.
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -13,6 +14,7 @@ mod chart;
 mod client;
 mod dataset;
 mod growth;
+mod heavy;
 mod load;
 mod preload;
 mod procfs;
@@ -55,7 +57,9 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .build()
         .context("starting the load generator's runtime")?;
     runtime.block_on(async {
-        if args.growth.is_empty() {
+        if args.heavy {
+            heavy::run(args, &bin).await
+        } else if args.growth.is_empty() {
             workloads(args, &bin).await
         } else {
             growth_chart(args, &bin).await

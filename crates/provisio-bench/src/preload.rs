@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use provisio::model::layout::{to_row, Layout};
 use provisio::model::{Entity as _, Profile, Timestamp};
+use provisio::store::limits::ReadLimits;
 use provisio::store::postgres::{PgSettings, PostgresStore};
 use provisio::store::row::bind_row;
 use provisio::store::sqlite::{SqliteStore, DB_FILE};
@@ -120,7 +121,7 @@ pub async fn postgres(url: &str, n: u64) -> anyhow::Result<Duration> {
     let store = PostgresStore::connect(&PgSettings {
         url: url.to_owned(),
         pool_size: 1,
-        statement_timeout: Duration::from_secs(600),
+        limits: ReadLimits::default().with_statement_timeout(Duration::from_secs(600)),
         connect_retries: 3,
     })
     .await?;

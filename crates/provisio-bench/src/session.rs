@@ -82,6 +82,30 @@ impl Session {
         })
     }
 
+    /// The load of `args` against this server (no `page50` path).
+    pub fn load_config(&self, args: &Args) -> LoadConfig {
+        LoadConfig {
+            addr: self.server.addr,
+            token: self.token.clone(),
+            concurrency: args.concurrency,
+            warmup: args.warmup,
+            duration: args.duration,
+            max_requests: args.max_requests,
+            profiles: self.profiles,
+            page50: Arc::from(""),
+        }
+    }
+
+    /// Where the server listens.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.server.addr
+    }
+
+    /// The bearer token requests carry, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// Whether requests carry a bearer token.
     pub fn has_token(&self) -> bool {
         self.token.is_some()
@@ -114,14 +138,8 @@ impl Session {
             eprintln!("note: {n}");
         }
         let cfg = LoadConfig {
-            addr: self.server.addr,
-            token: self.token.clone(),
-            concurrency: args.concurrency,
-            warmup: args.warmup,
-            duration: args.duration,
-            max_requests: args.max_requests,
-            profiles: self.profiles,
             page50: Arc::from(page50),
+            ..self.load_config(args)
         };
         let pid = self.server.pid;
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -168,7 +168,7 @@ fn report(headline: &str, lines: &[String]) {
 }
 
 async fn migrate(settings: &Settings, locking: bool) -> anyhow::Result<()> {
-    match settings.database.postgres() {
+    match settings.database.postgres(settings.queries.limits()) {
         Some(pg) => {
             let store = crate::store::postgres::PostgresStore::connect(&pg).await?;
             store.migrate(locking).await?;

@@ -18,6 +18,7 @@ use crate::auth::AuthSettings;
 use crate::metrics::MetricsSettings;
 use crate::net::HttpLimits;
 pub use crate::provisioning::AospDpcSettings;
+use crate::store::limits::QuerySettings;
 use crate::store::settings::DatabaseSettings;
 use crate::store::sqlite::SqliteTuning;
 use crate::throttle::ThrottleSettings;
@@ -119,6 +120,9 @@ pub struct Settings {
     /// The database (`--database-*`).
     #[command(flatten)]
     pub database: DatabaseSettings,
+    /// Bounds on lists and counts (`--queries-*`).
+    #[command(flatten)]
+    pub queries: QuerySettings,
     /// The device policy controller that AOSP devices download (no Google services there).
     #[command(flatten)]
     pub aosp_dpc: AospDpcSettings,
@@ -288,6 +292,7 @@ impl Settings {
 
     fn validate(&mut self) -> anyhow::Result<()> {
         self.database.validate()?;
+        self.queries.validate()?;
         if let Some(url) = &self.public_base_url {
             let trimmed = url.trim_end_matches('/');
             let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))

@@ -172,6 +172,9 @@ fn sample(key: &str) -> &'static str {
         "http.body_timeout_seconds" => "9",
         "http.idle_timeout_seconds" => "90",
         "http.max_connections" => "500",
+        "queries.statement_timeout_ms" => "2500",
+        "queries.max_concurrent" => "3",
+        "queries.admission_wait_ms" => "750",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -214,6 +217,9 @@ fn loaded(s: &Settings, key: &str) -> String {
             .max_connections
             .map(|n| n.to_string())
             .unwrap_or_default(),
+        "queries.statement_timeout_ms" => s.queries.statement_timeout_ms.to_string(),
+        "queries.max_concurrent" => s.queries.max_concurrent.to_string(),
+        "queries.admission_wait_ms" => s.queries.admission_wait_ms.to_string(),
         other => panic!("no reader for {other}"),
     }
 }

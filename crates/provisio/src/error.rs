@@ -260,6 +260,10 @@ impl From<InvalidInput> for ApiError {
     }
 }
 
+/// `Retry-After` (seconds) of a query that ran out of time: the same query is worth retrying only
+/// once the load that slowed it has passed.
+const TIMED_OUT_RETRY_AFTER: u32 = 5;
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         crate::metrics::database().error(&e);
@@ -271,6 +275,16 @@ impl From<StoreError> for ApiError {
             StoreError::Full => ApiError::Unavailable {
                 message: "The service's storage is full: writes are refused until space is freed; reads still work.".into(),
                 retry_after: crate::service::FULL_RETRY_AFTER_SECONDS,
+            },
+            StoreError::TimedOut(limit) => ApiError::Unavailable {
+                message: format!(
+                    "The query ran longer than the limit of {} ms and was stopped. Narrow it: \
+                     fewer or more selective $filter conditions (eq, startswith or in rather \
+                     than contains), a smaller $top, no $skip (follow @odata.nextLink \
+                     instead), no $count; or retry later.",
+                    limit.as_millis()
+                ),
+                retry_after: TIMED_OUT_RETRY_AFTER,
             },
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::Other(cause) => ApiError::Internal(cause),
@@ -335,6 +349,19 @@ mod tests {
                 "InternalServerError",
             ]
         );
+    }
+
+    #[test]
+    fn a_statement_out_of_time_is_503_naming_the_limit_and_how_to_narrow_the_query() {
+        let e = ApiError::from(StoreError::TimedOut(std::time::Duration::from_millis(2500)));
+        let text = e.to_string();
+        assert!(text.contains("limit of 2500 ms"), "{text}");
+        assert!(text.contains("$filter") && text.contains("$top"), "{text}");
+        let res = e.into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "5");
+        let busy = ApiError::from(StoreError::Busy).into_response();
+        assert_eq!(busy.headers()[header::RETRY_AFTER], "1");
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub async fn run(
         &settings.database,
         &settings.data_dir,
         settings.sqlite_tuning(),
+        settings.queries.limits(),
     )
     .await?;
     let state = build_state(&settings, store.clone()).await?;

@@ -201,6 +201,7 @@ impl DatabaseMetrics {
         let kind = match e {
             StoreError::Busy => "busy",
             StoreError::Full => "full",
+            StoreError::TimedOut(_) => "timed_out",
             StoreError::Conflict(_) => "conflict",
             StoreError::Other(_) => "other",
         };

@@ -6,6 +6,7 @@
 //! entity are conditional on its `version`, so concurrent writers (tasks or processes) never
 //! overwrite each other's changes: the loser sees `false` and retries on fresh data.
 
+pub mod limits;
 pub mod postgres;
 pub mod query;
 pub mod row;
@@ -72,6 +73,10 @@ pub enum StoreError {
     /// work again once space is freed.
     #[error("storage full")]
     Full,
+    /// A statement ran longer than the time limit (`queries.statement_timeout_ms`) and was
+    /// stopped; nothing it would have written is stored.
+    #[error("the statement ran longer than {} ms", .0.as_millis())]
+    TimedOut(std::time::Duration),
     /// A uniqueness rule of the schema refused the write.
     #[error("{0}")]
     Conflict(String),
@@ -326,8 +331,9 @@ pub async fn open(
     db: &settings::DatabaseSettings,
     data_dir: &std::path::Path,
     sqlite: sqlite::SqliteTuning,
+    limits: limits::ReadLimits,
 ) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    match db.postgres() {
+    match db.postgres(limits) {
         Some(pg) => {
             let store = postgres::PostgresStore::connect(&pg).await?;
             if db.migrate_on_start {
@@ -337,7 +343,7 @@ pub async fn open(
             Ok(std::sync::Arc::new(store))
         }
         None => Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::open_tuned(data_dir, sqlite).await?,
+            sqlite::SqliteStore::open_limited(data_dir, sqlite, limits).await?,
         )),
     }
 }

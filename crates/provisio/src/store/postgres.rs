@@ -13,6 +13,7 @@ use sqlx::Row as _;
 
 use uuid::Uuid;
 
+use super::limits::{Admission, ReadLimits};
 use super::query::{self, Compiled, Dialect};
 use super::row::{self, bind_row};
 use super::{Criteria, ListQuery, RowWrite, Store, StoreError, Written, DUPLICATE_ID};
@@ -26,8 +27,9 @@ pub struct PgSettings {
     pub url: String,
     /// Connections in the pool.
     pub pool_size: u32,
-    /// Longest a single statement may run.
-    pub statement_timeout: Duration,
+    /// The statement time limit (every statement but migrations) and the admission of lists
+    /// and counts.
+    pub limits: ReadLimits,
     /// Connection attempts at start-up before giving up (the database may start after us).
     pub connect_retries: u32,
 }
@@ -36,6 +38,11 @@ pub struct PgSettings {
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Lists and counts running at once: half the pool, so reads by id and writes find a
+    /// connection (`store::limits`).
+    lists: Admission,
+    /// The `statement_timeout` every connection has.
+    statement_timeout: Duration,
 }
 
 /// Attempts of one statement before a serialization failure is reported as busy.
@@ -48,19 +55,31 @@ impl PostgresStore {
             .url
             .parse()
             .context("database_url is not a valid postgres:// URL")?;
-        let timeout_ms = settings.statement_timeout.as_millis().to_string();
+        let limits = settings.limits;
+        let timeout_ms = limits.statement_timeout.as_millis().to_string();
         let options = options.options([("statement_timeout", timeout_ms.as_str())]);
+        let pool_size = settings.pool_size.max(1);
+        let lists = Admission::new(
+            limits.slots(pool_size, pool_size / 2),
+            limits.admission_wait,
+        );
         let mut delay = Duration::from_millis(200);
         let mut attempt = 0;
         loop {
             attempt += 1;
             let pool = PgPoolOptions::new()
-                .max_connections(settings.pool_size.max(1))
+                .max_connections(pool_size)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options.clone())
                 .await;
             match pool {
-                Ok(pool) => return Ok(PostgresStore { pool }),
+                Ok(pool) => {
+                    return Ok(PostgresStore {
+                        pool,
+                        lists,
+                        statement_timeout: limits.statement_timeout,
+                    })
+                }
                 Err(e) if attempt <= settings.connect_retries => {
                     tracing::warn!(attempt, error = %e, "database not reachable yet; retrying");
                     tokio::time::sleep(delay).await;
@@ -72,14 +91,37 @@ impl PostgresStore {
     }
 
     /// Applies pending migrations. With `locking` false no advisory lock is taken (for engines
-    /// without advisory locks; run it from one process only).
+    /// without advisory locks; run it from one process only). They run on a connection of their
+    /// own without the statement time limit (building an index on a large table may take
+    /// longer), which is closed afterwards.
     pub async fn migrate(&self, locking: bool) -> anyhow::Result<()> {
         let mut migrator = sqlx::migrate!("../../migrations/postgres");
         migrator.set_locking(locking);
-        migrator
-            .run(&self.pool)
+        let mut conn = self
+            .pool
+            .acquire()
             .await
-            .context("migrating the PostgreSQL schema")
+            .context("connecting for the migrations")?
+            .detach();
+        let migrated = async {
+            sqlx::query("SET statement_timeout = 0")
+                .execute(&mut conn)
+                .await?;
+            migrator.run_direct(&mut conn).await?;
+            anyhow::Ok(())
+        }
+        .await
+        .context("migrating the PostgreSQL schema");
+        let _ = sqlx::Connection::close(conn).await;
+        migrated
+    }
+
+    /// `e`, with the time limit named when a statement ran out of time.
+    fn with_limit(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::TimedOut(_) => StoreError::TimedOut(self.statement_timeout),
+            other => other,
+        }
     }
 
     /// The connection pool, for tests and tools.
@@ -97,8 +139,10 @@ fn map_err(e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) if is_retryable(db.code().as_deref()) => StoreError::Busy,
         // 53100: disk_full.
         sqlx::Error::Database(db) if db.code().as_deref() == Some("53100") => StoreError::Full,
-        // 57014: statement timeout.
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => StoreError::Busy,
+        // 57014: statement timeout (the store names its limit: `with_limit`).
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => {
+            StoreError::TimedOut(Duration::ZERO)
+        }
         _ => StoreError::Other(anyhow::Error::new(e).context("postgres")),
     }
 }
@@ -231,7 +275,9 @@ impl Store for PostgresStore {
     async fn write(&self, tenant: TenantId, writes: Vec<RowWrite>) -> Result<Written, StoreError> {
         if let [write] = writes.as_slice() {
             // One write alone needs no transaction of its own.
-            let n = retrying(|| execute_write(&self.pool, tenant, write)).await?;
+            let n = retrying(|| execute_write(&self.pool, tenant, write))
+                .await
+                .map_err(|e| self.with_limit(e))?;
             return Ok(if n == 1 || !write.needs_row() {
                 Written::Done
             } else {
@@ -251,6 +297,7 @@ impl Store for PostgresStore {
             Ok::<_, sqlx::Error>(Written::Done)
         })
         .await
+        .map_err(|e| self.with_limit(e))
     }
 
     async fn get_row(
@@ -266,7 +313,8 @@ impl Store for PostgresStore {
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
         })
-        .await?;
+        .await
+        .map_err(|e| self.with_limit(e))?;
         found.as_ref().map(|r| read_row(layout, r)).transpose()
     }
 
@@ -277,7 +325,10 @@ impl Store for PostgresStore {
         q: &ListQuery,
     ) -> Result<Vec<Row>, StoreError> {
         let compiled = query::select(layout, tenant, q, Dialect::Postgres)?;
-        let rows = run_compiled(&self.pool, compiled).await?;
+        let _turn = self.lists.enter().await?;
+        let rows = run_compiled(&self.pool, compiled)
+            .await
+            .map_err(|e| self.with_limit(e))?;
         rows.iter().map(|r| read_row(layout, r)).collect()
     }
 
@@ -288,7 +339,10 @@ impl Store for PostgresStore {
         criteria: &Criteria,
     ) -> Result<u64, StoreError> {
         let compiled = query::count(layout, tenant, criteria, Dialect::Postgres)?;
-        let rows = run_compiled(&self.pool, compiled).await?;
+        let _turn = self.lists.enter().await?;
+        let rows = run_compiled(&self.pool, compiled)
+            .await
+            .map_err(|e| self.with_limit(e))?;
         let n: i64 = match rows.first() {
             Some(row) => row.try_get("n").map_err(map_err)?,
             None => return Err(StoreError::Other(anyhow::anyhow!("COUNT returned no row"))),

@@ -3,13 +3,12 @@
 //! field is declared once, with its `--database-*` flag, its `PROVISIO_DATABASE_*` variable and
 //! its default; `crate::config` layers them.
 
-use std::fmt;
-use std::time::Duration;
-
 use anyhow::bail;
 use clap::{ArgAction, Args};
 use serde::Deserialize;
+use std::fmt;
 
+use super::limits::ReadLimits;
 use super::postgres::PgSettings;
 
 /// Database settings (TOML table `[database]`). A field's doc is its `--help` text.
@@ -32,14 +31,6 @@ pub struct DatabaseSettings {
         default_value_t = 16
     )]
     pub pool_size: u32,
-    /// PostgreSQL: longest a statement may run, in seconds [default: 30].
-    #[arg(
-        long = "database-statement-timeout-seconds",
-        env = "PROVISIO_DATABASE_STATEMENT_TIMEOUT_SECONDS",
-        value_name = "SECONDS",
-        default_value_t = 30
-    )]
-    pub statement_timeout_seconds: u64,
     /// PostgreSQL: connection attempts at start-up [default: 10].
     #[arg(
         long = "database-connect-retries",
@@ -72,7 +63,6 @@ impl fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &self.url.as_deref().map(redact))
             .field("pool_size", &self.pool_size)
-            .field("statement_timeout_seconds", &self.statement_timeout_seconds)
             .field("connect_retries", &self.connect_retries)
             .field("migrate_on_start", &self.migrate_on_start)
             .finish()
@@ -110,18 +100,15 @@ impl DatabaseSettings {
                 self.pool_size
             );
         }
-        if self.statement_timeout_seconds == 0 {
-            bail!("database.statement_timeout_seconds must be at least 1");
-        }
         Ok(())
     }
 
-    /// The PostgreSQL settings, when a URL is configured.
-    pub fn postgres(&self) -> Option<PgSettings> {
+    /// The PostgreSQL settings, when a URL is configured, with `limits` on its reads.
+    pub fn postgres(&self, limits: ReadLimits) -> Option<PgSettings> {
         self.url.as_ref().map(|url| PgSettings {
             url: url.clone(),
             pool_size: self.pool_size,
-            statement_timeout: Duration::from_secs(self.statement_timeout_seconds),
+            limits,
             connect_retries: self.connect_retries,
         })
     }

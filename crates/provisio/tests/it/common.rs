@@ -321,7 +321,7 @@ pub async fn open_store(
             let settings = PgSettings {
                 url: url.clone(),
                 pool_size: 4,
-                statement_timeout: Duration::from_secs(30),
+                limits: provisio::store::limits::ReadLimits::default(),
                 connect_retries: 0,
             };
             let pg = PostgresStore::connect(&settings)

@@ -8,6 +8,7 @@ mod declaration;
 mod durability;
 mod errors;
 mod full_disk;
+mod heavy;
 mod hostile;
 mod membership;
 mod metadata;

@@ -25,6 +25,7 @@ use sqlx::sqlite::{
 use sqlx::{Row as _, SqlitePool};
 use uuid::Uuid;
 
+use super::limits::ReadLimits;
 use super::{row, Criteria, ListQuery, RenderRows, Rendered, RowWrite, Store, StoreError, Written};
 use crate::model::layout::{to_row, Layout, Row};
 use crate::model::{Entity, TenantId};
@@ -81,6 +82,7 @@ pub struct SqliteStore {
     group: GroupWriter,
     writer: SqlitePool,
     reader: SqlitePool,
+    lists: query::ListReaders,
     checkpointer: SqlitePool,
     checkpoints: tokio::task::AbortHandle,
 }
@@ -92,8 +94,19 @@ impl SqliteStore {
         Self::open_tuned(data_dir, SqliteTuning::readers(read_connections)).await
     }
 
-    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    /// Opens (creating if needed) the database in `data_dir` with the default limits on lists
+    /// and counts, and brings its schema up to date.
     pub async fn open_tuned(data_dir: &Path, tuning: SqliteTuning) -> anyhow::Result<Self> {
+        Self::open_limited(data_dir, tuning, ReadLimits::default()).await
+    }
+
+    /// Opens (creating if needed) the database in `data_dir` with `limits` on lists and counts
+    /// (`store::limits`), and brings its schema up to date.
+    pub async fn open_limited(
+        data_dir: &Path,
+        tuning: SqliteTuning,
+        limits: ReadLimits,
+    ) -> anyhow::Result<Self> {
         tuning.check()?;
         let SqliteTuning {
             read_connections,
@@ -163,10 +176,12 @@ impl SqliteStore {
             .await
             .with_context(|| format!("opening {} for reading", path.display()))?;
         let group = GroupWriter::start(writer.clone(), committed);
+        let lists = query::ListReaders::new(reader.clone(), read_connections.max(1), limits);
         Ok(SqliteStore {
             group,
             writer,
             reader,
+            lists,
             checkpointer,
             checkpoints,
         })
@@ -310,7 +325,7 @@ impl Store for SqliteStore {
         tenant: TenantId,
         q: &ListQuery,
     ) -> Result<Vec<Row>, StoreError> {
-        let rows = query::fetch_page(&self.reader, layout, tenant, q).await?;
+        let rows = query::fetch_page(&self.lists, layout, tenant, q).await?;
         rows.iter().map(|r| read_row(layout, r)).collect()
     }
 
@@ -322,7 +337,7 @@ impl Store for SqliteStore {
         members: &[usize],
         _render: RenderRows,
     ) -> Result<Vec<Rendered>, StoreError> {
-        query::fetch_rendered(&self.reader, layout, tenant, q, members).await
+        query::fetch_rendered(&self.lists, layout, tenant, q, members).await
     }
 
     async fn count_rows(
@@ -331,7 +346,7 @@ impl Store for SqliteStore {
         tenant: TenantId,
         criteria: &Criteria,
     ) -> Result<u64, StoreError> {
-        query::count(&self.reader, layout, tenant, criteria).await
+        query::count(&self.lists, layout, tenant, criteria).await
     }
 
     async fn service_key(

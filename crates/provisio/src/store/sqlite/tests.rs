@@ -169,3 +169,90 @@ async fn sqlite_is_built_without_memory_statistics() {
         "compile options: {options:?}"
     );
 }
+
+/// While every turn for lists is taken, a read by id still finds a reader, and a further list
+/// is refused as busy once it has waited as long as allowed; when the turn ends (here
+/// abandoned), lists run again.
+#[tokio::test]
+async fn a_list_in_progress_leaves_a_reader_for_reads_by_id() {
+    use crate::model::Timestamp;
+    let dir = tempfile::tempdir().unwrap();
+    let limits = ReadLimits {
+        admission_wait: Duration::from_millis(20),
+        ..ReadLimits::default()
+    };
+    let store = SqliteStore::open_limited(dir.path(), SqliteTuning::readers(2), limits)
+        .await
+        .unwrap();
+    let tenant = TenantId(uuid::Uuid::from_u128(5));
+    let now = Timestamp::parse("2026-11-22T10:15:30Z").unwrap();
+    let p = Profile::new(tenant, ProfileId::new_random(), "Kept".into(), now);
+    as_dyn(&store).insert(tenant, &p).await.unwrap();
+    assert_eq!(
+        store.lists.free_turns(),
+        1,
+        "two readers: one list at a time"
+    );
+    let held = store.lists.turn().await.unwrap();
+    assert_eq!(store.lists.free_turns(), 0);
+    let got = as_dyn(&store).get(tenant, p.id).await.unwrap();
+    assert_eq!(got.map(|g| g.display_name), Some("Kept".to_owned()));
+    let all = ListQuery::new(100);
+    let refused = as_dyn(&store).list::<Profile>(tenant, &all).await;
+    assert!(matches!(refused, Err(StoreError::Busy)), "{refused:?}");
+    // Dropped unfinished, as when a client goes away: the reader is closed and the turn ends
+    // once its statement is over (here at once).
+    drop(held);
+    for _ in 0..400 {
+        if store.lists.free_turns() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(store.lists.free_turns(), 1);
+    let listed = as_dyn(&store).list::<Profile>(tenant, &all).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    store.close().await;
+}
+
+/// A list past its deadline is stopped and reported as out of time; the reader it ran on then
+/// serves reads by id and further lists (the deadline belongs to the statement).
+#[tokio::test]
+async fn a_list_past_its_deadline_is_stopped_and_the_reader_serves_on() {
+    use crate::model::Timestamp;
+    let dir = tempfile::tempdir().unwrap();
+    let limit = Duration::from_millis(1);
+    let limits = ReadLimits::default().with_statement_timeout(limit);
+    let store = SqliteStore::open_limited(dir.path(), SqliteTuning::readers(1), limits)
+        .await
+        .unwrap();
+    let tenant = TenantId(uuid::Uuid::from_u128(6));
+    let now = Timestamp::parse("2026-11-22T10:15:30Z").unwrap();
+    let rows: Vec<Profile> = (0..20_000)
+        .map(|i| Profile::new(tenant, ProfileId::new_random(), format!("Row {i}"), now))
+        .collect();
+    store.insert_many(tenant, &rows).await.unwrap();
+    let heavy = (0..100)
+        .map(|i| format!("contains(displayName,'zq{i:02}')"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let layout = Profile::set().layout();
+    let filter = odata::parse_filter(&heavy, &layout.schema, &odata::Limits::DEFAULT).unwrap();
+    let criteria = Criteria {
+        filter: Some(filter),
+        search: None,
+    };
+    let cut = as_dyn(&store).count::<Profile>(tenant, &criteria).await;
+    assert!(
+        matches!(cut, Err(StoreError::TimedOut(l)) if l == limit),
+        "{cut:?}"
+    );
+    let got = as_dyn(&store).get(tenant, rows[7].id).await.unwrap();
+    assert_eq!(got.map(|g| g.display_name), Some("Row 7".to_owned()));
+    let page = as_dyn(&store)
+        .list::<Profile>(tenant, &ListQuery::new(3))
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 3);
+    store.close().await;
+}
