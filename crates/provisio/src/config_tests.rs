@@ -165,6 +165,8 @@ fn sample(key: &str) -> &'static str {
         "aosp_dpc.enrollment_url_extras_key" => "org.example.URL",
         "aosp_dpc.enrollment_url" => "https://enroll.example.org",
         "database.url" => "postgres://app:pw@db:5432/provisio",
+        "sealing.key_file" => "/etc/provisio/sealing-keys",
+        "sealing.keys" => "7:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -196,6 +198,13 @@ fn loaded(s: &Settings, key: &str) -> String {
         "aosp_dpc.enrollment_url_extras_key" => text(&s.aosp_dpc.enrollment_url_extras_key),
         "aosp_dpc.enrollment_url" => text(&s.aosp_dpc.enrollment_url),
         "database.url" => text(&s.database.url),
+        "sealing.key_file" => s
+            .sealing
+            .key_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        "sealing.keys" => text(&s.sealing.keys),
         other => panic!("no reader for {other}"),
     }
 }

@@ -2,6 +2,7 @@
 //! members, in `members`) says how it is shown, read, stored and queried. Adding a member is a
 //! field here, its entry in [`PROFILES`], and a migration for both databases.
 
+mod convert;
 mod members;
 
 use uuid::Uuid;

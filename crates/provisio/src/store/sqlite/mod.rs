@@ -6,6 +6,7 @@
 //! their own pool and run beside it (`query`). Both share the leaf `sql`.
 
 mod query;
+mod reseal;
 mod sql;
 mod writer;
 
@@ -25,7 +26,9 @@ use sqlx::{Row as _, SqlitePool};
 use uuid::Uuid;
 
 use super::{row, Criteria, ListQuery, RenderRows, Rendered, RowWrite, Store, StoreError, Written};
+use crate::crypto::Keyring;
 use crate::model::layout::{to_row, Layout, Row};
+use crate::store::seal;
 use crate::model::{Entity, TenantId};
 use sql::{bind_row, insert_sql, map_err};
 use writer::{GroupWriter, WriteOp};
@@ -82,6 +85,7 @@ pub struct SqliteStore {
     reader: SqlitePool,
     checkpointer: SqlitePool,
     checkpoints: tokio::task::AbortHandle,
+    keys: Arc<Keyring>,
 }
 
 impl SqliteStore {
@@ -91,16 +95,30 @@ impl SqliteStore {
         Self::open_tuned(data_dir, SqliteTuning::readers(read_connections)).await
     }
 
-    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date,
+    /// sealing with the keys of the data directory's key file (created when missing).
     pub async fn open_tuned(data_dir: &Path, tuning: SqliteTuning) -> anyhow::Result<Self> {
+        crate::private::secure_data_dir(data_dir)?;
+        let keys = crate::crypto::SealingSettings::default().load(data_dir)?;
+        Self::open_keyed(data_dir, tuning, Arc::new(keys)).await
+    }
+
+    /// Opens (creating if needed) the database in `data_dir`, brings its schema up to date,
+    /// checks `keys` against it and seals the rows still in plain text.
+    pub async fn open_keyed(
+        data_dir: &Path,
+        tuning: SqliteTuning,
+        keys: Arc<Keyring>,
+    ) -> anyhow::Result<Self> {
         tuning.check()?;
         let SqliteTuning {
             read_connections,
             mmap_mib,
         } = tuning;
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+        crate::private::secure_data_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
+        // SQLite creates the -wal and -shm files with the mode of the database file.
+        crate::private::touch_private(&path)?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .context("sqlite options")?
             .filename(&path)
@@ -162,13 +180,19 @@ impl SqliteStore {
             .await
             .with_context(|| format!("opening {} for reading", path.display()))?;
         let group = GroupWriter::start(writer.clone(), committed);
-        Ok(SqliteStore {
+        let store = SqliteStore {
             group,
             writer,
             reader,
             checkpointer,
             checkpoints,
-        })
+            keys,
+        };
+        let dyn_store: &dyn Store = &store;
+        dyn_store
+            .prepare_sealing(crate::model::PROFILES.layout())
+            .await?;
+        Ok(store)
     }
 }
 
@@ -194,8 +218,10 @@ async fn checkpoint_in_background(pool: SqlitePool, committed: Arc<Notify>) {
     }
 }
 
-fn read_row(layout: &Layout, r: &SqliteRow) -> Result<Row, StoreError> {
-    row::read(layout, r).map_err(map_err)
+fn read_row(keys: &Keyring, layout: &Layout, r: &SqliteRow) -> Result<Row, StoreError> {
+    let mut row = row::read(layout, r).map_err(map_err)?;
+    seal::open_row(keys, layout, &mut row)?;
+    Ok(row)
 }
 
 impl SqliteStore {
@@ -240,7 +266,9 @@ impl SqliteStore {
                 let mut q = sqlx::query(&sql);
                 for e in chunk {
                     debug_assert_eq!(e.tenant(), tenant);
-                    q = bind_row(q, layout, to_row(e), 0);
+                    let mut row = to_row(e);
+                    seal::seal_row(&self.keys, layout, &mut row);
+                    q = bind_row(q, layout, row, 0);
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -275,6 +303,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 impl Store for SqliteStore {
     async fn write(&self, tenant: TenantId, writes: Vec<RowWrite>) -> Result<Written, StoreError> {
         let tenant = tenant.to_string();
+        let writes = seal::seal_writes(&self.keys, writes);
         let done = match <[RowWrite; 1]>::try_from(writes) {
             // One write alone joins the group writer's multi-row statements.
             Ok([write]) => {
@@ -300,7 +329,9 @@ impl Store for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(|r| read_row(layout, r)).transpose()
+        row.as_ref()
+            .map(|r| read_row(&self.keys, layout, r))
+            .transpose()
     }
 
     async fn list_rows(
@@ -310,7 +341,9 @@ impl Store for SqliteStore {
         q: &ListQuery,
     ) -> Result<Vec<Row>, StoreError> {
         let rows = query::fetch_page(&self.reader, layout, tenant, q).await?;
-        rows.iter().map(|r| read_row(layout, r)).collect()
+        rows.iter()
+            .map(|r| read_row(&self.keys, layout, r))
+            .collect()
     }
 
     async fn render_rows(
@@ -321,7 +354,7 @@ impl Store for SqliteStore {
         members: &[usize],
         _render: RenderRows,
     ) -> Result<Vec<Rendered>, StoreError> {
-        query::fetch_rendered(&self.reader, layout, tenant, q, members).await
+        query::fetch_rendered(&self.reader, layout, tenant, q, members, &self.keys).await
     }
 
     async fn count_rows(
@@ -352,6 +385,26 @@ impl Store for SqliteStore {
             .await
             .map_err(map_err)?;
         row.try_get::<Vec<u8>, _>("value").map_err(map_err)
+    }
+
+    fn keyring(&self) -> &Keyring {
+        &self.keys
+    }
+
+    async fn reseal_rows(
+        &self,
+        layout: &'static Layout,
+        all: bool,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        reseal::page(&self.writer, &self.keys, layout, all, limit).await
+    }
+
+    async fn sealed_key_ids(
+        &self,
+        layout: &'static Layout,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        reseal::key_ids(&self.reader, layout).await
     }
 
     async fn close(&self) {

@@ -5,6 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row as _, SqlitePool};
 
 use super::sql::map_err;
+use crate::crypto::Keyring;
 use crate::model::layout::Layout;
 use crate::model::TenantId;
 use crate::store::query::{self, Compiled, Dialect};
@@ -24,20 +25,27 @@ pub async fn fetch_page(
         .map_err(map_err)
 }
 
-/// The rows of one page rendered as JSON by SQLite, with the cursor after each.
+/// The rows of one page rendered as JSON by SQLite (sealed members opened with `keys`), with
+/// the cursor after each.
 pub async fn fetch_rendered(
     pool: &SqlitePool,
     layout: &Layout,
     tenant: TenantId,
     q: &ListQuery,
     members: &[usize],
+    keys: &Keyring,
 ) -> Result<Vec<Rendered>, StoreError> {
     let Compiled { sql, values } = query::select_rendered(layout, tenant, q, members)?;
     let rows = query::bind(sqlx::query(&sql), values)?
         .fetch_all(pool)
         .await
         .map_err(map_err)?;
-    Ok(query::read_rendered(layout, &q.order, &rows)?)
+    Ok(query::read_rendered(
+        layout,
+        (tenant, keys),
+        (&q.order, members),
+        &rows,
+    )?)
 }
 
 /// The number of matching rows.
