@@ -9,13 +9,13 @@ use std::str::FromStr as _;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use provisio::crypto::{Keyring, SealingSettings};
 use provisio::model::layout::{to_row, Layout};
 use provisio::model::{Entity as _, Profile, Timestamp};
 use provisio::store::postgres::{PgSettings, PostgresStore};
 use provisio::store::row::bind_row;
-use provisio::store::sqlite::{SqliteStore, DB_FILE};
-use provisio::crypto::{Keyring, SealingSettings};
 use provisio::store::seal::seal_row;
+use provisio::store::sqlite::{SqliteStore, DB_FILE};
 use provisio::store::Store;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection as _, Database, Executor as _, IntoArguments};
@@ -129,10 +129,10 @@ pub async fn sqlite(data_dir: &Path, n: u64) -> anyhow::Result<Duration> {
 pub async fn postgres(url: &str, n: u64) -> anyhow::Result<Duration> {
     let store = PostgresStore::connect(
         &PgSettings {
-        url: url.to_owned(),
-        pool_size: 1,
-        statement_timeout: Duration::from_secs(600),
-        connect_retries: 3,
+            url: url.to_owned(),
+            pool_size: 1,
+            statement_timeout: Duration::from_secs(600),
+            connect_retries: 3,
         },
         std::sync::Arc::new(Keyring::ephemeral()),
     )

@@ -140,7 +140,11 @@ pub fn format(keys: &Keys) -> String {
          # before a rotation. Losing this file loses every sealed value in the database.\n",
     );
     for k in &keys.0 {
-        out.push_str(&format!("{}:{}\n", k.id, URL_SAFE_NO_PAD.encode(k.secret())));
+        out.push_str(&format!(
+            "{}:{}\n",
+            k.id,
+            URL_SAFE_NO_PAD.encode(k.secret())
+        ));
     }
     out
 }
@@ -212,7 +216,14 @@ mod tests {
             URL_SAFE_NO_PAD.encode([8u8; 32])
         );
         assert_eq!(parse(&one_line).unwrap().0.len(), 2);
-        for bad in ["", "# only a comment", "1:short", "x:AAAA", "0:AAAA", "nocolon"] {
+        for bad in [
+            "",
+            "# only a comment",
+            "1:short",
+            "x:AAAA",
+            "0:AAAA",
+            "nocolon",
+        ] {
             let err = parse(bad).unwrap_err().to_string();
             assert!(!err.contains("AAAA"), "{err}");
         }

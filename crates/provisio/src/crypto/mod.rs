@@ -84,7 +84,8 @@ impl fmt::Debug for Key {
 
 /// HMAC-SHA256 of `label` under `secret`: a sub-key for one purpose.
 fn derive(secret: &[u8], label: &[u8]) -> [u8; KEY_LEN] {
-    let mut mac = <Hmac<Sha256> as hmac::Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+    let mut mac =
+        <Hmac<Sha256> as hmac::Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
     mac.update(label);
     mac.finalize().into_bytes().into()
 }
@@ -296,7 +297,10 @@ mod tests {
         let ring = Keyring::ephemeral();
         let sealed = ring.seal(b"WINFPMWZHDMYATCYIHVK", b"t/c/1");
         assert!(!sealed.windows(4).any(|w| w == b"WINF"));
-        assert_eq!(ring.open(&sealed, b"t/c/1").unwrap(), b"WINFPMWZHDMYATCYIHVK");
+        assert_eq!(
+            ring.open(&sealed, b"t/c/1").unwrap(),
+            b"WINFPMWZHDMYATCYIHVK"
+        );
         let moved = ring.open(&sealed, b"t/c/2").unwrap_err().to_string();
         assert!(moved.contains("does not open"), "{moved}");
         assert!(!moved.contains("WINF"));

@@ -374,6 +374,7 @@ impl dyn Store {
                 }),
                 search: None,
             },
+            include_unlisted: true,
             ..ListQuery::new(2)
         };
         let set = E::set();
@@ -385,6 +386,17 @@ impl dyn Store {
             }
         }
         Ok(None)
+    }
+
+    /// The profile of `tenant` whose enrollment token is exactly `token` (see
+    /// [`find_by_secret`](#method.find_by_secret)): for the device enrollment endpoint.
+    pub async fn profile_by_token(
+        &self,
+        tenant: TenantId,
+        token: &str,
+    ) -> Result<Option<crate::model::Profile>, StoreError> {
+        self.find_by_secret(tenant, crate::model::TOKEN_VALUE, token)
+            .await
     }
 
     /// Seals every row of `layout` that needs it (see [`Store::reseal_rows`]); returns how
@@ -418,7 +430,11 @@ impl dyn Store {
         }
         if ids.contains(&None) {
             let n = self.reseal(layout, false).await?;
-            tracing::info!(rows = n, table = layout.table, "sealed the secrets of rows stored in plain text");
+            tracing::info!(
+                rows = n,
+                table = layout.table,
+                "sealed the secrets of rows stored in plain text"
+            );
         }
         Ok(())
     }

@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use super::query::{self, Compiled, Dialect};
 use super::row::{self, bind_row};
-use super::{Criteria, ListQuery, RowWrite, Store, StoreError, Written, DUPLICATE_ID};
 use super::seal;
+use super::{Criteria, ListQuery, RowWrite, Store, StoreError, Written, DUPLICATE_ID};
 use crate::crypto::Keyring;
 use crate::model::layout::{Layout, Row};
 use crate::model::TenantId;

@@ -14,8 +14,8 @@ use odata::{CompareOp, Filter};
 
 use crate::crypto::{self, Keyring};
 use crate::model::layout::{fold_case, Cell, Layout, Row, ID, TENANT, VERSION};
-use crate::store::row::{bind_cell, SqlQuery};
 use crate::store::query::Dialect;
+use crate::store::row::{bind_cell, SqlQuery};
 use crate::store::{RowWrite, Store};
 
 /// What binds a sealed value to its place: table, column, tenant and row id.
@@ -84,7 +84,10 @@ pub fn open_row(keys: &Keyring, layout: &Layout, row: &mut Row) -> anyhow::Resul
             Cell::Blob(b) => open_cell(keys, layout, s.column, place, sealed, b)?,
             Cell::Text(t) if !sealed => t.into_bytes(),
             Cell::Null => continue,
-            _ => bail!("a stored {} is neither sealed nor plain", layout.members[s.member].name),
+            _ => bail!(
+                "a stored {} is neither sealed nor plain",
+                layout.members[s.member].name
+            ),
         };
         row.0[s.column] = match layout.members[s.member].ty {
             crate::model::entity::MemberType::Image => Cell::Blob(bytes),
@@ -119,7 +122,11 @@ fn refused(member: &str) -> String {
 /// Refuses (with the message of a 400) every use of a sealed member in `filter` other than
 /// `eq` with a value, `eq null` and `ne null`, and their negations.
 pub fn check_filter(layout: &Layout, filter: &Filter) -> Result<(), String> {
-    let sealed = |name: &str| layout.member(name).is_some_and(|i| layout.members[i].sealed);
+    let sealed = |name: &str| {
+        layout
+            .member(name)
+            .is_some_and(|i| layout.members[i].sealed)
+    };
     match filter {
         Filter::And(items) | Filter::Or(items) => {
             items.iter().try_for_each(|f| check_filter(layout, f))
@@ -144,7 +151,11 @@ pub fn check_filter(layout: &Layout, filter: &Filter) -> Result<(), String> {
 /// under every key (a rotation in progress leaves rows hashed under either), which the query
 /// compiler compares with the member's hash column.
 pub fn hash_lookups(keys: &Keyring, layout: &Layout, filter: &Filter) -> Filter {
-    let sealed = |name: &str| layout.member(name).is_some_and(|i| layout.members[i].sealed);
+    let sealed = |name: &str| {
+        layout
+            .member(name)
+            .is_some_and(|i| layout.members[i].sealed)
+    };
     match filter {
         Filter::And(items) => Filter::And(
             items
@@ -294,10 +305,7 @@ where
 /// The `SELECT` of the distinct key ids the rows of `layout` are sealed with (NULL for plain
 /// rows), as column `k`.
 pub fn key_ids_select(layout: &Layout) -> String {
-    format!(
-        "SELECT DISTINCT sealed_with AS k FROM {}",
-        layout.table
-    )
+    format!("SELECT DISTINCT sealed_with AS k FROM {}", layout.table)
 }
 
 #[cfg(test)]

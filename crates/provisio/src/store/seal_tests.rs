@@ -76,7 +76,10 @@ fn a_plain_row_from_before_sealing_opens_as_it_is() {
         }
     }
     let resealed = reseal_row(&keys, layout, row.clone()).unwrap();
-    assert!(matches!(resealed.0[layout.sealed_with.unwrap()], Cell::Int(_)));
+    assert!(matches!(
+        resealed.0[layout.sealed_with.unwrap()],
+        Cell::Int(_)
+    ));
     open_row(&keys, layout, &mut row).unwrap();
     assert_eq!(from_row::<Profile>(row).unwrap(), p);
 }

@@ -16,6 +16,7 @@ mod query_errors;
 mod query_oracle;
 mod query_store;
 mod query_table;
+mod secrets;
 mod seeds;
 mod store;
 mod tokens;

@@ -66,7 +66,9 @@ pub fn opt_str(v: Option<&str>) -> Val<'_> {
 
 /// Runs `rule` on a text value (null passes: whether null is allowed is the member's own
 /// nullability).
-pub fn text_rule(v: &Owned, rule: fn(&str) -> Result<(), InvalidInput>) -> Result<(), InvalidInput> {
+pub fn text_rule(
+    v: &Owned,
+    rule: fn(&str) -> Result<(), InvalidInput>,
+) -> Result<(), InvalidInput> {
     v.text().map_or(Ok(()), rule)
 }
-

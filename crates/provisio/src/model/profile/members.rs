@@ -16,7 +16,13 @@ use crate::model::{
     WifiSecurityType,
 };
 
-use super::convert::{boolean, int32, opt_str, opt_text, put, text, text_rule, time, READ_ONLY, SETTABLE};
+use super::convert::{
+    boolean, int32, opt_str, opt_text, put, text, text_rule, time, READ_ONLY, SETTABLE,
+};
+
+/// The member that holds the enrollment token, which devices present and which is looked up
+/// through its keyed hash.
+pub const TOKEN_VALUE: &str = "tokenValue";
 
 /// The members of `androidDeviceOwnerEnrollmentProfile`, in response order.
 pub static PROFILES: EntitySet<Profile> = EntitySet {
@@ -176,7 +182,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             set: |p, v| put(&mut p.last_modified, time(v)),
         },
         MemberDecl {
-            name: "tokenValue",
+            name: TOKEN_VALUE,
             ty: MemberType::String,
             nullable: Nullable::Yes,
             column: "token_value",

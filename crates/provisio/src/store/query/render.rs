@@ -163,9 +163,17 @@ mod tests {
     fn sealed_members_are_spliced_between_the_runs() {
         let layout = PROFILES.layout();
         let ix = |name| layout.member(name).unwrap();
-        let members = [ix("id"), ix("tokenValue"), ix("wifiPassword"), ix("wifiHidden")];
+        let members = [
+            ix("id"),
+            ix("tokenValue"),
+            ix("wifiPassword"),
+            ix("wifiHidden"),
+        ];
         let parts = Parts::of(layout, &members);
-        assert_eq!(parts.runs, vec![vec![ix("id")], vec![], vec![ix("wifiHidden")]]);
+        assert_eq!(
+            parts.runs,
+            vec![vec![ix("id")], vec![], vec![ix("wifiHidden")]]
+        );
         assert_eq!(parts.sealed, vec![ix("tokenValue"), ix("wifiPassword")]);
         let runs = [
             r##"{"@odata.type":"#t","id":"1"}"##.to_owned(),

@@ -28,8 +28,8 @@ use uuid::Uuid;
 use super::{row, Criteria, ListQuery, RenderRows, Rendered, RowWrite, Store, StoreError, Written};
 use crate::crypto::Keyring;
 use crate::model::layout::{to_row, Layout, Row};
-use crate::store::seal;
 use crate::model::{Entity, TenantId};
+use crate::store::seal;
 use sql::{bind_row, insert_sql, map_err};
 use writer::{GroupWriter, WriteOp};
 
@@ -143,7 +143,11 @@ impl SqliteStore {
             .connect_with(
                 options
                     .clone()
-                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES),
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+                    // Freed content is overwritten with zeros, so the plain text of a database
+                    // from before sealing (and values sealed under a retired key) does not stay
+                    // behind in free space once they are sealed anew.
+                    .pragma("secure_delete", "on"),
             )
             .await
             .with_context(|| format!("opening {}", path.display()))?;

@@ -40,10 +40,7 @@ pub async fn page(
 }
 
 /// The distinct key ids the rows of `layout` are sealed with.
-pub async fn key_ids(
-    reader: &SqlitePool,
-    layout: &Layout,
-) -> Result<Vec<Option<i64>>, StoreError> {
+pub async fn key_ids(reader: &SqlitePool, layout: &Layout) -> Result<Vec<Option<i64>>, StoreError> {
     sqlx::query(&seal::key_ids_select(layout))
         .fetch_all(reader)
         .await
