@@ -172,8 +172,24 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<Keyring> {
             Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
         }
     }
+    warn_if_open(path);
     Keyring::new(read(path)?, Some(path.to_owned()))
 }
+
+/// A key file outside the data directory is not tightened (it may be a mounted secret), but a
+/// file other users can read is worth a warning.
+#[cfg(unix)]
+fn warn_if_open(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), "the sealing key file can be read by other users; chmod 600 it");
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_open(_path: &Path) {}
 
 /// Replaces the file at `path` with `keys` atomically (a new file mode 0600 beside it, flushed,
 /// renamed over it), so that a reader sees the old keys or the new ones, never a part.
