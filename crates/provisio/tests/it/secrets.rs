@@ -207,32 +207,24 @@ async fn stored_values_are_sealed_and_equality_finds_the_token() {
         "{body}"
     );
 
-    let columns = "token_value, wifi_password, qr_code_content, qr_code_png, token_value_hash";
-    let raw: Vec<Vec<u8>> = match &url {
+    // The stored values as SQL reads them, on the backend under test.
+    type Raw = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, String);
+    let select = "SELECT token_value, wifi_password, qr_code_content, qr_code_png, \
+                  token_value_hash FROM enrollment_profiles";
+    let row: Raw = match &url {
         Some(url) => {
             let pool = sqlx::PgPool::connect(url).await.unwrap();
-            let row: (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, String) =
-                sqlx::query_as(&format!("SELECT {columns} FROM enrollment_profiles"))
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-            pool.close().await;
-            vec![row.0, row.1, row.2, row.3, row.4.into_bytes()]
+            sqlx::query_as(select).fetch_one(&pool).await.unwrap()
         }
         None => {
             let path = s.data_dir.join(provisio::store::sqlite::DB_FILE);
             let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", path.display()))
                 .await
                 .unwrap();
-            let row: (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, String) =
-                sqlx::query_as(&format!("SELECT {columns} FROM enrollment_profiles"))
-                    .fetch_one(&pool)
-                    .await
-                    .unwrap();
-            pool.close().await;
-            vec![row.0, row.1, row.2, row.3, row.4.into_bytes()]
+            sqlx::query_as(select).fetch_one(&pool).await.unwrap()
         }
     };
+    let raw = [row.0, row.1, row.2, row.3, row.4.into_bytes()];
     for value in &raw {
         assert!(!contains(value, &token) && !contains(value, &lower));
         assert!(!contains(value, PASSWORD));
