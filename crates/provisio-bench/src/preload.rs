@@ -1,17 +1,21 @@
 //! Loads the preloaded profiles straight into the database, not over HTTP: one transaction of
 //! multi-row `INSERT`s of the rows the profile set's declaration maps them to, in its column
-//! order, so the rows are exactly what the service itself would have written.
+//! order, so the rows are exactly what the service itself would have written (on SQLite sealed
+//! with the data directory's key; on PostgreSQL in plain text, which the service seals at its
+//! first start, as it does for a database from before sealing).
 
 use std::path::Path;
 use std::str::FromStr as _;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use provisio::crypto::{Keyring, SealingSettings};
 use provisio::model::layout::{to_row, Layout};
 use provisio::model::{Entity as _, Profile, Timestamp};
 use provisio::store::limits::ReadLimits;
 use provisio::store::postgres::{PgSettings, PostgresStore};
 use provisio::store::row::bind_row;
+use provisio::store::seal::seal_row;
 use provisio::store::sqlite::{SqliteStore, DB_FILE};
 use provisio::store::Store;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -19,7 +23,7 @@ use sqlx::{Connection as _, Database, Executor as _, IntoArguments};
 
 use crate::dataset;
 
-/// Rows per `INSERT` statement (30 parameters each: 15,000 per statement, within both limits).
+/// Rows per `INSERT` statement (34 parameters each: 17,000 per statement, within both limits).
 pub const BATCH: u64 = 500;
 
 /// The profiles' layout.
@@ -56,6 +60,7 @@ async fn insert_all<DB>(
     conn: &mut DB::Connection,
     n: u64,
     placeholder: fn(usize) -> String,
+    keys: Option<&Keyring>,
 ) -> anyhow::Result<()>
 where
     DB: Database,
@@ -80,7 +85,11 @@ where
         };
         let mut q = sqlx::query::<DB>(sql);
         for i in start..start + rows {
-            q = bind_row(q, layout(), to_row(&dataset::profile(i, n, now)), 0);
+            let mut row = to_row(&dataset::profile(i, n, now));
+            if let Some(keys) = keys {
+                seal_row(keys, layout(), &mut row);
+            }
+            q = bind_row(q, layout(), row, 0);
         }
         conn.execute(q)
             .await
@@ -97,6 +106,7 @@ pub async fn sqlite(data_dir: &Path, n: u64) -> anyhow::Result<Duration> {
         .await
         .context("creating the database")?;
     store.close().await;
+    let keys = SealingSettings::default().load(data_dir)?;
     let started = Instant::now();
     let options = SqliteConnectOptions::from_str("sqlite:")?
         .filename(data_dir.join(DB_FILE))
@@ -107,7 +117,7 @@ pub async fn sqlite(data_dir: &Path, n: u64) -> anyhow::Result<Duration> {
         .await
         .context("opening the database for the bulk load")?;
     let mut tx = conn.begin().await?;
-    insert_all::<sqlx::Sqlite>(&mut tx, n, |_| "?".to_owned()).await?;
+    insert_all::<sqlx::Sqlite>(&mut tx, n, |_| "?".to_owned(), Some(&keys)).await?;
     tx.commit().await.context("committing the bulk load")?;
     // No ANALYZE: the service never runs it, so its planner sees what it would in production.
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
@@ -118,17 +128,20 @@ pub async fn sqlite(data_dir: &Path, n: u64) -> anyhow::Result<Duration> {
 /// Migrates the PostgreSQL database at `url` with the service's migrations and loads `n`
 /// profiles into it. Returns the time the load took.
 pub async fn postgres(url: &str, n: u64) -> anyhow::Result<Duration> {
-    let store = PostgresStore::connect(&PgSettings {
-        url: url.to_owned(),
-        pool_size: 1,
-        limits: ReadLimits::default().with_statement_timeout(Duration::from_secs(600)),
-        connect_retries: 3,
-    })
+    let store = PostgresStore::connect(
+        &PgSettings {
+            url: url.to_owned(),
+            pool_size: 1,
+            limits: ReadLimits::default().with_statement_timeout(Duration::from_secs(600)),
+            connect_retries: 3,
+        },
+        std::sync::Arc::new(Keyring::ephemeral()),
+    )
     .await?;
     store.migrate(true).await?;
     let started = Instant::now();
     let mut tx = store.pool().begin().await?;
-    insert_all::<sqlx::Postgres>(&mut tx, n, |k| format!("${}", k + 1)).await?;
+    insert_all::<sqlx::Postgres>(&mut tx, n, |k| format!("${}", k + 1), None).await?;
     tx.commit().await.context("committing the bulk load")?;
     // What autovacuum would do soon after a load this size in production.
     sqlx::query("ANALYZE enrollment_profiles")

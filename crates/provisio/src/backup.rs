@@ -2,7 +2,7 @@
 //! SQLite service's database and of the secrets it keeps beside it, and the way back.
 //!
 //! A backup directory holds the database (a snapshot of one moment, taken while the service
-//! runs: `store::sqlite::backup`), the secret files the data directory holds (the development
+//! runs: `store::sqlite::backup`), the secret files (the sealing key file, and the development
 //! signing key when there is one), and `backup.json`, written last, which lists every file with
 //! its size and SHA-256. A directory without `backup.json` is an unfinished backup, and restore
 //! refuses it, as it refuses a file that does not match its checksum. PostgreSQL databases are
@@ -17,7 +17,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::auth::dev;
 use crate::config::Settings;
+use crate::crypto::{key_path, keyfile};
 use crate::model::Timestamp;
+use crate::private;
 use crate::store::sqlite::{backup as sqlite_backup, SqliteStore, DB_FILE};
 
 /// The file that lists what a backup holds.
@@ -46,9 +48,15 @@ struct FileEntry {
 }
 
 /// The secret files the service keeps for a data directory, besides the database: the name each
-/// has in a backup, and where the service keeps it.
+/// has in a backup, and where the service keeps it. The sealing key file may live outside the
+/// data directory (`sealing.key_file`), and is no file at all when the keys come from
+/// `sealing.keys`.
 fn secret_files(settings: &Settings) -> Vec<(&'static str, PathBuf)> {
-    vec![(dev::KEY_FILE, settings.data_dir.join(dev::KEY_FILE))]
+    let mut files = vec![(dev::KEY_FILE, settings.data_dir.join(dev::KEY_FILE))];
+    if let Some(path) = key_path(settings) {
+        files.push((keyfile::KEY_FILE, path));
+    }
+    files
 }
 
 fn sqlite_only(settings: &Settings, what: &str) -> anyhow::Result<()> {
@@ -72,7 +80,7 @@ pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<Vec<String
             source.display()
         );
     }
-    create_private_dir(to)?;
+    private::secure_data_dir(to)?;
     if std::fs::read_dir(to)?.next().is_some() {
         bail!(
             "{} is not empty; back up into a new directory",
@@ -80,8 +88,9 @@ pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<Vec<String
         );
     }
     let partial = to.join(format!("{DB_FILE}.partial"));
+    // Created 0600 and empty first, so that SQLite writes the copy into a private file.
+    private::touch_private(&partial)?;
     sqlite_backup::copy_live(&source, &partial).await?;
-    make_private(&partial)?;
     std::fs::rename(&partial, to.join(DB_FILE))?;
     let mut names = vec![DB_FILE];
     for (name, path) in secret_files(settings) {
@@ -165,7 +174,7 @@ pub async fn restore(
     }
     sqlite_backup::check_integrity(&from.join(DB_FILE)).await?;
 
-    create_private_dir(&settings.data_dir)?;
+    private::secure_data_dir(&settings.data_dir)?;
     let db = settings.data_dir.join(DB_FILE);
     let log = |ext: &str| PathBuf::from(format!("{}{ext}", db.display()));
     let occupied: Vec<PathBuf> = known
@@ -223,37 +232,11 @@ fn describe(path: &Path, name: &str) -> anyhow::Result<FileEntry> {
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+    let mut file =
+        private::create_private(path).with_context(|| format!("creating {}", path.display()))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .with_context(|| format!("writing {}", path.display()))
-}
-
-fn make_private(path: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("restricting {}", path.display()))?;
-    }
-    Ok(())
-}
-
-fn create_private_dir(path: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("restricting {}", path.display()))?;
-    }
-    Ok(())
 }
 
 /// Makes the directory's entries (the renames) durable.

@@ -1,6 +1,6 @@
-//! The `provisio` command line: `serve` runs the service; `migrate` brings the schema up to date;
-//! `backup` and `restore` copy the SQLite database and its secrets out and back; `token issue`
-//! mints development tokens.
+//! The `provisio` command line: `serve` runs the service; `migrate` updates the schema; `backup`
+//! and `restore` copy the SQLite database and its secrets out and back; `key rotate`/`key retire`
+//! replace the sealing key; `token issue` mints development tokens.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,6 +38,10 @@ enum Command {
     Backup(Box<BackupArgs>),
     /// Put a backup made by `provisio backup` into the data directory (stop the service first).
     Restore(Box<RestoreArgs>),
+    /// The keys that seal token values, Wi-Fi passwords and QR codes in the database
+    /// (docs/DEPLOYMENT.md, "Secrets at rest").
+    #[command(subcommand)]
+    Key(KeyCommand),
 }
 
 /// The flags of `provisio backup`: where to, plus the settings of `serve` (which find the data
@@ -63,6 +67,16 @@ struct RestoreArgs {
     replace: bool,
     #[command(flatten)]
     settings: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Add a new sealing key to the key file and seal every value in the database with it; the
+    /// old keys stay in the file to open values until `key retire`. Stop an SQLite service first.
+    Rotate(Box<ServeArgs>),
+    /// Seal anew whatever still uses an old key, then drop the old keys from the key file. Run
+    /// once every process uses the rotated key file.
+    Retire(Box<ServeArgs>),
 }
 
 /// The flags of `provisio migrate`: the same settings as `serve`, plus locking.
@@ -144,6 +158,26 @@ pub fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Key(command) => {
+            let (args, rotate) = match command {
+                KeyCommand::Rotate(args) => (args, true),
+                KeyCommand::Retire(args) => (args, false),
+            };
+            let settings = Settings::load(&args)?;
+            init_logging(settings.log_format, &settings.log_level);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let said = runtime.block_on(async {
+                if rotate {
+                    crate::rotation::rotate(&settings).await
+                } else {
+                    crate::rotation::retire(&settings).await
+                }
+            })?;
+            println!("{said}");
+            Ok(())
+        }
         Command::Token(TokenCommand::Issue(args)) => {
             println!("{}", issue(&args)?);
             Ok(())
@@ -170,14 +204,23 @@ fn report(headline: &str, lines: &[String]) {
 async fn migrate(settings: &Settings, locking: bool) -> anyhow::Result<()> {
     match settings.database.postgres(settings.queries.limits()) {
         Some(pg) => {
-            let store = crate::store::postgres::PostgresStore::connect(&pg).await?;
+            let keys = std::sync::Arc::new(settings.sealing.load(&settings.data_dir)?);
+            let store = crate::store::postgres::PostgresStore::connect(&pg, keys).await?;
             store.migrate(locking).await?;
-            crate::store::Store::close(&store).await;
+            let store: &dyn crate::store::Store = &store;
+            store
+                .prepare_sealing(crate::model::PROFILES.layout())
+                .await?;
+            store.close().await;
         }
         None => {
-            let store = crate::store::sqlite::SqliteStore::open_tuned(
+            crate::private::secure_data_dir(&settings.data_dir)?;
+            let keys = std::sync::Arc::new(settings.sealing.load(&settings.data_dir)?);
+            let store = crate::store::sqlite::SqliteStore::open_keyed(
                 &settings.data_dir,
                 settings.sqlite_tuning(),
+                settings.queries.limits(),
+                keys,
             )
             .await?;
             crate::store::Store::close(&store).await;

@@ -1,6 +1,6 @@
 //! The settings of `provisio serve` and `provisio migrate`. Each setting is declared once, as a
 //! field of [`Settings`] or of the table it belongs to ([`AuthSettings`], [`DatabaseSettings`],
-//! [`AospDpcSettings`]): its doc is the `--help` text, and its attributes give the flag, the
+//! [`AospDpcSettings`], [`SealingSettings`]): its doc is the `--help` text, and its attributes give the flag, the
 //! `PROVISIO_*` variable and the default. Serde reads the same structs from the TOML file, so its
 //! keys are the field names. The layers are: built-in defaults < the TOML file (`--config`) <
 //! `PROVISIO_*` environment variables < command-line flags. Validated once at start-up.
@@ -15,6 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AuthSettings;
+use crate::crypto::SealingSettings;
 use crate::metrics::MetricsSettings;
 use crate::net::HttpLimits;
 pub use crate::provisioning::AospDpcSettings;
@@ -135,6 +136,9 @@ pub struct Settings {
     /// Connection limits and timeouts (`--http-*`).
     #[command(flatten)]
     pub http: HttpLimits,
+    /// The keys that seal secrets at rest (`--sealing-*`).
+    #[command(flatten)]
+    pub sealing: SealingSettings,
 }
 
 /// How log lines are written.
@@ -293,6 +297,7 @@ impl Settings {
     fn validate(&mut self) -> anyhow::Result<()> {
         self.database.validate()?;
         self.queries.validate()?;
+        self.sealing.validate()?;
         if let Some(url) = &self.public_base_url {
             let trimmed = url.trim_end_matches('/');
             let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))

@@ -175,6 +175,8 @@ fn sample(key: &str) -> &'static str {
         "queries.statement_timeout_ms" => "2500",
         "queries.max_concurrent" => "3",
         "queries.admission_wait_ms" => "750",
+        "sealing.key_file" => "/etc/provisio/sealing-keys",
+        "sealing.keys" => "7:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -220,6 +222,13 @@ fn loaded(s: &Settings, key: &str) -> String {
         "queries.statement_timeout_ms" => s.queries.statement_timeout_ms.to_string(),
         "queries.max_concurrent" => s.queries.max_concurrent.to_string(),
         "queries.admission_wait_ms" => s.queries.admission_wait_ms.to_string(),
+        "sealing.key_file" => s
+            .sealing
+            .key_file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        "sealing.keys" => text(&s.sealing.keys),
         other => panic!("no reader for {other}"),
     }
 }

@@ -39,19 +39,16 @@ pub async fn run(
         .context("reading the listening address")?;
     settings.auth.check_listen(addr)?;
     let connections = settings.http.connection_limit(settings.reserved_fds())?;
-    // The data directory holds the SQLite database and, in development mode, the signing key
-    // (also when the profiles live in PostgreSQL).
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "creating the data directory {}",
-            settings.data_dir.display()
-        )
-    })?;
+    // The data directory holds the SQLite database, the sealing key file and, in development
+    // mode, the signing key (also when the profiles live in PostgreSQL): private (0700/0600).
+    crate::private::secure_data_dir(&settings.data_dir)?;
+    let keys = Arc::new(settings.sealing.load(&settings.data_dir)?);
     let store: Arc<dyn Store> = crate::store::open(
         &settings.database,
         &settings.data_dir,
         settings.sqlite_tuning(),
         settings.queries.limits(),
+        keys,
     )
     .await?;
     let state = build_state(&settings, store.clone()).await?;

@@ -16,7 +16,8 @@ use crate::store::{Criteria, Cursor, ListQuery};
 pub const DEFAULT_PAGE: u32 = 100;
 
 /// Parses a raw query string (without `?`). A malformed or unknown option is 400 with the
-/// parser's message, which names the option and the position of the offending text.
+/// parser's message, which names the option and the position of the offending text; so is a
+/// sealed member used other than for equality (the message names the member, not the value).
 pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
     let raw = raw.unwrap_or("");
     // No stored value holds U+0000 (request bodies may not carry it), and PostgreSQL refuses it
@@ -26,8 +27,12 @@ pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
             "The query contains the character U+0000 (%00), which no value may hold.".into(),
         ));
     }
-    odata::parse_query(raw, &layout().schema, &Limits::DEFAULT)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))
+    let options = odata::parse_query(raw, &layout().schema, &Limits::DEFAULT)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if let Some(filter) = &options.filter {
+        crate::store::seal::check_filter(layout(), filter).map_err(ApiError::BadRequest)?;
+    }
+    Ok(options)
 }
 
 /// The entity set the options are checked against.

@@ -7,7 +7,7 @@
 //! A member is a plain table row: its JSON name, its Edm type, whether it may be null, the column
 //! that stores it (and the lower-cased key column that case-insensitive `$filter`/`$orderby` use),
 //! whether clients may set it (and the rule its values must pass), whether queries may use it,
-//! whether lists show it without `$select`, its default on create, and two functions that read it
+//! whether lists show it without `$select`, whether the database keeps it sealed, its default on create, and two functions that read it
 //! from and write it into the entity. Rules that span several members stay ordinary functions of
 //! the entity's own module.
 
@@ -160,6 +160,17 @@ pub enum Query {
     FilterSort,
 }
 
+/// Whether a member is a secret the database keeps sealed (see `crate::crypto`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Secret {
+    /// Stored as it is.
+    No,
+    /// Stored sealed (a string or an image). Its key column, if it has one, holds the keyed
+    /// hash of its lower-cased value instead, through which `$filter` compares it with `eq` (and
+    /// nothing else); without one it is selectable only.
+    Sealed,
+}
+
 /// A member's value when a create leaves it out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnCreate {
@@ -254,6 +265,8 @@ pub struct MemberDecl<E: 'static> {
     pub query: Query,
     /// Shown by a list without `$select` (large members are not).
     pub listed: bool,
+    /// Whether the database keeps it sealed.
+    pub secret: Secret,
     /// Its value when a create leaves it out.
     pub default: OnCreate,
     /// Reads it from the entity.
@@ -286,6 +299,7 @@ pub const fn id_member<E: Entity>() -> MemberDecl<E> {
         input: Input::ReadOnly,
         query: Query::FilterSort,
         listed: true,
+        secret: Secret::No,
         default: OnCreate::Service,
         get: |e| Val::Uuid(e.id()),
         set: |_, _| Ok(()),

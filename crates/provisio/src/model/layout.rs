@@ -2,11 +2,14 @@
 //! columns in row order (`tenant_id`, `id`, `version`, then each member's column and key column,
 //! then the hidden ones), each member's place among them, and the mapping between an entity and
 //! its row of plain [`Cell`]s. The store binds and reads cells; it never sees the entity's fields.
+//! A row from [`to_row`] holds its sealed members in plain text; the store seals them (and fills
+//! their hash columns and [`SEALED_WITH`]) before they reach the database, and opens them again
+//! before [`from_row`] reads them.
 
 use anyhow::{anyhow, bail};
 use uuid::Uuid;
 
-use super::entity::{Entity, EntitySet, MemberType, Nullable, Owned, Query, Val};
+use super::entity::{Entity, EntitySet, MemberType, Nullable, Owned, Query, Secret, Val};
 use super::{TenantId, Timestamp};
 
 /// How a column's values are stored.
@@ -52,6 +55,11 @@ pub enum Source {
     Key(usize),
     /// The hidden column at this position.
     Hidden(usize),
+    /// The keyed hash of the sealed member at this position (its key column).
+    Hash(usize),
+    /// The id of the key the row's sealed members are sealed with; NULL while they are plain
+    /// text (a row stored before sealing existed, not yet converted).
+    SealedWith,
 }
 
 /// A stored column.
@@ -84,6 +92,19 @@ pub struct MemberInfo {
     pub query: Query,
     /// Shown by a list without `$select`.
     pub listed: bool,
+    /// Stored sealed.
+    pub sealed: bool,
+}
+
+/// A sealed member's columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SealedColumn {
+    /// The member's position.
+    pub member: usize,
+    /// The position of the column that holds it sealed.
+    pub column: usize,
+    /// The position of the column with its keyed hash, if it has one.
+    pub hash: Option<usize>,
 }
 
 /// The derived, type-erased description of an entity set.
@@ -103,6 +124,10 @@ pub struct Layout {
     pub members: Vec<MemberInfo>,
     /// The positions of the members `$search` matches.
     pub search: Vec<usize>,
+    /// The sealed members, in declaration order.
+    pub sealed: Vec<SealedColumn>,
+    /// The position of the [`SEALED_WITH`] column, present when a member is sealed.
+    pub sealed_with: Option<usize>,
     /// The schema `$filter`, `$orderby` and `$select` are checked against.
     pub schema: odata::Schema,
 }
@@ -113,6 +138,9 @@ pub const TENANT: usize = 0;
 pub const ID: usize = 1;
 /// The position of the `version` column.
 pub const VERSION: usize = 2;
+
+/// The column of a table with sealed members that names the key they are sealed with.
+pub const SEALED_WITH: &str = "sealed_with";
 
 /// How a member's values are stored.
 pub fn cell_kind(ty: MemberType) -> CellKind {
@@ -150,14 +178,20 @@ impl Layout {
             fixed("version", CellKind::Int, Source::Version),
         ];
         let mut members = Vec::with_capacity(set.members.len());
+        let mut sealed = Vec::new();
         for (i, m) in set.members.iter().enumerate() {
             let nullable = m.nullable == Nullable::Yes;
+            let is_sealed = m.secret == Secret::Sealed;
             let column = match columns.iter().position(|c| c.name == m.column) {
                 Some(at) => at,
                 None => {
                     columns.push(Column {
                         name: m.column,
-                        kind: cell_kind(m.ty),
+                        kind: if is_sealed {
+                            CellKind::Blob
+                        } else {
+                            cell_kind(m.ty)
+                        },
                         nullable,
                         source: Source::Member(i),
                     });
@@ -169,10 +203,21 @@ impl Layout {
                     name,
                     kind: CellKind::Text,
                     nullable,
-                    source: Source::Key(i),
+                    source: if is_sealed {
+                        Source::Hash(i)
+                    } else {
+                        Source::Key(i)
+                    },
                 });
                 columns.len() - 1
             });
+            if is_sealed {
+                sealed.push(SealedColumn {
+                    member: i,
+                    column,
+                    hash: key,
+                });
+            }
             members.push(MemberInfo {
                 name: m.name,
                 ty: m.ty,
@@ -181,6 +226,7 @@ impl Layout {
                 key,
                 query: m.query,
                 listed: m.listed,
+                sealed: is_sealed,
             });
         }
         for (i, h) in set.hidden.iter().enumerate() {
@@ -191,6 +237,15 @@ impl Layout {
                 source: Source::Hidden(i),
             });
         }
+        let sealed_with = (!sealed.is_empty()).then(|| {
+            columns.push(Column {
+                name: SEALED_WITH,
+                kind: CellKind::Int,
+                nullable: true,
+                source: Source::SealedWith,
+            });
+            columns.len() - 1
+        });
         let search = set
             .search
             .iter()
@@ -205,6 +260,8 @@ impl Layout {
             columns,
             members,
             search,
+            sealed,
+            sealed_with,
             schema,
         }
     }
@@ -315,6 +372,8 @@ pub fn to_row<E: Entity>(e: &E) -> Row {
                 let h = &set.hidden[i];
                 to_cell(h.ty, (h.get)(e))
             }
+            // Filled in when the store seals the row (`crate::store::seal`).
+            Source::Hash(_) | Source::SealedWith => Cell::Null,
         });
     }
     Row(cells)
@@ -353,7 +412,12 @@ pub fn from_row<E: Entity>(row: Row) -> anyhow::Result<E> {
                 let value = from_cell(h.ty, cell)?;
                 (h.set)(&mut e, value).map_err(|err| anyhow!("stored {}: {err}", h.column))?;
             }
-            Source::Tenant | Source::Id | Source::Version | Source::Key(_) => {}
+            Source::Tenant
+            | Source::Id
+            | Source::Version
+            | Source::Key(_)
+            | Source::Hash(_)
+            | Source::SealedWith => {}
         }
     }
     Ok(e)

@@ -77,7 +77,11 @@ fn property(m: &MemberInfo) -> Property {
     }
     match m.query {
         Query::SelectOnly => p.not_filterable().not_sortable(),
+        // A sealed member is compared through its keyed hash (with `eq` only) when it has one,
+        // and never sorted.
+        _ if m.sealed && m.key.is_none() => p.not_filterable().not_sortable(),
         Query::Filter => p.not_sortable(),
+        _ if m.sealed => p.not_sortable(),
         Query::FilterSort => p,
     }
 }

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod postgres;
 pub mod query;
 pub mod row;
+pub mod seal;
 pub mod settings;
 pub mod sqlite;
 
@@ -85,6 +86,9 @@ pub enum StoreError {
     Other(#[from] anyhow::Error),
 }
 
+/// Rows [`Store::reseal_rows`] is asked for at a time.
+const RESEAL_BATCH: u32 = 500;
+
 /// The conflict of an insert whose id is taken.
 pub const DUPLICATE_ID: &str = "An entity with this id already exists.";
 
@@ -156,6 +160,25 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Writes and commits a row of [`PROBE_BYTES`] bytes that nothing reads, as a write of an
     /// entity would: what the readiness check (`/readyz`) asks to learn whether writes work.
     async fn probe_write(&self) -> Result<(), StoreError>;
+
+    /// The keys that seal the secret members of rows (see [`seal`]): rows are sealed before
+    /// they are written and opened after they are read, so callers only see plain values.
+    fn keyring(&self) -> &crate::crypto::Keyring;
+
+    /// Seals anew up to `limit` rows of the entity set of `layout` whose secret members are
+    /// plain text (a database from before sealing) or, when `all`, sealed with another key
+    /// than the current one; returns how many rows it found. A row changed meanwhile is left
+    /// for the next call.
+    async fn reseal_rows(
+        &self,
+        layout: &'static Layout,
+        all: bool,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
+    /// The distinct ids of the keys the rows of `layout` are sealed with (None: plain rows).
+    async fn sealed_key_ids(&self, layout: &'static Layout)
+        -> Result<Vec<Option<i64>>, StoreError>;
 
     /// Waits for in-flight statements and closes the database cleanly.
     async fn close(&self);
@@ -286,13 +309,34 @@ impl dyn Store {
         Ok(self.write(tenant, vec![delete]).await? == Written::Done)
     }
 
+    /// `query` with equality on sealed members compared through their hash columns.
+    fn lookups(&self, layout: &Layout, query: &ListQuery) -> ListQuery {
+        ListQuery {
+            criteria: self.lookup_criteria(layout, &query.criteria),
+            ..query.clone()
+        }
+    }
+
+    fn lookup_criteria(&self, layout: &Layout, criteria: &Criteria) -> Criteria {
+        Criteria {
+            filter: criteria
+                .filter
+                .as_ref()
+                .map(|f| seal::hash_lookups(self.keyring(), layout, f)),
+            search: criteria.search.clone(),
+        }
+    }
+
     /// One page of the tenant's entities (see [`Store::list_rows`]).
     pub async fn list<E: Entity>(
         &self,
         tenant: TenantId,
         query: &ListQuery,
     ) -> Result<Vec<E>, StoreError> {
-        let rows = self.list_rows(E::set().layout(), tenant, query).await?;
+        let layout = E::set().layout();
+        let rows = self
+            .list_rows(layout, tenant, &self.lookups(layout, query))
+            .await?;
         rows.into_iter()
             .map(|row| from_row(row).map_err(StoreError::Other))
             .collect()
@@ -305,10 +349,11 @@ impl dyn Store {
         query: &ListQuery,
         members: &[usize],
     ) -> Result<Vec<Rendered>, StoreError> {
+        let layout = E::set().layout();
         self.render_rows(
-            E::set().layout(),
+            layout,
             tenant,
-            query,
+            &self.lookups(layout, query),
             members,
             Rendered::from_rows::<E>,
         )
@@ -321,29 +366,131 @@ impl dyn Store {
         tenant: TenantId,
         criteria: &Criteria,
     ) -> Result<u64, StoreError> {
-        self.count_rows(E::set().layout(), tenant, criteria).await
+        let layout = E::set().layout();
+        self.count_rows(layout, tenant, &self.lookup_criteria(layout, criteria))
+            .await
+    }
+
+    /// The entity of `tenant` whose sealed member `member` (one with a hash column, such as a
+    /// profile's token value) is exactly `value`: found through the keyed hash, then compared
+    /// in full, in constant time, after opening. What the device enrollment endpoint uses to
+    /// find a profile by the token a device presents.
+    pub async fn find_by_secret<E: Entity>(
+        &self,
+        tenant: TenantId,
+        member: &str,
+        value: &str,
+    ) -> Result<Option<E>, StoreError> {
+        let layout = E::set().layout();
+        let i = layout
+            .member(member)
+            .filter(|&i| layout.members[i].sealed && layout.members[i].key.is_some())
+            .ok_or_else(|| anyhow::anyhow!("'{member}' is no sealed member with a hash"))?;
+        let prop = layout
+            .schema
+            .property(member)
+            .ok_or_else(|| anyhow::anyhow!("'{member}' is not in the schema"))?;
+        let query = ListQuery {
+            criteria: Criteria {
+                filter: Some(odata::Filter::Compare {
+                    prop,
+                    op: odata::CompareOp::Eq,
+                    value: odata::Value::String(value.to_owned()),
+                }),
+                search: None,
+            },
+            include_unlisted: true,
+            ..ListQuery::new(2)
+        };
+        let set = E::set();
+        for e in self.list::<E>(tenant, &query).await? {
+            if let crate::model::entity::Val::Str(stored) = (set.members[i].get)(&e) {
+                if crate::crypto::same(stored.as_bytes(), value.as_bytes()) {
+                    return Ok(Some(e));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The profile of `tenant` whose enrollment token is exactly `token` (see
+    /// [`find_by_secret`](#method.find_by_secret)): for the device enrollment endpoint.
+    pub async fn profile_by_token(
+        &self,
+        tenant: TenantId,
+        token: &str,
+    ) -> Result<Option<crate::model::Profile>, StoreError> {
+        self.find_by_secret(tenant, crate::model::TOKEN_VALUE, token)
+            .await
+    }
+
+    /// Seals every row of `layout` that needs it (see [`Store::reseal_rows`]); returns how
+    /// many were found.
+    pub async fn reseal(&self, layout: &'static Layout, all: bool) -> Result<u64, StoreError> {
+        let mut total = 0;
+        loop {
+            let found = self.reseal_rows(layout, all, RESEAL_BATCH).await?;
+            if found == 0 {
+                return Ok(total);
+            }
+            total += found;
+        }
+    }
+
+    /// What every process does before it serves: checks that its keys are the ones the
+    /// database was sealed with and that they open every stored row, and seals rows still in
+    /// plain text (a database from before sealing). Logs what it converted.
+    pub async fn prepare_sealing(&self, layout: &'static Layout) -> anyhow::Result<()> {
+        seal::check_keys(self, self.keyring()).await?;
+        let ids = self.sealed_key_ids(layout).await?;
+        let known = self.keyring().ids();
+        for id in ids.iter().flatten() {
+            let named = u32::try_from(*id).ok();
+            if !named.is_some_and(|id| known.contains(&id)) {
+                anyhow::bail!(
+                    "the database holds values sealed with key {id}, which the sealing keys do not \
+                     have; restore the key file that holds it (without it those values are lost)"
+                );
+            }
+        }
+        if ids.contains(&None) {
+            let n = self.reseal(layout, false).await?;
+            tracing::info!(
+                rows = n,
+                table = layout.table,
+                "sealed the secrets of rows stored in plain text"
+            );
+        }
+        Ok(())
     }
 }
 
 /// Opens the configured store: PostgreSQL when `db.url` is set (migrated first when
 /// `db.migrate_on_start`), otherwise SQLite in `data_dir` (always migrated: one process owns it).
+/// Rows are sealed with `keys`; before it is returned the store has checked them and sealed
+/// the rows still in plain text ([`prepare_sealing`](#method.prepare_sealing)).
 pub async fn open(
     db: &settings::DatabaseSettings,
     data_dir: &std::path::Path,
     sqlite: sqlite::SqliteTuning,
     limits: limits::ReadLimits,
+    keys: std::sync::Arc<crate::crypto::Keyring>,
 ) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     match db.postgres(limits) {
         Some(pg) => {
-            let store = postgres::PostgresStore::connect(&pg).await?;
+            let store = postgres::PostgresStore::connect(&pg, keys).await?;
             if db.migrate_on_start {
                 store.migrate(true).await?;
             }
             tracing::info!(database = %settings::redact(&pg.url), "using PostgreSQL");
-            Ok(std::sync::Arc::new(store))
+            let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(store);
+            store
+                .prepare_sealing(crate::model::PROFILES.layout())
+                .await?;
+            Ok(store)
         }
         None => Ok(std::sync::Arc::new(
-            sqlite::SqliteStore::open_limited(data_dir, sqlite, limits).await?,
+            sqlite::SqliteStore::open_keyed(data_dir, sqlite, limits, keys).await?,
         )),
     }
 }

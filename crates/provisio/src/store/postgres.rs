@@ -4,6 +4,7 @@
 //! with backoff.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -16,7 +17,9 @@ use uuid::Uuid;
 use super::limits::{Admission, ReadLimits};
 use super::query::{self, Compiled, Dialect};
 use super::row::{self, bind_row};
+use super::seal;
 use super::{Criteria, ListQuery, RowWrite, Store, StoreError, Written, DUPLICATE_ID};
+use crate::crypto::Keyring;
 use crate::model::layout::{Layout, Row};
 use crate::model::TenantId;
 
@@ -43,14 +46,16 @@ pub struct PostgresStore {
     lists: Admission,
     /// The `statement_timeout` every connection has.
     statement_timeout: Duration,
+    keys: Arc<Keyring>,
 }
 
 /// Attempts of one statement before a serialization failure is reported as busy.
 const SERIALIZATION_ATTEMPTS: u32 = 8;
 
 impl PostgresStore {
-    /// Connects, retrying while the database is not reachable yet. Does not migrate.
-    pub async fn connect(settings: &PgSettings) -> anyhow::Result<Self> {
+    /// Connects, retrying while the database is not reachable yet; rows are sealed with `keys`
+    /// (every process on one database needs the same ones). Does not migrate.
+    pub async fn connect(settings: &PgSettings, keys: Arc<Keyring>) -> anyhow::Result<Self> {
         let options: PgConnectOptions = settings
             .url
             .parse()
@@ -78,6 +83,7 @@ impl PostgresStore {
                         pool,
                         lists,
                         statement_timeout: limits.statement_timeout,
+                        keys,
                     })
                 }
                 Err(e) if attempt <= settings.connect_retries => {
@@ -254,8 +260,10 @@ where
     Ok(done.rows_affected())
 }
 
-fn read_row(layout: &Layout, r: &PgRow) -> Result<Row, StoreError> {
-    row::read(layout, r).map_err(map_err)
+fn read_row(keys: &Keyring, layout: &Layout, r: &PgRow) -> Result<Row, StoreError> {
+    let mut row = row::read(layout, r).map_err(map_err)?;
+    seal::open_row(keys, layout, &mut row)?;
+    Ok(row)
 }
 
 /// Runs a statement the query compiler built, with its values bound, again while it fails with a
@@ -270,9 +278,37 @@ async fn run_compiled(pool: &PgPool, compiled: Compiled) -> Result<Vec<PgRow>, S
     .await
 }
 
+/// Seals anew up to `limit` rows that need it, in one transaction (see `Store::reseal_rows`).
+async fn reseal_page(
+    pool: &PgPool,
+    keys: &Keyring,
+    layout: &Layout,
+    all: bool,
+    limit: u32,
+) -> Result<u64, Failed> {
+    let select = seal::reseal_select(layout, Dialect::Postgres, all).map_err(Failed::Service)?;
+    let update = seal::reseal_update(layout, Dialect::Postgres);
+    let mut tx = pool.begin().await?;
+    let found = sqlx::query(&select)
+        .bind(i64::from(keys.current_id()))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+    for r in &found {
+        let row = row::read(layout, r)?;
+        let resealed = seal::reseal_row(keys, layout, row).map_err(Failed::Service)?;
+        seal::bind_reseal(sqlx::query(&update), layout, resealed)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(found.len() as u64)
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     async fn write(&self, tenant: TenantId, writes: Vec<RowWrite>) -> Result<Written, StoreError> {
+        let writes = seal::seal_writes(&self.keys, writes);
         if let [write] = writes.as_slice() {
             // One write alone needs no transaction of its own.
             let n = retrying(|| execute_write(&self.pool, tenant, write))
@@ -315,7 +351,10 @@ impl Store for PostgresStore {
         })
         .await
         .map_err(|e| self.with_limit(e))?;
-        found.as_ref().map(|r| read_row(layout, r)).transpose()
+        found
+            .as_ref()
+            .map(|r| read_row(&self.keys, layout, r))
+            .transpose()
     }
 
     async fn list_rows(
@@ -329,7 +368,9 @@ impl Store for PostgresStore {
         let rows = run_compiled(&self.pool, compiled)
             .await
             .map_err(|e| self.with_limit(e))?;
-        rows.iter().map(|r| read_row(layout, r)).collect()
+        rows.iter()
+            .map(|r| read_row(&self.keys, layout, r))
+            .collect()
     }
 
     async fn count_rows(
@@ -382,6 +423,30 @@ impl Store for PostgresStore {
         })
         .await?;
         Ok(())
+    }
+
+    fn keyring(&self) -> &Keyring {
+        &self.keys
+    }
+
+    async fn reseal_rows(
+        &self,
+        layout: &'static Layout,
+        all: bool,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        retrying(|| reseal_page(&self.pool, &self.keys, layout, all, limit)).await
+    }
+
+    async fn sealed_key_ids(
+        &self,
+        layout: &'static Layout,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        let sql = seal::key_ids_select(layout);
+        let rows = retrying(|| sqlx::query(&sql).fetch_all(&self.pool)).await?;
+        rows.iter()
+            .map(|r| r.try_get::<Option<i64>, _>("k").map_err(map_err))
+            .collect()
     }
 
     async fn close(&self) {

@@ -122,6 +122,14 @@ async fn a_backup_under_load_restores_every_acknowledged_profile() {
         before.len()
     );
 
+    for file in [
+        "provisio.sqlite3",
+        "sealing-keys",
+        "dev-signing-key",
+        "backup.json",
+    ] {
+        assert!(copy.join(file).is_file(), "the backup lacks {file}: {out}");
+    }
     let (ok, out) = provisio(&["restore", "--from", copy.to_str().unwrap()], &fresh);
     assert!(ok, "restore failed: {out}");
     let original = all_profiles(&server).await;

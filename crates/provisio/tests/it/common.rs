@@ -324,7 +324,11 @@ pub async fn open_store(
                 limits: provisio::store::limits::ReadLimits::default(),
                 connect_retries: 0,
             };
-            let pg = PostgresStore::connect(&settings)
+            provisio::private::secure_data_dir(data_dir).expect("data directory");
+            let keys = provisio::crypto::SealingSettings::default()
+                .load(data_dir)
+                .expect("sealing keys");
+            let pg = PostgresStore::connect(&settings, std::sync::Arc::new(keys))
                 .await
                 .expect("connect to PostgreSQL");
             pg.migrate(true).await.expect("migrate PostgreSQL");

@@ -21,6 +21,7 @@ mod query_oracle;
 mod query_store;
 mod query_table;
 mod raw_http;
+mod secrets;
 mod seeds;
 mod slow_clients;
 mod soak;

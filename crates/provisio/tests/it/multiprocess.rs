@@ -3,6 +3,7 @@
 //! because they live in SQL, not in any process's memory.
 
 use std::collections::{HashMap, HashSet};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -263,17 +264,35 @@ async fn migrate_without_locking_then_serve_without_migrating() {
         );
         assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
     }
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_provisio"));
+    let serve = |data_dir: &std::path::Path| {
+        let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_provisio"));
+        server
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-migrate-on-start=false",
+            ])
+            .args(["--database-url", &url, "--data-dir"])
+            .arg(data_dir);
+        server
+    };
+    // A data directory of its own makes a sealing key of its own, which is not the one the
+    // database was sealed with: the process refuses to start rather than mix two keys.
+    let mut other = serve(&dir.path().join("other"));
+    let refused = wait_for_exit(other.stdout(Stdio::null()).stderr(Stdio::piped()));
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("is not the key 1 this database was sealed with"),
+        "{said}"
+    );
+    // A data directory that does not exist yet (serve makes it for the development key), with
+    // the key file every process shares.
+    let mut server = serve(&dir.path().join("fresh"));
     server
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-migrate-on-start=false",
-        ])
-        .args(["--database-url", &url, "--data-dir"])
-        // A data directory that does not exist yet: serve makes it for the development key.
-        .arg(dir.path().join("fresh"));
+        .arg("--sealing-key-file")
+        .arg(dir.path().join("sealing-keys"));
     let mut p = crate::durability::spawn_command(server);
     let client = client_with_token(&p.token);
     let res = client
@@ -285,4 +304,18 @@ async fn migrate_without_locking_then_serve_without_migrating() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let _ = p.child.kill();
     let _ = p.child.wait();
+}
+
+/// Runs `command` to its end, which must come within 30 seconds.
+fn wait_for_exit(command: &mut std::process::Command) -> std::process::Output {
+    let mut child = command.spawn().expect("start provisio");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("provisio did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
 }

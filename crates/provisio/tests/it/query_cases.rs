@@ -181,7 +181,7 @@ async fn paging_search_and_skip_match_the_oracle() {
         &[
             ("$top", "1"),
             ("$filter", "roleScopeTagIds/any(t: t eq 'admin')"),
-            ("$orderby", "tokenValue desc"),
+            ("$orderby", "tokenExpirationDateTime desc"),
         ],
         &[
             ("$filter", "enrolledDeviceCount gt 10"),

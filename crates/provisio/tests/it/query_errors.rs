@@ -28,6 +28,31 @@ const MALFORMED: &[(&str, &str)] = &[
     ("$filter=createdDateTime gt null", "$filter"),
     ("$filter=configureWifi gt true", "$filter"),
     ("$filter=wifiPassword eq 'x'", "wifiPassword"),
+    // Sealed members: equality through their hash only, never sorted; the message names the
+    // member and never the value.
+    (
+        "$filter=tokenValue gt 'M'",
+        "'tokenValue' is stored encrypted",
+    ),
+    (
+        "$filter=tokenValue ne 'ABCDEFGHIJ'",
+        "'tokenValue' is stored encrypted",
+    ),
+    (
+        "$filter=tokenValue in ('ABCDEFGHIJ')",
+        "'tokenValue' is stored encrypted",
+    ),
+    (
+        "$filter=startswith(tokenValue,'ABCDEFGHIJ')",
+        "'tokenValue' is stored encrypted",
+    ),
+    (
+        "$filter=contains(tokenValue,'ABCDEFGHIJ')",
+        "'tokenValue' is stored encrypted",
+    ),
+    ("$filter=qrCodeContent eq null", "qrCodeContent"),
+    ("$orderby=tokenValue", "tokenValue"),
+    ("$orderby=qrCodeContent", "qrCodeContent"),
     ("$filter=deviceNameTemplate eq null", "deviceNameTemplate"),
     ("$filter=qrCodeImage eq null", "qrCodeImage"),
     ("$filter=roleScopeTagIds eq '0'", "$filter"),
@@ -88,6 +113,8 @@ async fn malformed_queries_are_400_with_the_graph_envelope() {
         ] {
             let msg = expect_error(s.get(&url).await, StatusCode::BAD_REQUEST, "BadRequest").await;
             assert!(msg.contains(needle), "{url}: {msg}");
+            // A value compared with a sealed member is never echoed.
+            assert!(!msg.contains("ABCDEFGHIJ"), "{url}: {msg}");
         }
     }
     let huge = format!(

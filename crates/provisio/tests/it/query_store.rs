@@ -134,6 +134,11 @@ async fn every_index_leads_with_the_tenant_and_counts_are_scoped() {
     .collect();
     assert!(names.len() >= 6, "{names:?}");
     for name in names {
+        // The one maintenance index: the start-up and rotation passes find the rows sealed
+        // with another key (or not yet sealed) across every tenant.
+        if name == "enrollment_profiles_sealed_with" {
+            continue;
+        }
         let first: String = sqlx::query(&format!("PRAGMA index_info('{name}')"))
             .fetch_one(&pool)
             .await

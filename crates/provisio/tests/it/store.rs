@@ -319,7 +319,7 @@ async fn rendered_pages_hold_what_the_profiles_write_out() {
     let orders = [
         "",
         "$orderby=displayName desc",
-        "$orderby=tokenValue,enrolledDeviceCount desc",
+        "$orderby=wifiSsid,enrolledDeviceCount desc",
         "$orderby=configureWifi,createdDateTime",
         "$orderby=description",
     ];

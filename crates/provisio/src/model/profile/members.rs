@@ -7,72 +7,22 @@ use std::sync::LazyLock;
 use super::{MembershipTarget, Profile, Token};
 use crate::model::entity::{
     id_member, EntitySet, HiddenColumn, Input, MemberDecl, MemberType, Nullable, OnCreate, Owned,
-    Query, Val,
+    Query, Secret, Val,
 };
 use crate::model::layout::Layout;
-use crate::model::rules::{self, InvalidInput};
+use crate::model::rules;
 use crate::model::{
     EnrollmentMode, EnrollmentTokenType, MembershipTargetType, Sensitive, Timestamp,
     WifiSecurityType,
 };
 
-const READ_ONLY: Input = Input::ReadOnly;
-
-const SETTABLE: Input = Input::Settable {
-    check: None,
-    required: false,
+use super::convert::{
+    boolean, int32, opt_str, opt_text, put, text, text_rule, time, READ_ONLY, SETTABLE,
 };
 
-/// Stores a setter's converted value in its field.
-fn put<T>(field: &mut T, value: Result<T, String>) -> Result<(), String> {
-    *field = value?;
-    Ok(())
-}
-
-fn text(v: Owned) -> Result<String, String> {
-    match v {
-        Owned::Str(s) => Ok(s),
-        other => Err(format!("{other:?} is no text")),
-    }
-}
-
-fn opt_text(v: Owned) -> Result<Option<String>, String> {
-    match v {
-        Owned::Null => Ok(None),
-        other => text(other).map(Some),
-    }
-}
-
-fn boolean(v: Owned) -> Result<bool, String> {
-    match v {
-        Owned::Bool(b) => Ok(b),
-        other => Err(format!("{other:?} is no Boolean")),
-    }
-}
-
-fn int32(v: Owned) -> Result<i32, String> {
-    match v {
-        Owned::Int(n) => i32::try_from(n).map_err(|_| format!("{n} is no 32-bit integer")),
-        other => Err(format!("{other:?} is no integer")),
-    }
-}
-
-fn time(v: Owned) -> Result<Timestamp, String> {
-    match v {
-        Owned::Time(t) => Ok(t),
-        other => Err(format!("{other:?} is no date-time")),
-    }
-}
-
-fn opt_str(v: Option<&str>) -> Val<'_> {
-    v.map_or(Val::Null, Val::Str)
-}
-
-/// Runs `rule` on a text value (null passes: whether null is allowed is the member's own
-/// nullability).
-fn text_rule(v: &Owned, rule: fn(&str) -> Result<(), InvalidInput>) -> Result<(), InvalidInput> {
-    v.text().map_or(Ok(()), rule)
-}
+/// The member that holds the enrollment token, which devices present and which is looked up
+/// through its keyed hash.
+pub const TOKEN_VALUE: &str = "tokenValue";
 
 /// The members of `androidDeviceOwnerEnrollmentProfile`, in response order.
 pub static PROFILES: EntitySet<Profile> = EntitySet {
@@ -131,6 +81,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: READ_ONLY,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| Val::Uuid(p.tenant.0),
             set: |_, _| Ok(()),
@@ -147,6 +98,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             },
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| Val::Str(&p.display_name),
             set: |p, v| put(&mut p.display_name, text(v)),
@@ -163,6 +115,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             },
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| opt_str(p.description.as_deref()),
             set: |p, v| put(&mut p.description, opt_text(v)),
@@ -176,6 +129,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: SETTABLE,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Enum("corporateOwnedDedicatedDevice"),
             get: |p| Val::Int(p.enrollment_mode.value()),
             set: |p, v| put(&mut p.enrollment_mode, EnrollmentMode::from_owned(v)),
@@ -189,6 +143,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: SETTABLE,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Enum("default"),
             get: |p| Val::Int(p.enrollment_token_type.value()),
             set: |p, v| {
@@ -207,6 +162,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: READ_ONLY,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| Val::Time(p.created),
             set: |p, v| put(&mut p.created, time(v)),
@@ -220,19 +176,21 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: READ_ONLY,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| Val::Time(p.last_modified),
             set: |p, v| put(&mut p.last_modified, time(v)),
         },
         MemberDecl {
-            name: "tokenValue",
+            name: TOKEN_VALUE,
             ty: MemberType::String,
             nullable: Nullable::Yes,
             column: "token_value",
-            key: None,
+            key: Some("token_value_hash"),
             input: READ_ONLY,
-            query: Query::FilterSort,
+            query: Query::Filter,
             listed: true,
+            secret: Secret::Sealed,
             default: OnCreate::Service,
             get: |p| opt_str(p.token.as_ref().map(|t| t.value.expose())),
             set: |p, v| {
@@ -255,6 +213,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: READ_ONLY,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| Val::Time(p.token_created()),
             set: |p, v| {
@@ -274,6 +233,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: READ_ONLY,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| Val::Time(p.token_expires()),
             set: |p, v| {
@@ -293,6 +253,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: READ_ONLY,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Int(0),
             get: |p| Val::Int(p.enrolled_device_count.into()),
             set: |p, v| put(&mut p.enrolled_device_count, int32(v)),
@@ -306,6 +267,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: READ_ONLY,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Int(0),
             get: |p| Val::Int(p.token_usage_count.into()),
             set: |p, v| put(&mut p.token_usage_count, int32(v)),
@@ -317,8 +279,9 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             column: "qr_code_content",
             key: None,
             input: READ_ONLY,
-            query: Query::FilterSort,
+            query: Query::SelectOnly,
             listed: true,
+            secret: Secret::Sealed,
             default: OnCreate::Service,
             get: |p| opt_str(p.token.as_ref().map(|t| t.qr_content.expose())),
             set: |p, v| {
@@ -337,6 +300,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: READ_ONLY,
             query: Query::SelectOnly,
             listed: false,
+            secret: Secret::Sealed,
             default: OnCreate::Service,
             get: |p| {
                 p.token
@@ -365,6 +329,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             },
             query: Query::Filter,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Strings(&["0"]),
             get: |p| Val::Strings(&p.role_scope_tag_ids),
             set: |p, v| match v {
@@ -381,6 +346,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: SETTABLE,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Bool(true),
             get: |p| Val::Bool(p.wifi.configure),
             set: |p, v| put(&mut p.wifi.configure, boolean(v)),
@@ -397,6 +363,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             },
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| opt_str(p.wifi.ssid.as_deref()),
             set: |p, v| put(&mut p.wifi.ssid, opt_text(v)),
@@ -410,6 +377,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: SETTABLE,
             query: Query::SelectOnly,
             listed: true,
+            secret: Secret::Sealed,
             default: OnCreate::Service,
             get: |p| opt_str(p.wifi.password.as_ref().map(Sensitive::expose)),
             set: |p, v| {
@@ -428,6 +396,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: SETTABLE,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Enum("none"),
             get: |p| Val::Int(p.wifi.security.value()),
             set: |p, v| put(&mut p.wifi.security, WifiSecurityType::from_owned(v)),
@@ -441,6 +410,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: SETTABLE,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Bool(false),
             get: |p| Val::Bool(p.wifi.hidden),
             set: |p, v| put(&mut p.wifi.hidden, boolean(v)),
@@ -454,6 +424,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             input: SETTABLE,
             query: Query::FilterSort,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Bool(false),
             get: |p| Val::Bool(p.is_teams_device_profile),
             set: |p, v| put(&mut p.is_teams_device_profile, boolean(v)),
@@ -470,6 +441,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             },
             query: Query::SelectOnly,
             listed: true,
+            secret: Secret::No,
             default: OnCreate::Service,
             get: |p| opt_str(p.device_name_template.as_deref()),
             set: |p, v| put(&mut p.device_name_template, opt_text(v)),

@@ -2,11 +2,12 @@
 //! members, in `members`) says how it is shown, read, stored and queried. Adding a member is a
 //! field here, its entry in [`PROFILES`], and a migration for both databases.
 
+mod convert;
 mod members;
 
 use uuid::Uuid;
 
-pub use members::PROFILES;
+pub use members::{PROFILES, TOKEN_VALUE};
 
 use super::entity::{Entity, EntitySet};
 use super::{

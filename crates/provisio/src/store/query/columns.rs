@@ -66,7 +66,7 @@ pub fn column(layout: &Layout, member: &str) -> anyhow::Result<Column> {
         .members
         .iter()
         .find(|m| m.name == member)
-        .filter(|m| m.query != Query::SelectOnly)
+        .filter(|m| m.query != Query::SelectOnly && (!m.sealed || m.key.is_some()))
         .ok_or_else(no_column)?;
     let (index, ty) = match (m.ty, m.key) {
         (MemberType::GuidString | MemberType::Guid, _) => {
@@ -186,10 +186,13 @@ mod tests {
             column(layout, "displayName").unwrap().name,
             "display_name_key"
         );
-        assert_eq!(
-            column(layout, "tokenValue").unwrap().ty,
-            ColumnType::Text { sql_lower: true }
-        );
+        // A sealed member compares its keyed hash, which the store puts in the literal's place;
+        // one without a hash column has no query column.
+        let token = column(layout, "tokenValue").unwrap();
+        assert_eq!(token.name, "token_value_hash");
+        assert_eq!(token.ty, ColumnType::Text { sql_lower: false });
+        assert!(column(layout, "qrCodeContent").is_err());
+        assert!(column(layout, "wifiPassword").is_err());
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //! Comparison rules (docs/API.md, Queries), identical on both databases:
 //! - strings compare and sort by their lower-cased value: key columns hold it (computed in Rust
 //!   with [`fold_case`](crate::model::layout::fold_case), as literals are); ids are stored in
-//!   lower case; text members without a key column (`tokenValue`, A–Z, and `qrCodeContent`,
-//!   ASCII JSON) use SQL `lower()`, which is exact for ASCII on every backend;
+//!   lower case; text members without a key column use SQL `lower()`, which is exact for ASCII
+//!   on every backend;
+//! - sealed members (`crate::store::seal`) compare only for equality, through the keyed hash
+//!   in their key column, which the store puts in the filter in place of the literal;
 //! - text order is code-point order (SQLite's `BINARY`; PostgreSQL columns use `COLLATE "C"`);
 //! - enums by number, date-times as fixed-width UTC text, NULL first ascending.
 
@@ -28,9 +30,10 @@ use sea_query::{
 
 pub use order::{Cursor, KeyValue};
 
-use crate::model::layout::{Layout, Source};
+use crate::crypto::Keyring;
+use crate::model::layout::{Layout, Source, ID};
 use crate::model::TenantId;
-use crate::store::Rendered;
+use crate::store::{seal, Rendered};
 use columns::Ident;
 
 /// The SQL dialect to write.
@@ -168,9 +171,11 @@ pub fn select(
     page(s, layout, tenant, q, d)
 }
 
-/// The SQLite `SELECT` of one page like [`select`], each row rendered by SQLite: column 0 is the
-/// entity's JSON object with `members` (positions in the declaration; see the `render` module),
-/// then the page's sort keys (`id` last), the values a [`Cursor`] after the row holds.
+/// The SQLite `SELECT` of one page like [`select`], each row rendered by SQLite: the entity's
+/// JSON object with `members` (positions in the declaration; see the `render` module) in runs
+/// between its sealed members (columns `p0`...), then the sealed members' stored values, the
+/// row's `id` and `sealed_with` (when a sealed member is selected), then the page's sort keys
+/// (`id` last), the values a [`Cursor`] after the row holds.
 pub fn select_rendered(
     layout: &Layout,
     tenant: TenantId,
@@ -179,20 +184,30 @@ pub fn select_rendered(
 ) -> anyhow::Result<Compiled> {
     let d = Dialect::Sqlite;
     let mut s = Query::select();
-    s.expr_as(
-        Expr::cust(render::entity_object(layout, members)?),
-        Alias::new("entity"),
-    );
+    let parts = render::Parts::of(layout, members);
+    for (i, object) in parts.objects(layout)?.into_iter().enumerate() {
+        s.expr_as(Expr::cust(object), Alias::new(format!("p{i}")));
+    }
+    let table = Ident(layout.table);
+    if let (false, Some(with)) = (parts.sealed.is_empty(), layout.sealed_with) {
+        for &i in &parts.sealed {
+            s.column((table, Ident(layout.columns[layout.members[i].column].name)));
+        }
+        s.column((table, Ident(layout.columns[ID].name)));
+        s.column((table, Ident(layout.columns[with].name)));
+    }
     for (i, key) in order::sort_keys(layout, &q.order)?.iter().enumerate() {
         s.expr_as(key.column.expr(), Alias::new(format!("k{i}")));
     }
     page(s, layout, tenant, q, d)
 }
 
-/// The rows of [`select_rendered`] for `order`: each entity's JSON text and the cursor after it.
+/// The rows of [`select_rendered`] for `members` and `order`: each entity's JSON text, its
+/// sealed members opened with `keys` and put in place, and the cursor after it.
 pub fn read_rendered<'r, R>(
     layout: &Layout,
-    order: &[OrderBy],
+    (tenant, keys): (TenantId, &Keyring),
+    (order, members): (&[OrderBy], &[usize]),
     rows: &'r [R],
 ) -> anyhow::Result<Vec<Rendered>>
 where
@@ -202,13 +217,46 @@ where
     Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let keys = order::sort_keys(layout, order)?;
+    let sort = order::sort_keys(layout, order)?;
+    let parts = render::Parts::of(layout, members);
+    let runs = parts.runs.len();
+    let n = parts.sealed.len();
+    // The cursor's values follow the runs and, with sealed members, their values, id and key.
+    let keys_at = runs + if n == 0 { 0 } else { n + 2 };
+    let tenant = tenant.to_string();
     rows.iter()
         .map(|row| {
+            let json = if n == 0 {
+                row.try_get(0)?
+            } else {
+                let texts = (0..runs)
+                    .map(|i| row.try_get::<String, _>(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let id: String = row.try_get(runs + n)?;
+                let sealed = row.try_get::<Option<i64>, _>(runs + n + 1)?.is_some();
+                let mut values = Vec::with_capacity(n);
+                for (j, &m) in parts.sealed.iter().enumerate() {
+                    let member = &layout.members[m];
+                    let value = match row.try_get::<Option<Vec<u8>>, _>(runs + j)? {
+                        Some(stored) => Some(crate::crypto::text(seal::open_cell(
+                            keys,
+                            layout,
+                            member.column,
+                            (&tenant, &id),
+                            sealed,
+                            stored,
+                        )?)?),
+                        None => None,
+                    };
+                    values.push((member.name, value));
+                }
+                render::splice(&texts, &values)?
+            };
             Ok(Rendered {
-                json: row.try_get(0)?,
-                after: Cursor::read(&keys, row)?,
+                json,
+                after: Cursor::read(&sort, row, keys_at)?,
             })
         })
         .collect()

@@ -64,8 +64,8 @@ impl Cursor {
     }
 
     /// The cursor after a row selected by [`select_rendered`](super::select_rendered): the
-    /// values of `keys` (the [`sort_keys`] of its order) it selected after the entity.
-    pub(super) fn read<'r, R>(keys: &[SortKey], row: &'r R) -> anyhow::Result<Cursor>
+    /// values of `keys` (the [`sort_keys`] of its order) it selected from column `from` on.
+    pub(super) fn read<'r, R>(keys: &[SortKey], row: &'r R, from: usize) -> anyhow::Result<Cursor>
     where
         R: sqlx::Row,
         usize: sqlx::ColumnIndex<R>,
@@ -75,7 +75,7 @@ impl Cursor {
     {
         let mut values = Vec::with_capacity(keys.len());
         for (i, key) in keys.iter().enumerate() {
-            let index = i + 1;
+            let index = from + i;
             values.push(match key.column.ty {
                 ColumnType::Int => row
                     .try_get::<Option<i64>, _>(index)?

@@ -3,6 +3,9 @@
 //! — the same members and values [`EntityJson`](crate::model::output::EntityJson) writes from the
 //! entity, derived from the same declaration.
 //!
+//! Sealed members cannot be rendered there: the object is rendered in runs between them
+//! ([`Parts`]), and the service opens each sealed value and puts it in its place ([`splice`]).
+//!
 //! A page of a list is read this way: the database hands over one text value per row instead of
 //! some thirty column values, each of which the driver would copy and the service would decode,
 //! only to write them out again as JSON. An image (base64 of a binary column) is the one kind of
@@ -15,14 +18,96 @@ use anyhow::bail;
 use crate::model::entity::MemberType;
 use crate::model::layout::Layout;
 
-/// The expression of the JSON object with `@odata.type` and `members` (positions in the
-/// declaration, in the order given, which should be response order). Fails for an image member.
-pub fn entity_object(layout: &Layout, members: &[usize]) -> anyhow::Result<String> {
-    let mut args = vec![quoted("@odata.type"), quoted(&layout.odata_type)];
+/// A page's members split at the sealed ones, which the database cannot render: `runs` holds
+/// the members rendered in SQL before the first sealed member, between two, and after the last
+/// (one more run than `sealed`); the service opens each sealed member and puts it between its
+/// runs (`splice`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parts {
+    /// The plain members, run by run, in response order.
+    pub runs: Vec<Vec<usize>>,
+    /// The sealed members, in response order.
+    pub sealed: Vec<usize>,
+}
+
+impl Parts {
+    /// `members` (response order) split at the sealed ones.
+    pub fn of(layout: &Layout, members: &[usize]) -> Parts {
+        let mut parts = Parts {
+            runs: vec![Vec::new()],
+            sealed: Vec::new(),
+        };
+        for &i in members {
+            if layout.members.get(i).is_some_and(|m| m.sealed) {
+                parts.sealed.push(i);
+                parts.runs.push(Vec::new());
+            } else if let Some(run) = parts.runs.last_mut() {
+                run.push(i);
+            }
+        }
+        parts
+    }
+
+    /// The SQL expressions of the runs: the first with `@odata.type`.
+    pub fn objects(&self, layout: &Layout) -> anyhow::Result<Vec<String>> {
+        self.runs
+            .iter()
+            .enumerate()
+            .map(|(n, run)| object(layout, run, n == 0))
+            .collect()
+    }
+}
+
+/// The entity's JSON text from the rendered `runs` and the opened values of the sealed members
+/// between them (`(name, None)` for null).
+pub fn splice(runs: &[String], sealed: &[(&str, Option<String>)]) -> anyhow::Result<String> {
+    let inner = |text: &str| -> anyhow::Result<String> {
+        match text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            Some(t) => Ok(t.to_owned()),
+            None => bail!("the database rendered no JSON object"),
+        }
+    };
+    let Some(first) = runs.first() else {
+        bail!("no rendered part");
+    };
+    let mut out = String::with_capacity(runs.iter().map(String::len).sum::<usize>() + 256);
+    out.push('{');
+    out.push_str(&inner(first)?);
+    for ((name, value), run) in sealed.iter().zip(&runs[1..]) {
+        // The first run holds `@odata.type`, so a member always came before.
+        out.push(',');
+        out.push_str(&serde_json::to_string(name)?);
+        out.push(':');
+        match value {
+            Some(v) => out.push_str(&serde_json::to_string(v)?),
+            None => out.push_str("null"),
+        }
+        let rest = inner(run)?;
+        if !rest.is_empty() {
+            out.push(',');
+            out.push_str(&rest);
+        }
+    }
+    out.push('}');
+    Ok(out)
+}
+
+/// The expression of the JSON object with `members` (positions in the declaration, in the order
+/// given, which should be response order), after `@odata.type` when `typed`. Fails for an image
+/// member and for a sealed one.
+fn object(layout: &Layout, members: &[usize], typed: bool) -> anyhow::Result<String> {
+    let mut args = if typed {
+        vec![quoted("@odata.type"), quoted(&layout.odata_type)]
+    } else {
+        Vec::new()
+    };
     for &i in members {
         let Some(m) = layout.members.get(i) else {
             bail!("no member at position {i}");
         };
+        if m.sealed {
+            bail!("a sealed member cannot be rendered by the database");
+        }
         let column = col(layout.table, layout.columns[m.column].name);
         args.push(quoted(m.name));
         args.push(match m.ty {
@@ -75,14 +160,54 @@ mod tests {
     use crate::model::PROFILES;
 
     #[test]
-    fn every_member_but_the_image_has_an_expression() {
+    fn sealed_members_are_spliced_between_the_runs() {
+        let layout = PROFILES.layout();
+        let ix = |name| layout.member(name).unwrap();
+        let members = [
+            ix("id"),
+            ix("tokenValue"),
+            ix("wifiPassword"),
+            ix("wifiHidden"),
+        ];
+        let parts = Parts::of(layout, &members);
+        assert_eq!(
+            parts.runs,
+            vec![vec![ix("id")], vec![], vec![ix("wifiHidden")]]
+        );
+        assert_eq!(parts.sealed, vec![ix("tokenValue"), ix("wifiPassword")]);
+        let runs = [
+            r##"{"@odata.type":"#t","id":"1"}"##.to_owned(),
+            "{}".to_owned(),
+            r#"{"wifiHidden":false}"#.to_owned(),
+        ];
+        let json = splice(
+            &runs,
+            &[("tokenValue", Some("A\"B".into())), ("wifiPassword", None)],
+        )
+        .unwrap();
+        assert_eq!(
+            json,
+            r##"{"@odata.type":"#t","id":"1","tokenValue":"A\"B","wifiPassword":null,"wifiHidden":false}"##
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["tokenValue"], "A\"B");
+        assert!(splice(&["not json".to_owned()], &[]).is_err());
+    }
+
+    #[test]
+    fn every_member_but_images_and_sealed_ones_has_an_expression() {
         let layout = PROFILES.layout();
         for (i, m) in layout.members.iter().enumerate() {
-            let rendered = entity_object(layout, &[i]);
-            assert_eq!(rendered.is_ok(), m.ty != MemberType::Image, "{}", m.name);
+            let rendered = object(layout, &[i], true);
+            assert_eq!(
+                rendered.is_ok(),
+                m.ty != MemberType::Image && !m.sealed,
+                "{}",
+                m.name
+            );
         }
         let ix = |name| layout.member(name).unwrap();
-        let sql = entity_object(layout, &[ix("id"), ix("enrollmentMode")]).unwrap();
+        let sql = object(layout, &[ix("id"), ix("enrollmentMode")], true).unwrap();
         assert_eq!(
             sql,
             "json_object('@odata.type', '#microsoft.graph.androidDeviceOwnerEnrollmentProfile', \

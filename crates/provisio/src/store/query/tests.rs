@@ -105,7 +105,7 @@ fn negated_functions_and_in_include_nulls() {
 #[test]
 fn enums_dates_booleans_and_ascii_lowered_columns() {
     insta::assert_snapshot!(page(
-        "$filter=enrollmentMode in ('corporateOwnedFullyManaged', microsoft.graph.androidDeviceOwnerEnrollmentMode'corporateOwnedWorkProfile') and createdDateTime ge 2026-01-01T00:00:00+01:00 and configureWifi eq false and tokenValue eq 'AbC' and qrCodeContent eq null",
+        "$filter=enrollmentMode in ('corporateOwnedFullyManaged', microsoft.graph.androidDeviceOwnerEnrollmentMode'corporateOwnedWorkProfile') and createdDateTime ge 2026-01-01T00:00:00+01:00 and configureWifi eq false and tokenValue ne null and wifiSsid eq 'AbC'",
         None
     ));
 }

@@ -14,12 +14,10 @@ use anyhow::{bail, Context as _};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions as _, Connection as _, Row as _};
 
-/// Writes a consistent copy of the database at `source` to `target` (which must not exist),
-/// without stopping whoever else uses `source`, and checks the copy's integrity.
+/// Writes a consistent copy of the database at `source` to `target` (which must not exist or be
+/// an empty file, whose mode the copy keeps), without stopping whoever else uses `source`, and
+/// checks the copy's integrity.
 pub async fn copy_live(source: &Path, target: &Path) -> anyhow::Result<()> {
-    if target.exists() {
-        bail!("{} already exists", target.display());
-    }
     let Some(target_text) = target.to_str() else {
         bail!("{} is not a UTF-8 path", target.display());
     };

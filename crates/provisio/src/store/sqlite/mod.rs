@@ -7,6 +7,7 @@
 
 pub mod backup;
 mod query;
+mod reseal;
 mod sql;
 mod writer;
 
@@ -27,8 +28,10 @@ use uuid::Uuid;
 
 use super::limits::ReadLimits;
 use super::{row, Criteria, ListQuery, RenderRows, Rendered, RowWrite, Store, StoreError, Written};
+use crate::crypto::Keyring;
 use crate::model::layout::{to_row, Layout, Row};
 use crate::model::{Entity, TenantId};
+use crate::store::seal;
 use sql::{bind_row, insert_sql, map_err};
 use writer::{GroupWriter, WriteOp};
 
@@ -85,6 +88,7 @@ pub struct SqliteStore {
     lists: query::ListReaders,
     checkpointer: SqlitePool,
     checkpoints: tokio::task::AbortHandle,
+    keys: Arc<Keyring>,
 }
 
 impl SqliteStore {
@@ -100,21 +104,36 @@ impl SqliteStore {
         Self::open_limited(data_dir, tuning, ReadLimits::default()).await
     }
 
-    /// Opens (creating if needed) the database in `data_dir` with `limits` on lists and counts
-    /// (`store::limits`), and brings its schema up to date.
+    /// Opens (creating if needed) the database in `data_dir` with `limits` on lists and counts,
+    /// sealing with the keys of the data directory's key file (created when missing).
     pub async fn open_limited(
         data_dir: &Path,
         tuning: SqliteTuning,
         limits: ReadLimits,
+    ) -> anyhow::Result<Self> {
+        crate::private::secure_data_dir(data_dir)?;
+        let keys = crate::crypto::SealingSettings::default().load(data_dir)?;
+        Self::open_keyed(data_dir, tuning, limits, Arc::new(keys)).await
+    }
+
+    /// Opens (creating if needed) the database in `data_dir` with `limits` on lists and counts
+    /// (`store::limits`), brings its schema up to date, checks `keys` against it and seals the
+    /// rows still in plain text.
+    pub async fn open_keyed(
+        data_dir: &Path,
+        tuning: SqliteTuning,
+        limits: ReadLimits,
+        keys: Arc<Keyring>,
     ) -> anyhow::Result<Self> {
         tuning.check()?;
         let SqliteTuning {
             read_connections,
             mmap_mib,
         } = tuning;
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+        crate::private::secure_data_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
+        // SQLite creates the -wal and -shm files with the mode of the database file.
+        crate::private::touch_private(&path)?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .context("sqlite options")?
             .filename(&path)
@@ -139,7 +158,11 @@ impl SqliteStore {
             .connect_with(
                 options
                     .clone()
-                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES),
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)
+                    // Freed content is overwritten with zeros, so the plain text of a database
+                    // from before sealing (and values sealed under a retired key) does not stay
+                    // behind in free space once they are sealed anew.
+                    .pragma("secure_delete", "on"),
             )
             .await
             .with_context(|| format!("opening {}", path.display()))?;
@@ -177,14 +200,20 @@ impl SqliteStore {
             .with_context(|| format!("opening {} for reading", path.display()))?;
         let group = GroupWriter::start(writer.clone(), committed);
         let lists = query::ListReaders::new(reader.clone(), read_connections.max(1), limits);
-        Ok(SqliteStore {
+        let store = SqliteStore {
             group,
             writer,
             reader,
             lists,
             checkpointer,
             checkpoints,
-        })
+            keys,
+        };
+        let dyn_store: &dyn Store = &store;
+        dyn_store
+            .prepare_sealing(crate::model::PROFILES.layout())
+            .await?;
+        Ok(store)
     }
 }
 
@@ -210,8 +239,10 @@ async fn checkpoint_in_background(pool: SqlitePool, committed: Arc<Notify>) {
     }
 }
 
-fn read_row(layout: &Layout, r: &SqliteRow) -> Result<Row, StoreError> {
-    row::read(layout, r).map_err(map_err)
+fn read_row(keys: &Keyring, layout: &Layout, r: &SqliteRow) -> Result<Row, StoreError> {
+    let mut row = row::read(layout, r).map_err(map_err)?;
+    seal::open_row(keys, layout, &mut row)?;
+    Ok(row)
 }
 
 impl SqliteStore {
@@ -256,7 +287,9 @@ impl SqliteStore {
                 let mut q = sqlx::query(&sql);
                 for e in chunk {
                     debug_assert_eq!(e.tenant(), tenant);
-                    q = bind_row(q, layout, to_row(e), 0);
+                    let mut row = to_row(e);
+                    seal::seal_row(&self.keys, layout, &mut row);
+                    q = bind_row(q, layout, row, 0);
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -291,6 +324,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 impl Store for SqliteStore {
     async fn write(&self, tenant: TenantId, writes: Vec<RowWrite>) -> Result<Written, StoreError> {
         let tenant = tenant.to_string();
+        let writes = seal::seal_writes(&self.keys, writes);
         let done = match <[RowWrite; 1]>::try_from(writes) {
             // One write alone joins the group writer's multi-row statements.
             Ok([write]) => {
@@ -316,7 +350,9 @@ impl Store for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(|r| read_row(layout, r)).transpose()
+        row.as_ref()
+            .map(|r| read_row(&self.keys, layout, r))
+            .transpose()
     }
 
     async fn list_rows(
@@ -326,7 +362,9 @@ impl Store for SqliteStore {
         q: &ListQuery,
     ) -> Result<Vec<Row>, StoreError> {
         let rows = query::fetch_page(&self.lists, layout, tenant, q).await?;
-        rows.iter().map(|r| read_row(layout, r)).collect()
+        rows.iter()
+            .map(|r| read_row(&self.keys, layout, r))
+            .collect()
     }
 
     async fn render_rows(
@@ -337,7 +375,7 @@ impl Store for SqliteStore {
         members: &[usize],
         _render: RenderRows,
     ) -> Result<Vec<Rendered>, StoreError> {
-        query::fetch_rendered(&self.lists, layout, tenant, q, members).await
+        query::fetch_rendered(&self.lists, layout, tenant, q, members, &self.keys).await
     }
 
     async fn count_rows(
@@ -381,6 +419,26 @@ impl Store for SqliteStore {
         .await
         .map_err(map_err)?;
         Ok(())
+    }
+
+    fn keyring(&self) -> &Keyring {
+        &self.keys
+    }
+
+    async fn reseal_rows(
+        &self,
+        layout: &'static Layout,
+        all: bool,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        reseal::page(&self.writer, &self.keys, layout, all, limit).await
+    }
+
+    async fn sealed_key_ids(
+        &self,
+        layout: &'static Layout,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        reseal::key_ids(&self.reader, layout).await
     }
 
     async fn close(&self) {

@@ -17,6 +17,7 @@ use sqlx::{Row as _, Sqlite, SqlitePool};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::sql::map_err;
+use crate::crypto::Keyring;
 use crate::model::layout::Layout;
 use crate::model::TenantId;
 use crate::store::limits::{Admission, ReadLimits};
@@ -154,17 +155,24 @@ pub async fn fetch_page(
     readers.fetch_all(&sql, values).await
 }
 
-/// The rows of one page rendered as JSON by SQLite, with the cursor after each.
+/// The rows of one page rendered as JSON by SQLite (sealed members opened with `keys`), with
+/// the cursor after each.
 pub async fn fetch_rendered(
     readers: &ListReaders,
     layout: &Layout,
     tenant: TenantId,
     q: &ListQuery,
     members: &[usize],
+    keys: &Keyring,
 ) -> Result<Vec<Rendered>, StoreError> {
     let Compiled { sql, values } = query::select_rendered(layout, tenant, q, members)?;
     let rows = readers.fetch_all(&sql, values).await?;
-    Ok(query::read_rendered(layout, &q.order, &rows)?)
+    Ok(query::read_rendered(
+        layout,
+        (tenant, keys),
+        (&q.order, members),
+        &rows,
+    )?)
 }
 
 /// The number of matching rows.

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use provisio::model::csdl::entity_type;
 use provisio::model::entity::{
     id_member, ComplexDecl, Entity, EntitySet, EnumDecl, Field, Input, MemberDecl, MemberType,
-    Nullable, OnCreate, Owned, Query, Val,
+    Nullable, OnCreate, Owned, Query, Secret, Val,
 };
 use provisio::model::layout::{from_row, to_row, Layout};
 use provisio::model::output::{entity_json, Selection};
