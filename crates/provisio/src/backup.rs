@@ -95,9 +95,7 @@ pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<Vec<String
     let mut names = vec![DB_FILE];
     for (name, path) in secret_files(settings) {
         if path.exists() {
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-            write_private(&to.join(name), &bytes)?;
+            copy_private(&path, &to.join(name))?;
             names.push(name);
         }
     }
@@ -208,10 +206,9 @@ pub async fn restore(
         }
     }
     for (source, dest) in &plan {
-        let bytes = std::fs::read(source)?;
         let partial = PathBuf::from(format!("{}.partial", dest.display()));
         let _ = std::fs::remove_file(&partial);
-        write_private(&partial, &bytes)?;
+        copy_private(source, &partial)?;
         std::fs::rename(&partial, dest)?;
         lines.push(format!("restored {}", dest.display()));
     }
@@ -222,13 +219,31 @@ pub async fn restore(
     Ok(lines)
 }
 
+/// The size and SHA-256 of the file at `path`, read in pieces (a database may be larger than
+/// the memory at hand).
 fn describe(path: &Path, name: &str) -> anyhow::Result<FileEntry> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut hash = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hash)
+        .with_context(|| format!("reading {}", path.display()))?;
     Ok(FileEntry {
         name: name.to_owned(),
-        bytes: bytes.len() as u64,
-        sha256: format!("{:x}", Sha256::digest(&bytes)),
+        bytes,
+        sha256: format!("{:x}", hash.finalize()),
     })
+}
+
+/// Copies `from` into a new file `to` of mode 0600, in pieces, and flushes it to disk.
+fn copy_private(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let mut source =
+        std::fs::File::open(from).with_context(|| format!("reading {}", from.display()))?;
+    let mut file =
+        private::create_private(to).with_context(|| format!("creating {}", to.display()))?;
+    std::io::copy(&mut source, &mut file)
+        .and_then(|_| file.sync_all())
+        .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+    Ok(())
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
