@@ -174,3 +174,53 @@ async fn idempotency_keys_prove_a_retry_and_refuse_another_body() {
     .await;
     assert_eq!(counts(&s, &id).await, (1, 1));
 }
+
+/// An expired token is 410, told apart from an unknown one (401), and nothing is stored.
+#[tokio::test]
+async fn an_expired_token_is_gone() {
+    use provisio::error::ApiError;
+    use provisio::model::{Entity as _, Profile, Sensitive, TenantId, Timestamp, Token};
+    use provisio::service::devices::{DeviceSettings, Devices};
+    use provisio::service::Writes;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn provisio::store::Store> = Arc::from(
+        crate::common::open_store(dir.path(), &crate::common::fresh_database_url()).await,
+    );
+    let tenant = TenantId(uuid::Uuid::from_u128(5));
+    let now = Timestamp::now();
+    let mut p: Profile = Profile::set().new_entity(tenant, uuid::Uuid::new_v4(), now);
+    p.display_name = "expired".into();
+    p.token = Some(Token {
+        id: uuid::Uuid::new_v4(),
+        value: Sensitive::new("EXPIREDTOKENAAAAAAAA"),
+        created: now.plus_seconds(-120).unwrap(),
+        expires: now.plus_seconds(-1).unwrap(),
+        qr_content: Sensitive::new("{}"),
+        qr_png: Vec::new(),
+    });
+    store.insert(tenant, &p).await.unwrap();
+    let devices = Devices::new(
+        store.clone(),
+        Writes::new(store.clone()),
+        DeviceSettings::default(),
+    );
+    let status = |e: ApiError| e.status_and_code();
+    let gone = devices
+        .profile_for_token("EXPIREDTOKENAAAAAAAA")
+        .await
+        .unwrap_err();
+    assert_eq!(status(gone), (StatusCode::GONE, "EnrollmentTokenExpired"));
+    let gone = devices.check("EXPIREDTOKENAAAAAAAA").await.unwrap_err();
+    assert_eq!(status(gone), (StatusCode::GONE, "EnrollmentTokenExpired"));
+    let unknown = devices
+        .profile_for_token("EXPIREDTOKENAAAAAAAB")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status(unknown),
+        (StatusCode::UNAUTHORIZED, "InvalidEnrollmentToken")
+    );
+    store.close().await;
+}
