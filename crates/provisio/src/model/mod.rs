@@ -3,6 +3,7 @@
 //! and no HTTP here.
 
 pub mod csdl;
+pub mod device_name;
 pub mod entity;
 mod enums;
 mod ids;
