@@ -224,3 +224,27 @@ async fn an_expired_token_is_gone() {
     );
     store.close().await;
 }
+
+/// The profile's device-name template is expanded once, when the record is created.
+#[tokio::test]
+async fn the_name_template_names_the_record() {
+    let s = TestServer::start().await;
+    let p = s
+        .create(json!({
+            "displayName": "named",
+            "enrollmentMode": "corporateOwnedDedicatedDevice",
+            "deviceNameTemplate": "Kiosk-{{SERIAL}}-{{SERIALLAST4DIGITS}}"
+        }))
+        .await;
+    let id = p["id"].as_str().unwrap();
+    let token = new_token(&s, id).await;
+    let e = ok_json(enroll(&s, &Device::new("R58N12345XY"), &token).await).await;
+    assert_eq!(e["deviceName"], "Kiosk-R58N12345XY-45XY");
+    // A later change of the template leaves the record's name as it was.
+    let res = s
+        .patch_json(&s.item(id), &json!({"deviceNameTemplate": "Other-{{SERIAL}}"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let all = all_devices(&s).await;
+    assert_eq!(all[0]["deviceName"], "Kiosk-R58N12345XY-45XY");
+}
