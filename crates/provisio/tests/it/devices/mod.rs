@@ -4,6 +4,7 @@
 mod counting;
 mod graph;
 mod protocol;
+mod throttle;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
