@@ -164,6 +164,7 @@ fn sample(key: &str) -> &'static str {
         "aosp_dpc.token_extras_key" => "org.example.TOKEN",
         "aosp_dpc.enrollment_url_extras_key" => "org.example.URL",
         "aosp_dpc.enrollment_url" => "https://enroll.example.org",
+        "aosp_dpc.all_modes" => "true",
         "database.url" => "postgres://app:pw@db:5432/provisio",
         "throttle.preset" => "intune",
         "metrics.allow" => "10.0.0.0/8",
@@ -207,6 +208,7 @@ fn loaded(s: &Settings, key: &str) -> String {
         "aosp_dpc.token_extras_key" => text(&s.aosp_dpc.token_extras_key),
         "aosp_dpc.enrollment_url_extras_key" => text(&s.aosp_dpc.enrollment_url_extras_key),
         "aosp_dpc.enrollment_url" => text(&s.aosp_dpc.enrollment_url),
+        "aosp_dpc.all_modes" => s.aosp_dpc.all_modes.to_string(),
         "database.url" => text(&s.database.url),
         "throttle.preset" => format!("{:?}", s.throttle.preset).to_lowercase(),
         "metrics.allow" => s.metrics.allow.join(","),
@@ -263,6 +265,7 @@ const GROUPS: [&[(&str, &str)]; 2] = [
             "com.example.dpc.EXTRA_URL",
         ),
         ("aosp_dpc.enrollment_url", "https://mdm.example.com"),
+        ("aosp_dpc.all_modes", "false"),
     ],
 ];
 
@@ -281,7 +284,7 @@ fn with_group(key: &str) -> Vec<(&str, &'static str)> {
 fn toml_literal(key: &str, value: &str) -> String {
     if key.ends_with("issuers") || key.ends_with("audiences") || key.ends_with("allow") {
         format!("[{value:?}]")
-    } else if value.parse::<u64>().is_ok() || value == "true" {
+    } else if value.parse::<u64>().is_ok() || value == "true" || value == "false" {
         value.to_owned()
     } else {
         format!("{value:?}")

@@ -52,6 +52,11 @@ pub async fn run(
     )
     .await?;
     let state = build_state(&settings, store.clone()).await?;
+    state
+        .profiles
+        .redraw_for_settings()
+        .await
+        .context("bringing stored QR codes in line with the DPC settings")?;
     announce(addr, &settings, &state.auth)?;
 
     tracing::info!(connections, "serving at most this many connections at once");
@@ -97,7 +102,7 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
         AuthMode::Production => Verifier::production(&settings.auth)?,
     };
     Ok(AppState {
-        profiles: Profiles::new(store, QrCodes::new(aosp_dpc)?),
+        profiles: Profiles::new(store, QrCodes::new(aosp_dpc, settings.aosp_dpc.all_modes)?),
         skip_tokens: paging::SkipTokens::new(key),
         auth,
         throttle: Throttle::new(&settings.throttle),

@@ -4,6 +4,7 @@
 
 mod membership;
 mod readiness;
+mod redraw;
 mod tokens;
 mod writes;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
 pub use readiness::{NotReady, Readiness, FULL_RETRY_AFTER_SECONDS};
+pub use redraw::{RedrawReport, FINGERPRINT};
 pub use writes::{WriteHook, Writes};
 
 use crate::error::ApiError;
