@@ -164,6 +164,7 @@ fn sample(key: &str) -> &'static str {
         "aosp_dpc.token_extras_key" => "org.example.TOKEN",
         "aosp_dpc.enrollment_url_extras_key" => "org.example.URL",
         "aosp_dpc.enrollment_url" => "https://enroll.example.org",
+        "aosp_dpc.all_modes" => "true",
         "database.url" => "postgres://app:pw@db:5432/provisio",
         "throttle.preset" => "intune",
         "device_throttle.failures_per_minute" => "30",
@@ -214,6 +215,7 @@ fn loaded(s: &Settings, key: &str) -> String {
         "aosp_dpc.token_extras_key" => text(&s.aosp_dpc.token_extras_key),
         "aosp_dpc.enrollment_url_extras_key" => text(&s.aosp_dpc.enrollment_url_extras_key),
         "aosp_dpc.enrollment_url" => text(&s.aosp_dpc.enrollment_url),
+        "aosp_dpc.all_modes" => s.aosp_dpc.all_modes.to_string(),
         "database.url" => text(&s.database.url),
         "throttle.preset" => format!("{:?}", s.throttle.preset).to_lowercase(),
         "device_throttle.failures_per_minute" => s.device_throttle.failures_per_minute.to_string(),
@@ -281,6 +283,7 @@ const GROUPS: [&[(&str, &str)]; 2] = [
             "com.example.dpc.EXTRA_URL",
         ),
         ("aosp_dpc.enrollment_url", "https://mdm.example.com"),
+        ("aosp_dpc.all_modes", "false"),
     ],
 ];
 
@@ -303,7 +306,7 @@ fn toml_literal(key: &str, value: &str) -> String {
         || key.ends_with("trusted_proxies")
     {
         format!("[{value:?}]")
-    } else if value.parse::<u64>().is_ok() || value == "true" {
+    } else if value.parse::<u64>().is_ok() || value == "true" || value == "false" {
         value.to_owned()
     } else {
         format!("{value:?}")

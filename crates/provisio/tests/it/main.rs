@@ -21,6 +21,7 @@ mod query_errors;
 mod query_oracle;
 mod query_store;
 mod query_table;
+mod qr_settings;
 mod raw_http;
 mod secrets;
 mod seeds;
