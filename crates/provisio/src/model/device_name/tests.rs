@@ -11,11 +11,7 @@ fn at() -> Timestamp {
     Timestamp::parse("2026-12-02T05:15:37.1234567Z").unwrap()
 }
 
-fn facts<'a>(
-    serial: Option<&'a str>,
-    mode: EnrollmentMode,
-    upn: Option<&'a str>,
-) -> NameFacts<'a> {
+fn facts<'a>(serial: Option<&'a str>, mode: EnrollmentMode, upn: Option<&'a str>) -> NameFacts<'a> {
     NameFacts {
         serial,
         mode,
@@ -119,7 +115,11 @@ fn templates_expand_as_documented() {
 
 #[test]
 fn random_digits_come_from_the_rng() {
-    let f = facts(Some(SERIAL), EnrollmentMode::CorporateOwnedFullyManaged, None);
+    let f = facts(
+        Some(SERIAL),
+        EnrollmentMode::CorporateOwnedFullyManaged,
+        None,
+    );
     let draw = |seed| device_name(Some("{{rand:9}}"), &f, &mut StdRng::seed_from_u64(seed));
     // The same seed gives the same digits; different seeds different ones.
     assert_eq!(draw(1), draw(1));
@@ -139,7 +139,11 @@ fn random_digits_come_from_the_rng() {
 
 #[test]
 fn every_named_token_parses_and_expands() {
-    let f = facts(Some(SERIAL), EnrollmentMode::CorporateOwnedFullyManaged, Some(UPN));
+    let f = facts(
+        Some(SERIAL),
+        EnrollmentMode::CorporateOwnedFullyManaged,
+        Some(UPN),
+    );
     let mut rng = StdRng::seed_from_u64(0);
     for (word, token) in Token::NAMED {
         let template = format!("{{{{{word}}}}}");
@@ -149,7 +153,10 @@ fn every_named_token_parses_and_expands() {
     }
     for n in 1..=9u8 {
         let template = format!("{{{{rand:{n}}}}}");
-        assert_eq!(parse_template(&template), Ok(vec![Piece::Token(Token::Rand(n))]));
+        assert_eq!(
+            parse_template(&template),
+            Ok(vec![Piece::Token(Token::Rand(n))])
+        );
     }
 }
 
@@ -165,8 +172,14 @@ fn the_parser_splits_text_and_tokens() {
     );
     assert_eq!(parse_template(""), Ok(vec![]));
     assert_eq!(parse_template("{{SERIAL"), Err(TemplateError::Unclosed));
-    assert_eq!(parse_template("a}}{{SERIAL}}"), Err(TemplateError::StrayClose));
-    assert_eq!(parse_template("{{SERIAL}}a}}"), Err(TemplateError::StrayClose));
+    assert_eq!(
+        parse_template("a}}{{SERIAL}}"),
+        Err(TemplateError::StrayClose)
+    );
+    assert_eq!(
+        parse_template("{{SERIAL}}a}}"),
+        Err(TemplateError::StrayClose)
+    );
     assert_eq!(
         parse_template("{{{SERIAL}}"),
         Err(TemplateError::Unknown("{SERIAL".into()))

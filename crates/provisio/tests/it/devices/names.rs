@@ -52,7 +52,10 @@ async fn enrolled_devices_are_named_from_the_template() {
     .await;
     let (head, digits) = name.split_at("WH-45XY-".len());
     assert_eq!(head, "WH-45XY-", "{name}");
-    assert!(digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()), "{name}");
+    assert!(
+        digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()),
+        "{name}"
+    );
     // The serial names the device also when the enterprise-specific id identifies it.
     let name = name_for(&s, json!("K-{{SERIAL}}"), device("R58N777", Some("ESID-1"))).await;
     assert_eq!(name, "K-R58N777");
@@ -69,10 +72,15 @@ async fn enrolled_devices_are_named_from_the_template() {
 
 /// `AndroidForWork-` and the enrollment's UTC minute, `yyyyMMddTHHmmZ`.
 fn assert_default(name: &str) {
-    let date = name.strip_prefix("AndroidForWork-").unwrap_or_else(|| panic!("{name}"));
+    let date = name
+        .strip_prefix("AndroidForWork-")
+        .unwrap_or_else(|| panic!("{name}"));
     let b = date.as_bytes();
     assert_eq!(b.len(), 14, "{name}");
-    assert!(b[..8].iter().chain(&b[9..13]).all(u8::is_ascii_digit), "{name}");
+    assert!(
+        b[..8].iter().chain(&b[9..13]).all(u8::is_ascii_digit),
+        "{name}"
+    );
     assert_eq!((b[8], b[13]), (b'T', b'Z'), "{name}");
     assert!(date.starts_with("20"), "{name}");
 }

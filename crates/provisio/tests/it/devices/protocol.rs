@@ -242,7 +242,10 @@ async fn the_name_template_names_the_record() {
     assert_eq!(e["deviceName"], "Kiosk-R58N12345XY-45XY");
     // A later change of the template leaves the record's name as it was.
     let res = s
-        .patch_json(&s.item(id), &json!({"deviceNameTemplate": "Other-{{SERIAL}}"}))
+        .patch_json(
+            &s.item(id),
+            &json!({"deviceNameTemplate": "Other-{{SERIAL}}"}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let all = all_devices(&s).await;
