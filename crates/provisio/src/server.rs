@@ -108,6 +108,7 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
         skip_tokens: paging::SkipTokens::new(key),
         auth,
         throttle: Throttle::new(&settings.throttle),
+        device_throttle: crate::throttle::DeviceThrottle::new(&settings.device_throttle),
         metrics: Metrics::new(),
         metrics_access: Arc::new(settings.metrics.access()?),
         settings: Arc::new(HttpSettings {

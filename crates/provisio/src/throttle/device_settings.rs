@@ -30,9 +30,9 @@ pub enum ForwardedHeader {
 #[derive(Clone, Debug, PartialEq, Eq, Args, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeviceThrottleSettings {
-    /// Failed device requests (unknown or expired token, malformed body) per minute from one
-    /// client address, an IPv6 /64 counting as one address; a request with a valid token never
-    /// counts and is never refused for its address; 0 for no limit [default: 60].
+    /// Failed device requests (a token that is not valid, a malformed body) per minute from
+    /// one client address, an IPv6 /64 counting as one address; a request with a valid token
+    /// never counts and is never refused for its address; 0 for no limit [default: 60].
     #[arg(
         long = "device-throttle-failures-per-minute",
         env = "PROVISIO_DEVICE_THROTTLE_FAILURES_PER_MINUTE",

@@ -38,6 +38,15 @@ fn allowed(name: &str) -> bool {
         && !name.contains("--")
 }
 
+/// A row of the table: template, serial, mode, user principal name, name.
+type Case<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    EnrollmentMode,
+    Option<&'a str>,
+    &'a str,
+);
+
 #[test]
 fn templates_expand_as_documented() {
     use EnrollmentMode::*;
@@ -48,7 +57,7 @@ fn templates_expand_as_documented() {
     let fm = CorporateOwnedFullyManaged;
     let aosp_user = CorporateOwnedAospUserAssociatedDevice;
     #[rustfmt::skip]
-    let rows: Vec<(Option<&str>, Option<&str>, EnrollmentMode, Option<&str>, &str)> = vec![
+    let rows: Vec<Case<'_>> = vec![
         // template, serial, mode, user principal name, name
         (None, Some(SERIAL), fm, None, "AndroidForWork-20261202T0515Z"),
         (None, None, CorporateOwnedAospUserlessDevice, None, "AndroidAOSP-20261202T0515Z"),
