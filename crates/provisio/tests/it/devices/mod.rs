@@ -3,6 +3,7 @@
 
 mod counting;
 mod graph;
+mod names;
 mod protocol;
 mod throttle;
 
