@@ -50,6 +50,7 @@ fn profiles(tenant: TenantId, n: usize) -> Vec<Profile> {
                 .map(|k| char::from(b'A' + ((seed >> (k * 3)) % 26) as u8))
                 .collect();
             p.token = Some(Token {
+                id: uuid::Uuid::new_v4(),
                 qr_content: Sensitive::new(format!(
                     "{{\"android.app.extra.PROVISIONING_DEVICE_ADMIN_COMPONENT_NAME\":\
                      \"com.google.android.apps.work.clouddpc/.receivers.CloudDeviceAdminReceiver\",\

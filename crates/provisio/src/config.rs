@@ -139,6 +139,9 @@ pub struct Settings {
     /// The keys that seal secrets at rest (`--sealing-*`).
     #[command(flatten)]
     pub sealing: SealingSettings,
+    /// How devices enroll (`--devices-*`).
+    #[command(flatten)]
+    pub devices: crate::service::devices::DeviceSettings,
 }
 
 /// How log lines are written.
@@ -298,6 +301,7 @@ impl Settings {
         self.database.validate()?;
         self.queries.validate()?;
         self.sealing.validate()?;
+        self.devices.validate()?;
         if let Some(url) = &self.public_base_url {
             let trimmed = url.trim_end_matches('/');
             let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))

@@ -177,6 +177,7 @@ fn sample(key: &str) -> &'static str {
         "queries.admission_wait_ms" => "750",
         "sealing.key_file" => "/etc/provisio/sealing-keys",
         "sealing.keys" => "7:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "devices.token_usage_limit" => "50",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -229,6 +230,7 @@ fn loaded(s: &Settings, key: &str) -> String {
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         "sealing.keys" => text(&s.sealing.keys),
+        "devices.token_usage_limit" => s.devices.token_usage_limit.to_string(),
         other => panic!("no reader for {other}"),
     }
 }

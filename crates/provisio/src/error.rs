@@ -63,9 +63,96 @@ pub enum ApiError {
         /// Seconds for `Retry-After`.
         retry_after: u32,
     },
+    /// A refusal of the device protocol (`/device/v1`), with its own code.
+    #[error("{}", .0.message())]
+    Device(DeviceError),
     /// 500 `InternalServerError`: the cause is logged, never shown.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
+}
+
+/// The refusals of the device protocol (docs/DEVICES.md, Errors): each has its own status and
+/// Graph-style code, from [`DeviceError::status_and_code`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceError {
+    /// 401: the enrollment token is unknown, malformed, revoked or replaced (one answer for all).
+    InvalidEnrollmentToken,
+    /// 410: the enrollment token expired.
+    EnrollmentTokenExpired,
+    /// 409: the token enrolled as many devices as it may.
+    EnrollmentTokenUsageLimitReached,
+    /// 422: the idempotency key came before with another request.
+    IdempotencyKeyReused,
+    /// 401: the device credential is unknown (a DPC must never wipe on it).
+    InvalidDeviceCredential,
+    /// 410: the device's record was deleted or retired.
+    DeviceRemoved,
+}
+
+impl DeviceError {
+    /// Every refusal, its status and code.
+    pub const ALL: [(DeviceError, StatusCode, &'static str); 6] = [
+        (
+            DeviceError::InvalidEnrollmentToken,
+            StatusCode::UNAUTHORIZED,
+            "InvalidEnrollmentToken",
+        ),
+        (
+            DeviceError::EnrollmentTokenExpired,
+            StatusCode::GONE,
+            "EnrollmentTokenExpired",
+        ),
+        (
+            DeviceError::EnrollmentTokenUsageLimitReached,
+            StatusCode::CONFLICT,
+            "EnrollmentTokenUsageLimitReached",
+        ),
+        (
+            DeviceError::IdempotencyKeyReused,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "IdempotencyKeyReused",
+        ),
+        (
+            DeviceError::InvalidDeviceCredential,
+            StatusCode::UNAUTHORIZED,
+            "InvalidDeviceCredential",
+        ),
+        (
+            DeviceError::DeviceRemoved,
+            StatusCode::GONE,
+            "DeviceRemoved",
+        ),
+    ];
+
+    /// Its status and code.
+    pub fn status_and_code(self) -> (StatusCode, &'static str) {
+        Self::ALL
+            .iter()
+            .find(|(e, _, _)| *e == self)
+            .map_or((StatusCode::BAD_REQUEST, "BadRequest"), |(_, s, c)| {
+                (*s, *c)
+            })
+    }
+
+    /// What the device is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            DeviceError::InvalidEnrollmentToken => {
+                "The enrollment token is not valid: it is unknown, revoked or replaced by a newer one."
+            }
+            DeviceError::EnrollmentTokenExpired => "The enrollment token has expired.",
+            DeviceError::EnrollmentTokenUsageLimitReached => {
+                "The enrollment token has enrolled as many devices as it may."
+            }
+            DeviceError::IdempotencyKeyReused => {
+                "The Idempotency-Key was used before with a different request."
+            }
+            DeviceError::InvalidDeviceCredential => "The device credential is not known.",
+            DeviceError::DeviceRemoved => {
+                "The device was removed from management (deleted or retired)."
+            }
+        }
+    }
 }
 
 /// The code and message an error response carries until the middleware renders the envelope.
@@ -199,12 +286,16 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::HeaderFieldsTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Device(e) => e.status_and_code().0,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The status and Graph code for this error.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        if let ApiError::Device(e) = self {
+            return e.status_and_code();
+        }
         let status = self.status();
         (status, row_for(status).0)
     }
@@ -248,6 +339,10 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer error=\"invalid_token\""),
             );
+        }
+        if let ApiError::Device(DeviceError::InvalidDeviceCredential) = &self {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Device"));
         }
         res.extensions_mut().insert(ErrorBody { code, message });
         res

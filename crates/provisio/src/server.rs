@@ -96,8 +96,15 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
         }
         AuthMode::Production => Verifier::production(&settings.auth)?,
     };
+    let profiles = Profiles::new(store.clone(), QrCodes::new(aosp_dpc)?);
+    let devices = crate::service::devices::Devices::new(
+        store,
+        profiles.writes().clone(),
+        settings.devices.clone(),
+    );
     Ok(AppState {
-        profiles: Profiles::new(store, QrCodes::new(aosp_dpc)?),
+        profiles,
+        devices,
         skip_tokens: paging::SkipTokens::new(key),
         auth,
         throttle: Throttle::new(&settings.throttle),

@@ -2,7 +2,7 @@
 //! query options, and `/$count`. Filtering, ordering and paging run in the database.
 
 use axum::extract::{OriginalUri, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::query::{self, ListRequest};
@@ -10,7 +10,7 @@ use super::reply::Items;
 use super::{reply, AppState};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::model::{Entity as _, Profile};
+use crate::model::{Entity, Profile, TenantId};
 use crate::store::Cursor;
 
 /// The content type of `/$count`.
@@ -25,34 +25,41 @@ pub async fn list(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let req = ListRequest::new(query::parse(uri.query())?, &st.skip_tokens)?;
-    let layout = Profile::set().layout();
+    list_of::<Profile>(&st, caller.tenant, &uri, &headers).await
+}
+
+/// A page of `E`'s entities of `tenant` for a list request (see [`list`]).
+pub async fn list_of<E: Entity>(
+    st: &AppState,
+    tenant: TenantId,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let req = ListRequest::of::<E>(query::parse_for::<E>(uri.query())?, &st.skip_tokens)?;
+    let layout = E::set().layout();
     let members = req.selection.members(layout);
+    let store = st.profiles.store();
     // The database renders the entities of a page unless it must show a member lists leave out
     // (the QR image).
-    let mut items = match req.selection.includes_unlisted(layout) {
+    let mut items: Items<E> = match req.selection.includes_unlisted(layout) {
         false => Items::Rendered(
-            st.profiles
-                .list_rendered(caller.tenant, &req.query, &members)
+            store
+                .list_rendered::<E>(tenant, &req.query, &members)
                 .await?,
         ),
-        true => Items::Profiles(st.profiles.list(caller.tenant, &req.query).await?),
+        true => Items::Entities(store.list::<E>(tenant, &req.query).await?),
     };
     let count = match req.count {
-        true => Some(
-            st.profiles
-                .count(caller.tenant, &req.query.criteria)
-                .await?,
-        ),
+        true => Some(store.count::<E>(tenant, &req.query.criteria).await?),
         false => None,
     };
-    let base = st.base_url(&headers);
+    let base = st.base_url(headers);
     let (tokens, raw) = (&st.skip_tokens, uri.query());
     let next_link = match &mut items {
         Items::Rendered(rows) => {
             req.next_link(rows, |r| Ok(r.after.clone()), tokens, &base, raw)?
         }
-        Items::Profiles(rows) => req.next_link(
+        Items::Entities(rows) => req.next_link(
             rows,
             |p| Cursor::after(&req.query.order, p),
             tokens,
@@ -77,10 +84,20 @@ pub async fn count(
     caller: Principal,
     OriginalUri(uri): OriginalUri,
 ) -> Result<Response, ApiError> {
-    let req = ListRequest::new(query::parse(uri.query())?, &st.skip_tokens)?;
+    count_of::<Profile>(&st, caller.tenant, &uri).await
+}
+
+/// `/$count` of `E`'s entities of `tenant` (see [`count`]).
+pub async fn count_of<E: Entity>(
+    st: &AppState,
+    tenant: TenantId,
+    uri: &Uri,
+) -> Result<Response, ApiError> {
+    let req = ListRequest::of::<E>(query::parse_for::<E>(uri.query())?, &st.skip_tokens)?;
     let n = st
         .profiles
-        .count(caller.tenant, &req.query.criteria)
+        .store()
+        .count::<E>(tenant, &req.query.criteria)
         .await?;
     let mut res = (StatusCode::OK, n.to_string()).into_response();
     res.headers_mut()

@@ -1,6 +1,8 @@
 //! The HTTP API: routes, shared state, and the layers every request passes through.
 
 mod actions;
+pub mod device_protocol;
+mod devices;
 pub mod extract;
 pub mod head_limits;
 mod listing;
@@ -17,7 +19,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -32,6 +34,8 @@ use paging::SkipTokens;
 pub struct AppState {
     /// Profile operations over the configured store.
     pub profiles: Profiles,
+    /// Managed devices and the device protocol.
+    pub devices: crate::service::devices::Devices,
     /// Signs and checks `$skiptoken`s.
     pub skip_tokens: SkipTokens,
     /// Checks bearer tokens (see `crate::auth`).
@@ -104,6 +108,29 @@ pub fn router(state: AppState) -> Router {
     for (name, handler) in &profiles.actions {
         router = router.route(&format!("{collection}/{{id}}/{name}"), handler.clone());
     }
+    let devices = &routes::DEVICES;
+    let collection = devices.path.as_str();
+    router = router
+        .route(collection, get(devices::list))
+        .route(&format!("{collection}/$count"), get(devices::count))
+        .route(
+            &format!("{collection}/{{id}}"),
+            get(devices::get_one)
+                .patch(devices::update)
+                .delete(devices::delete),
+        );
+    for (name, handler) in &devices.actions {
+        router = router.route(&format!("{collection}/{{id}}/{name}"), handler.clone());
+    }
+    let prefix = device_protocol::PREFIX;
+    router = router
+        .route(&format!("{prefix}/check"), post(device_protocol::check))
+        .route(&format!("{prefix}/enroll"), post(device_protocol::enroll))
+        .route(&format!("{prefix}/checkin"), post(device_protocol::checkin))
+        .route(
+            &format!("{prefix}/commands/{{id}}/ack"),
+            post(device_protocol::acknowledge),
+        );
     let metrics = MetricsEndpoint {
         metrics: state.metrics.clone(),
         access: state.metrics_access.clone(),

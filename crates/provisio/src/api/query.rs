@@ -6,10 +6,10 @@ use odata::{format_orderby, Limits, QueryOptions, Select};
 use percent_encoding::percent_decode_str;
 
 use super::paging::SkipTokens;
-use super::routes::PROFILES as ROUTES;
+use super::routes::ROOT;
 use crate::error::ApiError;
 use crate::model::layout::Layout;
-use crate::model::{Entity as _, Profile, Selection};
+use crate::model::{Entity, Profile, Selection};
 use crate::store::{Criteria, Cursor, ListQuery};
 
 /// Default page size of a list.
@@ -19,6 +19,12 @@ pub const DEFAULT_PAGE: u32 = 100;
 /// parser's message, which names the option and the position of the offending text; so is a
 /// sealed member used other than for equality (the message names the member, not the value).
 pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
+    parse_for::<Profile>(raw)
+}
+
+/// [`parse`] against the schema of `E`'s entity set.
+pub fn parse_for<E: Entity>(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
+    let layout = E::set().layout();
     let raw = raw.unwrap_or("");
     // No stored value holds U+0000 (request bodies may not carry it), and PostgreSQL refuses it
     // even as a value to compare with.
@@ -27,27 +33,27 @@ pub fn parse(raw: Option<&str>) -> Result<QueryOptions, ApiError> {
             "The query contains the character U+0000 (%00), which no value may hold.".into(),
         ));
     }
-    let options = odata::parse_query(raw, &layout().schema, &Limits::DEFAULT)
+    let options = odata::parse_query(raw, &layout.schema, &Limits::DEFAULT)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if let Some(filter) = &options.filter {
-        crate::store::seal::check_filter(layout(), filter).map_err(ApiError::BadRequest)?;
+        crate::store::seal::check_filter(layout, filter).map_err(ApiError::BadRequest)?;
     }
     Ok(options)
-}
-
-/// The entity set the options are checked against.
-fn layout() -> &'static Layout {
-    Profile::set().layout()
 }
 
 /// The members a response shows: those `$select` names, or `default` without `$select`.
 /// `$select=*` is every member, the QR image included.
 pub fn selection(select: Option<&Select>, default: Selection) -> Selection {
+    selection_in(Profile::set().layout(), select, default)
+}
+
+/// [`selection`] among the members of `layout`.
+pub fn selection_in(layout: &Layout, select: Option<&Select>, default: Selection) -> Selection {
     match select {
         None => default,
         Some(Select::All) => Selection::All,
         Some(Select::Properties(props)) => {
-            Selection::of_names(layout(), props.iter().map(|p| p.name()))
+            Selection::of_names(layout, props.iter().map(|p| p.name()))
         }
     }
 }
@@ -65,6 +71,8 @@ pub struct ListRequest {
     pub count: bool,
     /// What a skip token is bound to: the options that decide which rows come in which order.
     fingerprint: String,
+    /// The collection's path, which next links start with.
+    path: String,
 }
 
 impl ListRequest {
@@ -72,6 +80,12 @@ impl ListRequest {
     /// `$filter`, `$orderby` and `$search` (400 otherwise); with one, `$skip` is not applied
     /// again (the token's position already lies past the skipped rows).
     pub fn new(opts: QueryOptions, tokens: &SkipTokens) -> Result<Self, ApiError> {
+        Self::of::<Profile>(opts, tokens)
+    }
+
+    /// [`ListRequest::new`] for a list of `E`'s entity set.
+    pub fn of<E: Entity>(opts: QueryOptions, tokens: &SkipTokens) -> Result<Self, ApiError> {
+        let layout = E::set().layout();
         let fingerprint = serde_json::json!([
             opts.filter.as_ref().map(ToString::to_string),
             format_orderby(&opts.orderby),
@@ -81,7 +95,7 @@ impl ListRequest {
         let after = match &opts.skiptoken {
             Some(token) => {
                 let cursor: Cursor = tokens.decode(&fingerprint, token)?;
-                if !cursor.fits(layout(), &opts.orderby) {
+                if !cursor.fits(layout, &opts.orderby) {
                     return Err(SkipTokens::invalid());
                 }
                 Some(cursor)
@@ -89,8 +103,8 @@ impl ListRequest {
             None => None,
         };
         let page = opts.top.unwrap_or(DEFAULT_PAGE);
-        let selection = selection(opts.select.as_ref(), Selection::Listed);
-        let include_unlisted = selection.includes_unlisted(layout());
+        let selection = selection_in(layout, opts.select.as_ref(), Selection::Listed);
+        let include_unlisted = selection.includes_unlisted(layout);
         Ok(ListRequest {
             query: ListQuery {
                 skip: if after.is_some() {
@@ -111,6 +125,7 @@ impl ListRequest {
             selection,
             count: opts.count,
             fingerprint,
+            path: format!("{ROOT}/{}", E::set().name),
         })
     }
 
@@ -137,7 +152,7 @@ impl ListRequest {
         let token = tokens.encode(&self.fingerprint, &cursor);
         Ok(Some(format!(
             "{base}{}?{}",
-            ROUTES.path,
+            self.path,
             with_skiptoken(raw_query, &token)
         )))
     }
@@ -192,7 +207,7 @@ mod tests {
     #[test]
     fn select_names_members_in_response_order() {
         let opts = parse(Some("$select=displayName,id")).unwrap();
-        let ix = |name| layout().member(name).unwrap();
+        let ix = |name| Profile::set().layout().member(name).unwrap();
         assert_eq!(
             selection(opts.select.as_ref(), Selection::All),
             Selection::Only(vec![ix("id"), ix("displayName")])

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::output::{EntityJson, Selection};
-use crate::model::{Entity as _, Profile};
+use crate::model::Entity;
 use crate::store::Rendered;
 
 /// The content type of every JSON success body.
@@ -23,14 +23,12 @@ pub fn odata_json(status: StatusCode, body: &Value) -> Response {
     res
 }
 
-/// The context URL of the collection, naming the selected members when `$select` narrowed them.
-pub fn collection_context(base: &str, selection: &Selection) -> String {
-    let mut ctx = format!(
-        "{base}/beta/$metadata#deviceManagement/{}",
-        super::routes::PROFILES.segment
-    );
+/// The context URL of `E`'s collection, naming the selected members when `$select` narrowed
+/// them.
+pub fn collection_context<E: Entity>(base: &str, selection: &Selection) -> String {
+    let mut ctx = format!("{base}/beta/$metadata#deviceManagement/{}", E::set().name);
     if let Selection::Only(members) = selection {
-        let layout = Profile::set().layout();
+        let layout = E::set().layout();
         let names: Vec<&str> = members.iter().map(|&i| layout.members[i].name).collect();
         ctx.push('(');
         ctx.push_str(&names.join(","));
@@ -40,8 +38,8 @@ pub fn collection_context(base: &str, selection: &Selection) -> String {
 }
 
 /// One entity with its context URL.
-pub fn entity(status: StatusCode, base: &str, p: &Profile, selection: &Selection) -> Response {
-    let context = format!("{}/$entity", collection_context(base, selection));
+pub fn entity<E: Entity>(status: StatusCode, base: &str, p: &E, selection: &Selection) -> Response {
+    let context = format!("{}/$entity", collection_context::<E>(base, selection));
     let body = EntityJson {
         context: Some(&context),
         entity: p,
@@ -50,37 +48,37 @@ pub fn entity(status: StatusCode, base: &str, p: &Profile, selection: &Selection
     serialized(status, &body, ENTITY_BYTES)
 }
 
-/// The entities of a page: rendered by the database, or profiles to write out.
+/// The entities of a page: rendered by the database, or entities to write out.
 #[derive(Debug)]
-pub enum Items {
+pub enum Items<E> {
     /// Each entity's JSON object text, as the store rendered it with the selected members.
     Rendered(Vec<Rendered>),
-    /// Whole profiles, written with the selection.
-    Profiles(Vec<Profile>),
+    /// Whole entities, written with the selection.
+    Entities(Vec<E>),
 }
 
-impl Items {
+impl<E> Items<E> {
     fn len(&self) -> usize {
         match self {
             Items::Rendered(rows) => rows.len(),
-            Items::Profiles(rows) => rows.len(),
+            Items::Entities(rows) => rows.len(),
         }
     }
 }
 
 /// A page of a collection: `@odata.context`, `@odata.count` when asked, `value`, and
 /// `@odata.nextLink` when more remain.
-pub fn collection(
+pub fn collection<E: Entity>(
     base: &str,
     selection: &Selection,
-    items: &Items,
+    items: &Items<E>,
     count: Option<u64>,
     next_link: Option<String>,
 ) -> Response {
     let mut body = Vec::with_capacity(512 + items.len() * ENTITY_BYTES);
     let written = write_page(
         &mut body,
-        &collection_context(base, selection),
+        &collection_context::<E>(base, selection),
         selection,
         items,
         count,
@@ -94,11 +92,11 @@ pub fn collection(
 
 /// Writes a page's body. The members of the envelope go through serde_json; rendered entities
 /// are copied as they are (the database wrote them as JSON).
-fn write_page(
+fn write_page<E: Entity>(
     out: &mut Vec<u8>,
     context: &str,
     selection: &Selection,
-    items: &Items,
+    items: &Items<E>,
     count: Option<u64>,
     next_link: Option<&str>,
 ) -> serde_json::Result<()> {
@@ -115,7 +113,7 @@ fn write_page(
         }
         match items {
             Items::Rendered(rows) => out.extend_from_slice(rows[i].json.as_bytes()),
-            Items::Profiles(rows) => {
+            Items::Entities(rows) => {
                 let entity = EntityJson {
                     context: None,
                     entity: &rows[i],

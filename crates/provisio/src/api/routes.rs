@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use axum::routing::{post, MethodRouter};
 
 use super::{actions, AppState};
+use crate::model::device::ManagedDevice;
 use crate::model::{Entity as _, Profile};
 
 /// The prefix of every collection.
@@ -56,9 +57,22 @@ pub static PROFILES: LazyLock<Collection> = LazyLock::new(|| {
     }
 });
 
+/// The managed devices collection and its actions (docs/API.md, Managed devices).
+pub static DEVICES: LazyLock<Collection> = LazyLock::new(|| {
+    let segment = ManagedDevice::set().name;
+    Collection {
+        segment,
+        path: format!("{ROOT}/{segment}"),
+        actions: vec![
+            ("retire", post(super::devices::retire)),
+            ("wipe", post(super::devices::wipe)),
+        ],
+    }
+});
+
 /// Every collection the API serves.
-pub fn collections() -> [&'static Collection; 1] {
-    [&PROFILES]
+pub fn collections() -> [&'static Collection; 2] {
+    [&PROFILES, &DEVICES]
 }
 
 /// Path segments that are no collection or action: the version, the singleton, the system

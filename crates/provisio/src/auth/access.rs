@@ -10,13 +10,26 @@ pub const READ_ALL: &str = "DeviceManagementConfiguration.Read.All";
 /// Lets a caller read, create, change and delete profiles and call every action.
 pub const READ_WRITE_ALL: &str = "DeviceManagementConfiguration.ReadWrite.All";
 
-/// The permissions a token grants for this resource.
+/// Lets a caller read managed devices.
+pub const DEVICES_READ_ALL: &str = "DeviceManagementManagedDevices.Read.All";
+/// Lets a caller change, delete and retire managed devices.
+pub const DEVICES_READ_WRITE_ALL: &str = "DeviceManagementManagedDevices.ReadWrite.All";
+/// Lets a caller wipe managed devices.
+pub const DEVICES_PRIVILEGED: &str = "DeviceManagementManagedDevices.PrivilegedOperations.All";
+
+/// The permissions a token grants for this service's resources.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Permissions {
     /// `DeviceManagementConfiguration.Read.All`.
     pub read: bool,
     /// `DeviceManagementConfiguration.ReadWrite.All` (implies read).
     pub write: bool,
+    /// `DeviceManagementManagedDevices.Read.All`.
+    pub devices_read: bool,
+    /// `DeviceManagementManagedDevices.ReadWrite.All` (implies read).
+    pub devices_write: bool,
+    /// `DeviceManagementManagedDevices.PrivilegedOperations.All` (wipe).
+    pub devices_privileged: bool,
 }
 
 /// What a request does with the resource.
@@ -58,20 +71,43 @@ impl Permissions {
     pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
         let mut p = Permissions::default();
         for name in names {
-            if name.eq_ignore_ascii_case(READ_WRITE_ALL) {
-                p.write = true;
-            } else if name.eq_ignore_ascii_case(READ_ALL) {
-                p.read = true;
-            }
+            let is = |wanted: &str| name.eq_ignore_ascii_case(wanted);
+            p.write |= is(READ_WRITE_ALL);
+            p.read |= is(READ_ALL);
+            p.devices_write |= is(DEVICES_READ_WRITE_ALL);
+            p.devices_read |= is(DEVICES_READ_ALL);
+            p.devices_privileged |= is(DEVICES_PRIVILEGED);
         }
         p
     }
 
-    /// Whether these permissions allow `access`.
+    /// Whether these permissions allow `access` to profiles.
     pub fn allows(self, access: Access) -> bool {
         match access {
             Access::Read => self.read || self.write,
             Access::Write => self.write,
+        }
+    }
+
+    /// Whether these permissions allow `access` to managed devices.
+    pub fn allows_devices(self, access: Access) -> bool {
+        match access {
+            Access::Read => self.devices_read || self.devices_write,
+            Access::Write => self.devices_write,
+        }
+    }
+}
+
+impl Access {
+    /// The 403 message for managed devices, naming the permission that is missing.
+    pub fn devices_forbidden_message(self) -> String {
+        match self {
+            Access::Read => format!(
+                "The caller is not authorized to perform this operation: it needs one of the permissions {DEVICES_READ_ALL} or {DEVICES_READ_WRITE_ALL} (scp or roles)."
+            ),
+            Access::Write => format!(
+                "The caller is not authorized to perform this operation: it needs the permission {DEVICES_READ_WRITE_ALL} (scp or roles)."
+            ),
         }
     }
 }

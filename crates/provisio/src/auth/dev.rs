@@ -17,7 +17,7 @@ use rand::RngCore as _;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::access::READ_WRITE_ALL;
+use super::access::{DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL, READ_WRITE_ALL};
 
 /// The file in the data directory that holds the development secret.
 pub const KEY_FILE: &str = "dev-signing-key";
@@ -149,7 +149,9 @@ impl DevKey {
     pub fn banner(&self, addr: SocketAddr, tenant: Uuid) -> anyhow::Result<String> {
         let token = self.issue(&TokenRequest {
             tenant,
-            permissions: vec![READ_WRITE_ALL.to_owned()],
+            permissions: [READ_WRITE_ALL, DEVICES_READ_WRITE_ALL, DEVICES_PRIVILEGED]
+                .map(str::to_owned)
+                .to_vec(),
             app: false,
             lifetime: BANNER_TOKEN_LIFETIME,
         })?;
@@ -163,7 +165,7 @@ impl DevKey {
             _ => addr,
         };
         Ok(format!(
-            "development mode: tokens are HS256, signed with {key}; this one acts for tenant {tenant} with {READ_WRITE_ALL} for 24 hours (more: provisio token issue --help)\n\
+            "development mode: tokens are HS256, signed with {key}; this one acts for tenant {tenant} with {READ_WRITE_ALL}, {DEVICES_READ_WRITE_ALL} and {DEVICES_PRIVILEGED} for 24 hours (more: provisio token issue --help)\n\
              export TOKEN={token}\n\
              curl -H \"Authorization: Bearer $TOKEN\" http://{reachable}/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles",
             key = self.path.display(),

@@ -21,7 +21,10 @@ use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 
-pub use access::{Access, Identity, Permissions, READ_ALL, READ_WRITE_ALL};
+pub use access::{
+    Access, Identity, Permissions, DEVICES_PRIVILEGED, DEVICES_READ_ALL, DEVICES_READ_WRITE_ALL,
+    READ_ALL, READ_WRITE_ALL,
+};
 pub use settings::{AuthMode, AuthSettings};
 pub use verify::Verifier;
 

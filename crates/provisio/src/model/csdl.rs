@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 
+use super::device::ManagedDevice;
 use super::entity::{ComplexDecl, Entity, EnumDecl, MemberType, Nullable, MIME_CONTENT_TYPE};
 use super::layout::Layout;
 use super::{MembershipTargetType, Profile};
@@ -25,7 +26,8 @@ pub const TARGET_VALIDATION_ERROR_CODES: &[(&str, i64)] = &[
 ];
 
 /// Enum types only the actions use.
-const ACTION_ENUMS: [EnumDecl; 2] = [
+const ACTION_ENUMS: [EnumDecl; 3] = [
+    OBLITERATION_BEHAVIOR,
     MembershipTargetType::DECL,
     EnumDecl {
         name: "enrollmentTimeDeviceMembershipTargetValidationErrorCode",
@@ -73,24 +75,43 @@ const ACTION_COMPLEX: [(&str, &[Typed]); 3] = [
     ),
 ];
 
-/// Actions bound to the profile: name, parameters after the binding one (name, type,
-/// nullable), return type.
-type Action = (&'static str, &'static [Typed], Option<&'static str>);
+/// Bound actions: the entity type they are bound to, name, parameters after the binding one
+/// (name, type, nullable), return type.
+type Action = (
+    &'static str,
+    &'static str,
+    &'static [Typed],
+    Option<&'static str>,
+);
 
-const ACTIONS: [Action; 5] = [
-    ("clearEnrollmentTimeDeviceMembershipTarget", &[], None),
+/// The profile's type name.
+const PROFILE: &str = "androidDeviceOwnerEnrollmentProfile";
+
+/// The managed device's type name.
+const DEVICE: &str = "managedDevice";
+
+const ACTIONS: [Action; 7] = [
     (
+        PROFILE,
+        "clearEnrollmentTimeDeviceMembershipTarget",
+        &[],
+        None,
+    ),
+    (
+        PROFILE,
         "createToken",
         &[("tokenValidityInSeconds", "Edm.Int32", false)],
         None,
     ),
     (
+        PROFILE,
         "retrieveEnrollmentTimeDeviceMembershipTarget",
         &[],
         Some("graph.enrollmentTimeDeviceMembershipTargetResult"),
     ),
-    ("revokeToken", &[], None),
+    (PROFILE, "revokeToken", &[], None),
     (
+        PROFILE,
         "setEnrollmentTimeDeviceMembershipTarget",
         &[(
             "enrollmentTimeDeviceMembershipTargets",
@@ -99,7 +120,41 @@ const ACTIONS: [Action; 5] = [
         )],
         Some("graph.enrollmentTimeDeviceMembershipTargetResult"),
     ),
+    (DEVICE, "retire", &[], None),
+    (
+        DEVICE,
+        "wipe",
+        &[
+            ("keepEnrollmentData", "Edm.Boolean", true),
+            ("keepUserData", "Edm.Boolean", true),
+            ("macOsUnlockCode", "Edm.String", true),
+            ("obliterationBehavior", "graph.obliterationBehavior", true),
+            ("persistEsimDataPlan", "Edm.Boolean", true),
+            ("useProtectedWipe", "Edm.Boolean", true),
+        ],
+        None,
+    ),
 ];
+
+/// `obliterationBehavior`, the type of a parameter of `wipe`, as Graph declares it.
+const OBLITERATION_BEHAVIOR: EnumDecl = EnumDecl {
+    name: "obliterationBehavior",
+    members: &[
+        ("default", 0),
+        ("doNotObliterate", 1),
+        ("obliterateWithWarning", 2),
+        ("always", 3),
+        ("unknownFutureValue", 999),
+    ],
+};
+
+/// The members that are this service's own, not Graph's: each entity type's, with what the
+/// document says of it.
+pub const OWN_MEMBERS: [(&str, &str, &str); 1] = [(
+    DEVICE,
+    "enrollmentProfileId",
+    "The id of the androidDeviceOwnerEnrollmentProfile whose token enrolled the device (a member of this service, not of Microsoft Graph).",
+)];
 
 /// The declared type of a member and whether it may be null, as Graph's metadata has them.
 pub fn member_type(ty: MemberType, nullable: Nullable) -> (String, bool) {
@@ -142,7 +197,20 @@ pub fn entity_type(layout: &Layout) -> String {
     members.sort_by_key(|m| m.name);
     for m in members {
         let (ty, nullable) = member_type(m.ty, m.nullable);
-        property(&mut out, i4, m.name, &ty, nullable);
+        let own = OWN_MEMBERS
+            .iter()
+            .find(|(t, name, _)| *t == layout.type_name && *name == m.name);
+        match own {
+            None => property(&mut out, i4, m.name, &ty, nullable),
+            Some((_, _, description)) => {
+                let null = if nullable { "" } else { " Nullable=\"false\"" };
+                let _ = writeln!(
+                    out,
+                    "{i4}<Property Name=\"{}\" Type=\"{ty}\"{null}>\n{i4}  <Annotation Term=\"Org.OData.Core.V1.Description\" String=\"{description}\" />\n{i4}</Property>",
+                    m.name
+                );
+            }
+        }
     }
     let _ = writeln!(out, "{i3}</EntityType>");
     out
@@ -198,7 +266,7 @@ fn property(out: &mut String, indent: &str, name: &str, ty: &str, nullable: bool
 
 /// The whole `$metadata` document of the entity sets the service serves.
 pub fn document() -> String {
-    let layouts = [Profile::set().layout()];
+    let layouts = [Profile::set().layout(), ManagedDevice::set().layout()];
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
          <edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">\n  \
@@ -262,11 +330,11 @@ pub fn document() -> String {
         );
     }
     let _ = writeln!(out, "{i3}</EntityType>");
-    for (name, params, returns) in ACTIONS {
+    for (binding, name, params, returns) in ACTIONS {
         let _ = writeln!(out, "{i3}<Action Name=\"{name}\" IsBound=\"true\">");
         let _ = writeln!(
             out,
-            "{i4}<Parameter Name=\"bindingParameter\" Type=\"graph.androidDeviceOwnerEnrollmentProfile\" />"
+            "{i4}<Parameter Name=\"bindingParameter\" Type=\"graph.{binding}\" />"
         );
         for (p, ty, nullable) in params {
             let null = if *nullable { "" } else { " Nullable=\"false\"" };

@@ -130,6 +130,10 @@ pub struct Layout {
     pub sealed_with: Option<usize>,
     /// The schema `$filter`, `$orderby` and `$select` are checked against.
     pub schema: odata::Schema,
+    /// The positions of the columns an update of a row rewrites: every column after the key
+    /// (`version` on) but the entity set's counters, which only the statements that count
+    /// change (so that an edit never overwrites a count it read before).
+    pub updated: Vec<usize>,
 }
 
 /// The columns every table starts with.
@@ -252,6 +256,15 @@ impl Layout {
             .filter_map(|name| members.iter().position(|m| m.name == *name))
             .collect();
         let schema = super::schema::derive(&set.qualified_type(), &members);
+        let counters: Vec<usize> = set
+            .counters
+            .iter()
+            .filter_map(|name| members.iter().find(|m| m.name == *name))
+            .map(|m| m.column)
+            .collect();
+        let updated = (VERSION..columns.len())
+            .filter(|c| !counters.contains(c))
+            .collect();
         Layout {
             set_name: set.name,
             type_name: set.type_name,
@@ -263,6 +276,7 @@ impl Layout {
             sealed,
             sealed_with,
             schema,
+            updated,
         }
     }
 

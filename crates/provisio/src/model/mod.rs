@@ -3,6 +3,8 @@
 //! and no HTTP here.
 
 pub mod csdl;
+pub mod device;
+pub mod device_name;
 pub mod entity;
 mod enums;
 mod ids;
@@ -10,7 +12,7 @@ pub mod input;
 pub mod json;
 pub mod layout;
 pub mod output;
-mod profile;
+pub(crate) mod profile;
 pub mod rules;
 pub mod schema;
 mod sensitive;

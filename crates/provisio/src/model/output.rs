@@ -164,6 +164,7 @@ mod tests {
         Profile {
             description: Some("caf\u{e9} \"q\" \\ \u{1}".into()),
             token: Some(Token {
+                id: uuid::Uuid::nil(),
                 value: Sensitive::new("ABCDEFGHIJKLMNOPQRST"),
                 created: now,
                 expires: now.plus_seconds(3600).unwrap(),

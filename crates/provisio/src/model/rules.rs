@@ -37,7 +37,8 @@ pub fn description(v: &str) -> Rule {
     max_chars("description", v, 1500)
 }
 
-fn max_chars(member: &str, v: &str, max: usize) -> Rule {
+/// At most `max` characters.
+pub fn max_chars(member: &str, v: &str, max: usize) -> Rule {
     let n = v.chars().count();
     if n > max {
         return Err(InvalidInput::member(
@@ -46,6 +47,16 @@ fn max_chars(member: &str, v: &str, max: usize) -> Rule {
         ));
     }
     Ok(())
+}
+
+/// A managed device's `managedDeviceName`: at most 256 characters.
+pub fn managed_device_name(v: &str) -> Rule {
+    max_chars("managedDeviceName", v, 256)
+}
+
+/// A managed device's `notes`: at most 4,000 characters.
+pub fn device_notes(v: &str) -> Rule {
+    max_chars("notes", v, 4000)
 }
 
 /// `roleScopeTagIds`: at most 100 ids of 1..=128 characters each.

@@ -2,9 +2,11 @@
 //! membership-target actions, the rules that span several members, and the retry loop that makes
 //! concurrent changes safe.
 
+pub mod devices;
 mod membership;
 mod readiness;
 mod tokens;
+pub use tokens::TOKEN_LENGTH;
 mod writes;
 
 use std::sync::Arc;
@@ -48,6 +50,11 @@ impl Profiles {
     /// Whether writes work now (`/readyz`).
     pub async fn ready(&self) -> Result<(), NotReady> {
         self.writes.readiness().check().await
+    }
+
+    /// The write path (its hooks and readiness), for the other entity sets' operations.
+    pub fn writes(&self) -> &Writes {
+        &self.writes
     }
 
     /// The underlying store.
@@ -131,10 +138,26 @@ impl Profiles {
         &self,
         tenant: TenantId,
         id: ProfileId,
-        mut change: F,
+        change: F,
     ) -> Result<Profile, ApiError>
     where
         F: FnMut(&mut Profile) -> Result<(), ApiError> + Send,
+    {
+        self.modify_with(tenant, id, change, |_| Vec::new()).await
+    }
+
+    /// [`Profiles::modify`], with the writes `along` gives for the changed profile in the same
+    /// transaction.
+    pub async fn modify_with<F, A>(
+        &self,
+        tenant: TenantId,
+        id: ProfileId,
+        mut change: F,
+        along: A,
+    ) -> Result<Profile, ApiError>
+    where
+        F: FnMut(&mut Profile) -> Result<(), ApiError> + Send,
+        A: Fn(&Profile) -> Vec<crate::store::RowWrite> + Send,
     {
         for attempt in 0..MAX_ATTEMPTS {
             let current = self.get(tenant, id).await?;
@@ -142,7 +165,11 @@ impl Profiles {
             change(&mut next)?;
             next.touch(Timestamp::now());
             next.version = current.version + 1;
-            if self.writes.update(&next, current.version).await? {
+            if self
+                .writes
+                .update_with(&next, current.version, along(&next))
+                .await?
+            {
                 return Ok(next);
             }
             if attempt > 2 {

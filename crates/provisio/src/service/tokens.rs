@@ -5,7 +5,10 @@ use rand::distributions::{Distribution as _, Uniform};
 
 use super::Profiles;
 use crate::error::ApiError;
-use crate::model::{EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp, Token};
+use crate::model::{
+    EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp, Token, PROFILES,
+};
+use crate::store::RowWrite;
 
 /// Shortest token validity, in seconds.
 pub const MIN_VALIDITY_SECONDS: i64 = 60;
@@ -50,33 +53,49 @@ fn check_validity(mode: EnrollmentMode, seconds: i64) -> Result<(), ApiError> {
 
 impl Profiles {
     /// `createToken`: a new token replaces the old one at once, with its QR code, and the usage
-    /// count starts again from 0. Concurrent calls leave exactly one token, all of whose members
-    /// come from the same call.
+    /// count starts again from 0 in the same transaction (an enrollment with the old token
+    /// either counted before it, or finds its token gone). Concurrent calls leave exactly one
+    /// token, all of whose members come from the same call.
     pub async fn create_token(
         &self,
         tenant: TenantId,
         id: ProfileId,
         validity_seconds: i64,
     ) -> Result<Profile, ApiError> {
-        self.modify(tenant, id, |p| {
-            check_validity(p.enrollment_mode, validity_seconds)?;
-            self.qr.check_mode(p)?;
-            let value = new_token_value();
-            let created = Timestamp::now();
-            let expires = created.plus_seconds(validity_seconds).ok_or_else(|| {
-                ApiError::BadRequest("tokenValidityInSeconds reaches past the year 9999.".into())
-            })?;
-            let drawn = self.qr.draw(p, value.expose())?;
-            p.token = Some(Token {
-                value,
-                created,
-                expires,
-                qr_content: Sensitive::new(drawn.content),
-                qr_png: drawn.png,
-            });
-            p.token_usage_count = 0;
-            Ok(())
-        })
+        let reset = |p: &Profile| {
+            vec![RowWrite::ResetCounter {
+                layout: PROFILES.layout(),
+                id: p.id.0,
+                column: "token_usage_count",
+            }]
+        };
+        self.modify_with(
+            tenant,
+            id,
+            |p| {
+                check_validity(p.enrollment_mode, validity_seconds)?;
+                self.qr.check_mode(p)?;
+                let value = new_token_value();
+                let created = Timestamp::now();
+                let expires = created.plus_seconds(validity_seconds).ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "tokenValidityInSeconds reaches past the year 9999.".into(),
+                    )
+                })?;
+                let drawn = self.qr.draw(p, value.expose())?;
+                p.token = Some(Token {
+                    id: uuid::Uuid::new_v4(),
+                    value,
+                    created,
+                    expires,
+                    qr_content: Sensitive::new(drawn.content),
+                    qr_png: drawn.png,
+                });
+                p.token_usage_count = 0;
+                Ok(())
+            },
+            reset,
+        )
         .await
     }
 

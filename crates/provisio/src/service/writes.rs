@@ -45,11 +45,26 @@ impl Writes {
 
     /// Runs `change` with what the hooks attach to it, in one transaction.
     pub async fn commit(&self, tenant: TenantId, change: RowWrite) -> Result<Written, ApiError> {
-        let mut writes = Vec::with_capacity(1 + self.hooks.len());
-        for hook in &self.hooks {
-            writes.extend(hook.attach(tenant, &change));
+        self.commit_all(tenant, vec![change]).await
+    }
+
+    /// Runs `changes` (the first is the change itself, the others what it brings along) with
+    /// what the hooks attach to each, in one transaction.
+    pub async fn commit_all(
+        &self,
+        tenant: TenantId,
+        changes: Vec<RowWrite>,
+    ) -> Result<Written, ApiError> {
+        let mut writes = Vec::with_capacity(changes.len() * (1 + self.hooks.len()));
+        for change in changes {
+            let attached: Vec<RowWrite> = self
+                .hooks
+                .iter()
+                .flat_map(|hook| hook.attach(tenant, &change))
+                .collect();
+            writes.push(change);
+            writes.extend(attached);
         }
-        writes.insert(0, change);
         let outcome = self.store.write(tenant, writes).await;
         self.readiness.saw(&outcome);
         Ok(outcome?)
@@ -79,6 +94,22 @@ impl Writes {
             expected_version,
         };
         Ok(self.commit(e.tenant(), update).await? == Written::Done)
+    }
+
+    /// As [`Writes::update`], with `along` in the same transaction.
+    pub async fn update_with<E: Entity>(
+        &self,
+        e: &E,
+        expected_version: i64,
+        along: Vec<RowWrite>,
+    ) -> Result<bool, ApiError> {
+        let mut changes = vec![RowWrite::Update {
+            layout: E::set().layout(),
+            row: to_row(e),
+            expected_version,
+        }];
+        changes.extend(along);
+        Ok(self.commit_all(e.tenant(), changes).await? == Written::Done)
     }
 
     /// Deletes an entity of `E`'s set; false when there was none.

@@ -6,6 +6,7 @@
 //! entity are conditional on its `version`, so concurrent writers (tasks or processes) never
 //! overwrite each other's changes: the loser sees `false` and retries on fresh data.
 
+pub mod devices;
 pub mod limits;
 pub mod postgres;
 pub mod query;
@@ -13,6 +14,7 @@ pub mod row;
 pub mod seal;
 pub mod settings;
 pub mod sqlite;
+pub mod tx;
 
 use async_trait::async_trait;
 use uuid::Uuid;
@@ -104,6 +106,23 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// conflict. Every write of every entity set comes here, so that whatever a change must
     /// bring along (an audit event, a counter) commits or fails with it.
     async fn write(&self, tenant: TenantId, writes: Vec<RowWrite>) -> Result<Written, StoreError>;
+
+    /// Runs `work` in one transaction (see [`tx`]): what it writes commits when it says so, or
+    /// not at all. On PostgreSQL a serialization failure, deadlock or unique-key race runs it
+    /// again from the start.
+    async fn transact(&self, work: std::sync::Arc<dyn tx::Transaction>) -> Result<(), StoreError>;
+
+    /// The rows of `layout`, in any tenant, whose key column `column` holds one of `values`
+    /// (at most `limit` of them), opened: how a device's enrollment token finds its profile
+    /// through the token's keyed hash. The only read that crosses tenants: the token is the
+    /// credential that names its tenant.
+    async fn rows_by_key(
+        &self,
+        layout: &'static Layout,
+        column: &'static str,
+        values: &[String],
+        limit: u32,
+    ) -> Result<Vec<Row>, StoreError>;
 
     /// The row with this id in this tenant.
     async fn get_row(
@@ -222,12 +241,35 @@ pub enum RowWrite {
         /// The row's id.
         id: Uuid,
     },
+    /// Sets a counter column of a row (one of its entity set's `counters`, which updates leave
+    /// alone) to 0, whatever its version: a new enrollment token starts its usage count again.
+    ResetCounter {
+        /// The table.
+        layout: &'static Layout,
+        /// The row's id.
+        id: Uuid,
+        /// The counter's column.
+        column: &'static str,
+    },
 }
 
 impl RowWrite {
     /// Whether the write needs an existing row (an update or a delete).
     pub fn needs_row(&self) -> bool {
         !matches!(self, RowWrite::Insert { .. })
+    }
+
+    /// `UPDATE ... SET column = 0 WHERE tenant_id = ? AND id = ?` of a [`RowWrite::ResetCounter`],
+    /// with `?` or `$n` placeholders.
+    pub fn reset_sql(layout: &Layout, column: &str, numbered: bool) -> String {
+        let (t, i) = match numbered {
+            true => ("$1", "$2"),
+            false => ("?", "?"),
+        };
+        format!(
+            "UPDATE {} SET {column} = 0 WHERE tenant_id = {t} AND id = {i}",
+            layout.table
+        )
     }
 }
 
@@ -422,6 +464,48 @@ impl dyn Store {
     ) -> Result<Option<crate::model::Profile>, StoreError> {
         self.find_by_secret(tenant, crate::model::TOKEN_VALUE, token)
             .await
+    }
+
+    /// The profile, in any tenant, whose enrollment token is exactly `token`: found through
+    /// the token's keyed hash (under every sealing key, while a rotation runs), then compared in
+    /// full, in constant time, after opening. What a device's enrollment and check use.
+    pub async fn profile_by_any_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<crate::model::Profile>, StoreError> {
+        let layout = crate::model::PROFILES.layout();
+        let Some(hash_column) = layout
+            .member(crate::model::TOKEN_VALUE)
+            .and_then(|i| layout.members[i].key)
+            .map(|c| layout.columns[c].name)
+        else {
+            return Err(anyhow::anyhow!("the token value has no hash column").into());
+        };
+        let hashes = self
+            .keyring()
+            .lookup_hashes(&crate::model::layout::fold_case(token));
+        let rows = self.rows_by_key(layout, hash_column, &hashes, 4).await?;
+        for row in rows {
+            let p: crate::model::Profile = from_row(row)?;
+            let same = p.token.as_ref().is_some_and(|t| {
+                crate::crypto::same(t.value.expose().as_bytes(), token.as_bytes())
+            });
+            if same {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Runs `work` in one transaction (see [`Store::transact`]) and returns it, its outcome
+    /// recorded.
+    pub async fn run<W: tx::Transaction + 'static>(
+        &self,
+        work: W,
+    ) -> Result<std::sync::Arc<W>, StoreError> {
+        let work = std::sync::Arc::new(work);
+        self.transact(work.clone()).await?;
+        Ok(work)
     }
 
     /// Seals every row of `layout` that needs it (see [`Store::reseal_rows`]); returns how

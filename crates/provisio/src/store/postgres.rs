@@ -52,6 +52,10 @@ pub struct PostgresStore {
 /// Attempts of one statement before a serialization failure is reported as busy.
 const SERIALIZATION_ATTEMPTS: u32 = 8;
 
+/// Attempts of a [`Transaction`](crate::store::tx::Transaction) (a serialization failure,
+/// deadlock or unique-key race with a concurrent one runs it again) before it is reported busy.
+const TRANSACTION_ATTEMPTS: u32 = 16;
+
 impl PostgresStore {
     /// Connects, retrying while the database is not reachable yet; rows are sealed with `keys`
     /// (every process on one database needs the same ones). Does not migrate.
@@ -224,11 +228,12 @@ where
             row,
             expected_version,
         } => {
-            let n = layout.columns.len() - 2;
-            let sets = layout.columns[2..]
+            let n = layout.updated.len();
+            let sets = layout
+                .updated
                 .iter()
                 .enumerate()
-                .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
+                .map(|(i, &c)| format!("{} = ${}", layout.columns[c].name, i + 1))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(
@@ -238,10 +243,17 @@ where
                 n + 2,
                 n + 3
             );
-            bind_row(sqlx::query(&sql), layout, row.clone(), 2)
+            row::bind_updated(sqlx::query(&sql), layout, row.clone())
                 .bind(tenant.to_string())
                 .bind(row.id().to_owned())
                 .bind(*expected_version)
+                .execute(conn)
+                .await?
+        }
+        RowWrite::ResetCounter { layout, id, column } => {
+            sqlx::query(&RowWrite::reset_sql(layout, column, true))
+                .bind(tenant.to_string())
+                .bind(id.to_string())
                 .execute(conn)
                 .await?
         }
@@ -334,6 +346,60 @@ impl Store for PostgresStore {
         })
         .await
         .map_err(|e| self.with_limit(e))
+    }
+
+    async fn transact(
+        &self,
+        work: std::sync::Arc<dyn crate::store::tx::Transaction>,
+    ) -> Result<(), StoreError> {
+        let mut delay = Duration::from_millis(2);
+        for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let attempt_result = async {
+                let mut tx = self.pool.begin().await?;
+                let commit = work.run(&mut crate::store::tx::PgTx(&mut tx)).await?;
+                match commit {
+                    true => tx.commit().await?,
+                    false => tx.rollback().await?,
+                }
+                Ok::<_, sqlx::Error>(())
+            }
+            .await;
+            match attempt_result {
+                Ok(()) => return Ok(()),
+                Err(sqlx::Error::Database(db))
+                    if (is_retryable(db.code().as_deref()) || db.is_unique_violation())
+                        && attempt < TRANSACTION_ATTEMPTS =>
+                {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_millis(200));
+                }
+                Err(e) => return Err(self.with_limit(map_err(e))),
+            }
+        }
+        Err(StoreError::Busy)
+    }
+
+    async fn rows_by_key(
+        &self,
+        layout: &'static Layout,
+        column: &'static str,
+        values: &[String],
+        limit: u32,
+    ) -> Result<Vec<Row>, StoreError> {
+        let sql = query::by_key(layout, column, values.len(), limit, Dialect::Postgres);
+        let found = retrying(|| {
+            let mut q = sqlx::query(&sql);
+            for v in values {
+                q = q.bind(v.clone());
+            }
+            q.fetch_all(&self.pool)
+        })
+        .await
+        .map_err(|e| self.with_limit(e))?;
+        found
+            .iter()
+            .map(|r| read_row(&self.keys, layout, r))
+            .collect()
     }
 
     async fn get_row(

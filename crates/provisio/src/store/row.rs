@@ -49,6 +49,23 @@ where
     q
 }
 
+/// Binds the cells an update writes ([`Layout::updated`]), in column order.
+pub fn bind_updated<'q, DB>(mut q: SqlQuery<'q, DB>, layout: &Layout, row: Row) -> SqlQuery<'q, DB>
+where
+    DB: sqlx::Database,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Vec<u8>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut cells: Vec<Option<Cell>> = row.0.into_iter().map(Some).collect();
+    for &c in &layout.updated {
+        let cell = cells[c].take().unwrap_or(Cell::Null);
+        q = bind_cell(q, layout.columns[c].kind, cell);
+    }
+    q
+}
+
 /// Reads a row selected with every column of `layout`, in its order, on any backend.
 pub fn read<'r, R>(layout: &Layout, r: &'r R) -> Result<Row, sqlx::Error>
 where

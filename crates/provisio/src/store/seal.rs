@@ -104,7 +104,7 @@ pub fn seal_writes(keys: &Keyring, mut writes: Vec<RowWrite>) -> Vec<RowWrite> {
             RowWrite::Insert { layout, row } | RowWrite::Update { layout, row, .. } => {
                 seal_row(keys, layout, row);
             }
-            RowWrite::Delete { .. } => {}
+            RowWrite::Delete { .. } | RowWrite::ResetCounter { .. } => {}
         }
     }
     writes

@@ -11,6 +11,7 @@ fn profile() -> Profile {
         now,
     );
     p.token = Some(Token {
+        id: uuid::Uuid::nil(),
         value: Sensitive::new("WINFPMWZHDMYATCYIHVK"),
         created: now,
         expires: now,

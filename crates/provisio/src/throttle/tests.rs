@@ -7,6 +7,7 @@ fn caller(tenant: u128, app: Option<&str>) -> Identity {
         permissions: Permissions {
             read: true,
             write: true,
+            ..Permissions::default()
         },
         object_id: None,
         app_id: app.map(str::to_owned),

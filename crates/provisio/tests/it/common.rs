@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use provisio::auth::dev::{DevKey, TokenRequest};
-use provisio::auth::{AuthMode, READ_WRITE_ALL};
+use provisio::auth::{AuthMode, DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL, READ_WRITE_ALL};
 use provisio::config::Settings;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::{Client, Method, Response, StatusCode};
@@ -77,7 +77,11 @@ impl TestServer {
         };
         server.wait_ready().await;
         if dev_mode {
-            let token = server.dev_token(dev_tenant, &[READ_WRITE_ALL], false);
+            let token = server.dev_token(
+                dev_tenant,
+                &[READ_WRITE_ALL, DEVICES_READ_WRITE_ALL, DEVICES_PRIVILEGED],
+                false,
+            );
             server.client = client_with_token(&token);
         }
         server

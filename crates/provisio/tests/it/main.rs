@@ -5,6 +5,7 @@ mod backup;
 mod common;
 mod crud;
 mod declaration;
+mod devices;
 mod durability;
 mod errors;
 mod full_disk;

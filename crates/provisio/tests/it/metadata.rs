@@ -10,6 +10,8 @@ use roxmltree::{Document, Node};
 use crate::common::TestServer;
 
 const FRAGMENTS: &str = include_str!("../fixtures/graph-beta-csdl-fragments.xml");
+const DEVICE_FRAGMENTS: &str = include_str!("../fixtures/graph-beta-devices-csdl-fragments.xml");
+const DEVICE: &str = "graph.managedDevice";
 const EDM: &str = "http://docs.oasis-open.org/odata/ns/edm";
 const EDMX: &str = "http://docs.oasis-open.org/odata/ns/edmx";
 const PROFILE: &str = "graph.androidDeviceOwnerEnrollmentProfile";
@@ -146,10 +148,28 @@ async fn metadata_matches_the_official_fragments_and_loads() {
             "aospWifiSecurityType",
             "enrollmentTimeDeviceMembershipTargetType",
             "enrollmentTimeDeviceMembershipTargetValidationErrorCode",
+            "complianceState",
+            "deviceEnrollmentType",
+            "deviceRegistrationState",
+            "deviceType",
+            "managedDeviceOwnerType",
+            "managementAgentType",
+            "managementState",
+            "obliterationBehavior",
+            "ownerType",
         ])
     );
+    let devices_doc = Document::parse(DEVICE_FRAGMENTS).expect("devices fixture");
+    let devices = devices_doc.root_element();
     for name in enums {
-        let theirs = named(graph, "EnumType", name).unwrap();
+        // obliterationBehavior (a parameter type of wipe) is not among the fragments; its
+        // members are Graph's documented ones.
+        if name == "obliterationBehavior" {
+            continue;
+        }
+        let theirs = named(graph, "EnumType", name)
+            .or_else(|| named(devices, "EnumType", name))
+            .unwrap();
         assert_eq!(
             shape(named(schema, "EnumType", name).unwrap()),
             shape(theirs),
@@ -169,22 +189,63 @@ async fn metadata_matches_the_official_fragments_and_loads() {
         );
     }
 
-    // The five bound actions, exactly as the overloads bound to the profile.
+    // managedDevice: every official member it serves with Graph's type and nullability, and
+    // this service's own member, described as such.
+    let device = named(schema, "EntityType", "managedDevice").unwrap();
+    let mut ours = properties(device);
+    let own = ours
+        .remove("enrollmentProfileId")
+        .expect("enrollmentProfileId");
+    assert_eq!(own, ("Edm.String".to_owned(), Some("false".to_owned())));
+    let own_node = named(device, "Property", "enrollmentProfileId").unwrap();
+    assert!(children(own_node, "Annotation").any(|a| a
+        .attribute("String")
+        .is_some_and(|d| d.contains("not of Microsoft Graph"))));
+    let theirs = properties(named(devices, "EntityType", "managedDevice").unwrap());
+    assert_eq!(ours.len(), 25);
+    for (name, declared) in &ours {
+        assert_eq!(Some(declared), theirs.get(name), "managedDevice.{name}");
+    }
+
+    // The seven bound actions, exactly as the official overloads bound to their types.
     let ours_actions: Vec<Node> = children(schema, "Action").collect();
-    assert_eq!(ours_actions.len(), 5);
+    assert_eq!(ours_actions.len(), 7);
     for action in ours_actions {
         let name = action.attribute("Name").unwrap();
-        let theirs = children(graph, "Action")
+        let binding = children(action, "Parameter")
+            .next()
+            .and_then(|p| p.attribute("Type"))
+            .unwrap();
+        let official = if binding == DEVICE { devices } else { graph };
+        assert!(binding == DEVICE || binding == PROFILE, "{binding}");
+        let theirs = children(official, "Action")
             .find(|a| {
                 a.attribute("Name") == Some(name)
                     && children(*a, "Parameter")
                         .next()
                         .and_then(|p| p.attribute("Type"))
-                        == Some(PROFILE)
+                        == Some(binding)
             })
             .unwrap_or_else(|| panic!("no official overload of {name}"));
         assert_eq!(action.attribute("IsBound"), Some("true"));
-        assert_eq!(shape(action), shape(theirs), "{name}");
+        // Graph's wipe declares macOsUnlockCode Unicode="false", which says nothing a
+        // client needs; compare name, type and nullability of each parameter.
+        let params = |a: Node| {
+            children(a, "Parameter")
+                .map(|p| {
+                    (
+                        p.attribute("Name").map(str::to_owned),
+                        p.attribute("Type").map(str::to_owned),
+                        p.attribute("Nullable").map(str::to_owned),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(params(action), params(theirs), "{name}");
+        assert_eq!(
+            children(action, "ReturnType").count(),
+            children(theirs, "ReturnType").count()
+        );
     }
 
     // The path: GraphService/deviceManagement/androidDeviceOwnerEnrollmentProfiles.

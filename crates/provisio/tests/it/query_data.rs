@@ -143,6 +143,7 @@ fn generated(t: TenantId, i: usize, rng: &mut Lcg) -> Profile {
 
 fn token(value: &str, created: Timestamp, validity: i64) -> Token {
     Token {
+        id: uuid::Uuid::new_v4(),
         value: Sensitive::new(value),
         created,
         expires: created.plus_seconds(validity).unwrap(),

@@ -241,6 +241,7 @@ fn profile(n: u32) -> Profile {
     let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
     let mut p = Profile::new(tenant(), ProfileId::new_random(), format!("p{n}"), now);
     p.token = Some(Token {
+        id: uuid::Uuid::new_v4(),
         value: Sensitive::new(format!("TOKENVALUEAAAAAAAA{n:02}")),
         created: now,
         expires: now,

@@ -40,6 +40,7 @@ fn full_profile(t: TenantId) -> Profile {
         enrollment_mode: EnrollmentMode::CorporateOwnedAospUserAssociatedDevice,
         enrollment_token_type: EnrollmentTokenType::DeviceStaging,
         token: Some(Token {
+            id: uuid::Uuid::new_v4(),
             value: Sensitive::new("ABCDEFGHIJKLMNOPQRST"),
             created: now,
             expires: now.plus_seconds(3600).unwrap(),

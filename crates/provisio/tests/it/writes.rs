@@ -99,6 +99,7 @@ impl WriteHook for CopyEveryChange {
             RowWrite::Insert { .. } => "insert",
             RowWrite::Update { .. } => "update",
             RowWrite::Delete { .. } => "delete",
+            RowWrite::ResetCounter { .. } => "reset",
         };
         vec![insert(&profile(tenant(LOG_TENANT), what))]
     }

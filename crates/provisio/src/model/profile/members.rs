@@ -4,6 +4,8 @@
 
 use std::sync::LazyLock;
 
+use uuid::Uuid;
+
 use super::{MembershipTarget, Profile, Token};
 use crate::model::entity::{
     id_member, EntitySet, HiddenColumn, Input, MemberDecl, MemberType, Nullable, OnCreate, Owned,
@@ -30,6 +32,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
     type_name: "androidDeviceOwnerEnrollmentProfile",
     table: "enrollment_profiles",
     search: &["displayName", "description"],
+    counters: &["enrolledDeviceCount", "enrollmentTokenUsageCount"],
     a_noun: "a profile",
     check: rules::whole_profile,
     derived: LazyLock::new(|| Layout::of(&PROFILES)),
@@ -64,6 +67,17 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
                     (Some(t), Some(id)) => t.target_id = id,
                     // A type without an id, or an id without a type, is no target.
                     _ => p.membership_target = None,
+                }
+                Ok(())
+            },
+        },
+        HiddenColumn {
+            column: "token_id",
+            ty: MemberType::String,
+            get: |p| p.token.as_ref().map_or(Val::Null, |t| Val::Uuid(t.id)),
+            set: |p, v| {
+                if let (Some(t), Some(id)) = (p.token.as_mut(), opt_text(v)?) {
+                    t.id = Uuid::try_parse(&id).map_err(|e| format!("token_id {id:?}: {e}"))?;
                 }
                 Ok(())
             },
@@ -195,6 +209,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             get: |p| opt_str(p.token.as_ref().map(|t| t.value.expose())),
             set: |p, v| {
                 p.token = opt_text(v)?.map(|value| Token {
+                    id: Uuid::nil(),
                     value: Sensitive::new(value),
                     created: Timestamp::MIN,
                     expires: Timestamp::MIN,

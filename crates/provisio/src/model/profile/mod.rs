@@ -2,7 +2,7 @@
 //! members, in `members`) says how it is shown, read, stored and queried. Adding a member is a
 //! field here, its entry in [`PROFILES`], and a migration for both databases.
 
-mod convert;
+pub(crate) mod convert;
 mod members;
 
 use uuid::Uuid;
@@ -57,6 +57,8 @@ pub struct Profile {
 /// An enrollment token and the QR code that carries it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Token {
+    /// Names this token (not the value) in the redemption ledger: a new one per `createToken`.
+    pub id: Uuid,
     /// `tokenValue`: 20 upper-case letters.
     pub value: Sensitive,
     /// `tokenCreationDateTime`.

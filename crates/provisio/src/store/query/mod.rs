@@ -303,6 +303,22 @@ pub fn count(
 
 /// The `SELECT` of one row by key: every column of `layout`, where `tenant_id` and `id` are the
 /// two bound values.
+pub fn by_key(layout: &Layout, column: &str, values: usize, limit: u32, d: Dialect) -> String {
+    let marks: Vec<String> = (1..=values)
+        .map(|i| match d {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${i}"),
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM {} WHERE {column} IN ({}) LIMIT {limit}",
+        layout.column_names().join(", "),
+        layout.table,
+        marks.join(", ")
+    )
+}
+
+/// `SELECT` of every column of the row with a tenant and an id (bound in that order).
 pub fn by_id(layout: &Layout, d: Dialect) -> String {
     let (tenant, id) = match d {
         Dialect::Sqlite => ("?", "?"),

@@ -337,6 +337,38 @@ impl Store for SqliteStore {
         Ok(if done { Written::Done } else { Written::Stale })
     }
 
+    async fn transact(
+        &self,
+        work: std::sync::Arc<dyn crate::store::tx::Transaction>,
+    ) -> Result<(), StoreError> {
+        self.group.write(WriteOp::Transact(work)).await?;
+        Ok(())
+    }
+
+    async fn rows_by_key(
+        &self,
+        layout: &'static Layout,
+        column: &'static str,
+        values: &[String],
+        limit: u32,
+    ) -> Result<Vec<Row>, StoreError> {
+        let sql = crate::store::query::by_key(
+            layout,
+            column,
+            values.len(),
+            limit,
+            crate::store::query::Dialect::Sqlite,
+        );
+        let mut q = sqlx::query(&sql);
+        for v in values {
+            q = q.bind(v.clone());
+        }
+        let rows = q.fetch_all(&self.reader).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| read_row(&self.keys, layout, r))
+            .collect()
+    }
+
     async fn get_row(
         &self,
         layout: &'static Layout,
@@ -463,6 +495,7 @@ fn profile_with_image(tenant: TenantId, name: String, png: Vec<u8>) -> crate::mo
     let now = Timestamp::parse("2026-11-22T10:15:30.1234567Z").unwrap();
     let mut p = Profile::new(tenant, ProfileId::new_random(), name, now);
     p.token = Some(Token {
+        id: Uuid::nil(),
         value: Sensitive::new(String::from("ABCDEFGHIJKLMNOPQRST")),
         created: now,
         expires: now,

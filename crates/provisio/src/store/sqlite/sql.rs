@@ -4,7 +4,7 @@
 use crate::model::layout::Layout;
 use crate::store::{StoreError, DUPLICATE_ID};
 
-pub use crate::store::row::bind_row;
+pub use crate::store::row::{bind_row, bind_updated};
 
 /// The store's view of an SQLite error: busy and locked are [`StoreError::Busy`], a unique key
 /// refused is a conflict, anything else is internal.
@@ -37,11 +37,12 @@ pub fn insert_sql(layout: &Layout, rows: usize) -> String {
     )
 }
 
-/// `col = ?, ...` for every column after the key (`version` on), in row order.
+/// `col = ?, ...` for every column an update writes ([`Layout::updated`]), in row order.
 pub fn update_set(layout: &Layout) -> String {
-    layout.columns[2..]
+    layout
+        .updated
         .iter()
-        .map(|c| format!("{} = ?", c.name))
+        .map(|&c| format!("{} = ?", layout.columns[c].name))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use sqlx::{Row as _, Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::sql::{bind_row, insert_sql, map_err, update_set};
+use super::sql::{bind_row, bind_updated, insert_sql, map_err, update_set};
 use crate::model::layout::{Layout, Row};
+use crate::store::tx::{SqliteTx, Transaction};
 use crate::store::{RowWrite, StoreError, DUPLICATE_ID};
 
 /// Most writes in one transaction.
@@ -56,6 +57,20 @@ pub(super) enum WriteOp {
         /// The row's id.
         id: String,
     },
+    /// Set a counter of a row to 0.
+    ResetCounter {
+        /// The table.
+        layout: &'static Layout,
+        /// The owning tenant.
+        tenant: String,
+        /// The row's id.
+        id: String,
+        /// The counter's column.
+        column: &'static str,
+    },
+    /// Work that reads and decides in a savepoint of the batch: 1 when it committed, 0 when it
+    /// undid its writes (a refusal it recorded).
+    Transact(Arc<dyn Transaction>),
     /// Several writes that commit together or not at all (in a savepoint of the batch): 1 when
     /// all were stored, 0 when an update or delete found no row (nothing is stored then).
     Group {
@@ -86,6 +101,12 @@ impl WriteOp {
                 tenant,
                 id: id.to_string(),
             },
+            RowWrite::ResetCounter { layout, id, column } => WriteOp::ResetCounter {
+                layout,
+                tenant,
+                id: id.to_string(),
+                column,
+            },
         }
     }
 
@@ -94,8 +115,9 @@ impl WriteOp {
         match self {
             WriteOp::Insert { layout, .. }
             | WriteOp::Update { layout, .. }
-            | WriteOp::Delete { layout, .. } => Some(layout.table),
-            WriteOp::Group { .. } => None,
+            | WriteOp::Delete { layout, .. }
+            | WriteOp::ResetCounter { layout, .. } => Some(layout.table),
+            WriteOp::Group { .. } | WriteOp::Transact(_) => None,
         }
     }
 
@@ -103,8 +125,9 @@ impl WriteOp {
         match self {
             WriteOp::Insert { layout, .. }
             | WriteOp::Update { layout, .. }
-            | WriteOp::Delete { layout, .. } => Some(layout),
-            WriteOp::Group { .. } => None,
+            | WriteOp::Delete { layout, .. }
+            | WriteOp::ResetCounter { layout, .. } => Some(layout),
+            WriteOp::Group { .. } | WriteOp::Transact(_) => None,
         }
     }
 }
@@ -258,7 +281,10 @@ fn multi_row_run(jobs: &[Job]) -> usize {
                 })
                 .count()
         }
-        WriteOp::Delete { .. } | WriteOp::Group { .. } => 0,
+        WriteOp::Delete { .. }
+        | WriteOp::ResetCounter { .. }
+        | WriteOp::Group { .. }
+        | WriteOp::Transact(_) => 0,
     }
 }
 
@@ -313,12 +339,14 @@ async fn update_many(
     let Some(layout) = ops[0].layout() else {
         return Ok(Vec::new());
     };
-    // VALUES columns are column1.. : the key, then the other columns, then the expected version.
-    let n = layout.columns.len();
-    let sets = layout.columns[2..]
+    // VALUES columns are column1.. : the key, then the updated columns, then the expected
+    // version.
+    let n = layout.updated.len() + 2;
+    let sets = layout
+        .updated
         .iter()
         .enumerate()
-        .map(|(k, c)| format!("{} = v.column{}", c.name, k + 3))
+        .map(|(k, &c)| format!("{} = v.column{}", layout.columns[c].name, k + 3))
         .collect::<Vec<_>>()
         .join(", ");
     let one = format!("({})", vec!["?"; n + 1].join(", "));
@@ -342,7 +370,7 @@ async fn update_many(
         {
             keys.push((tenant.clone(), row.id().to_owned()));
             let id = row.id().to_owned();
-            q = bind_row(q.bind(tenant.clone()).bind(id), layout, row.clone(), 2)
+            q = bind_updated(q.bind(tenant.clone()).bind(id), layout, row.clone())
                 .bind(*expected_version);
         }
     }
@@ -377,6 +405,9 @@ async fn execute(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
     op: &WriteOp,
 ) -> Result<u64, sqlx::Error> {
+    if let WriteOp::Transact(work) = op {
+        return transact(conn, work.as_ref()).await;
+    }
     let WriteOp::Group { tenant, writes } = op else {
         return execute_one(conn, op).await;
     };
@@ -402,6 +433,33 @@ async fn execute(
         .execute(&mut **conn)
         .await?;
     Ok(1)
+}
+
+/// Runs `work` in a savepoint of the batch: 1 when it committed, 0 when it undid its writes.
+/// An error undoes them too; a constraint error is the work's alone, any other the batch's.
+async fn transact(
+    conn: &mut sqlx::pool::PoolConnection<Sqlite>,
+    work: &dyn Transaction,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query("SAVEPOINT write_group")
+        .execute(&mut **conn)
+        .await?;
+    match work.run(&mut SqliteTx(conn)).await {
+        Ok(true) => {
+            sqlx::query("RELEASE write_group")
+                .execute(&mut **conn)
+                .await?;
+            Ok(1)
+        }
+        Ok(false) => {
+            undo_group(conn).await?;
+            Ok(0)
+        }
+        Err(e) => {
+            undo_group(conn).await?;
+            Err(e)
+        }
+    }
 }
 
 /// Undoes the writes of the group since its savepoint; the batch goes on.
@@ -437,7 +495,7 @@ async fn execute_one(
                 layout.table,
                 update_set(layout)
             );
-            bind_row(sqlx::query(&sql), layout, row.clone(), 2)
+            bind_updated(sqlx::query(&sql), layout, row.clone())
                 .bind(tenant.clone())
                 .bind(row.id().to_owned())
                 .bind(*expected_version)
@@ -455,7 +513,19 @@ async fn execute_one(
                 .execute(&mut **conn)
                 .await?
         }
-        WriteOp::Group { .. } => return Box::pin(execute(conn, op)).await,
+        WriteOp::ResetCounter {
+            layout,
+            tenant,
+            id,
+            column,
+        } => {
+            sqlx::query(&RowWrite::reset_sql(layout, column, false))
+                .bind(tenant.clone())
+                .bind(id.clone())
+                .execute(&mut **conn)
+                .await?
+        }
+        WriteOp::Group { .. } | WriteOp::Transact(_) => return Box::pin(execute(conn, op)).await,
     };
     Ok(done.rows_affected())
 }

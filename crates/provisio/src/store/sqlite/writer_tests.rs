@@ -98,7 +98,7 @@ async fn a_batch_of_updates_answers_each_as_if_alone() {
 
     let mut bad = update(&w, v, "bad");
     if let WriteOp::Update { row, .. } = &mut bad {
-        set(row, "enrolled_device_count", Cell::Int(-1));
+        set(row, "enrollment_mode", Cell::Int(99));
     }
     let mut other_tenant = update(&y, v, "other tenant");
     if let WriteOp::Update { tenant, .. } = &mut other_tenant {

@@ -118,7 +118,10 @@ async fn first_start_prints_a_working_token_and_token_issue_mints_more() {
     }
     let c = claims_of(&token);
     assert_eq!(c["tid"], "00000000-0000-4000-8000-000000000001");
-    assert_eq!(c["scp"], READ_WRITE);
+    assert_eq!(
+        c["scp"],
+        format!("{READ_WRITE} DeviceManagementManagedDevices.ReadWrite.All DeviceManagementManagedDevices.PrivilegedOperations.All")
+    );
     let client = client_with_token(&token);
     let created = client
         .post(format!("{base}{COLLECTION}"))

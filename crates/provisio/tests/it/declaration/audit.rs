@@ -65,6 +65,7 @@ static AUDIT_EVENTS: EntitySet<AuditEvent> = EntitySet {
     type_name: "auditEvent",
     table: "audit_events",
     search: &[],
+    counters: &[],
     a_noun: "an audit event",
     check: |_| Ok(()),
     hidden: &[],

@@ -33,8 +33,9 @@ static COMPLIANCE_STATE: EnumDecl = EnumDecl {
 static DEVICES: EntitySet<Device> = EntitySet {
     name: "managedDevices",
     type_name: "managedDevice",
-    table: "managed_devices",
+    table: "declared_devices",
     search: &["managedDeviceName"],
+    counters: &[],
     a_noun: "a managed device",
     check: |_| Ok(()),
     hidden: &[],
@@ -244,7 +245,7 @@ fn managed_device_yields_official_csdl_layout_and_lists() {
 }
 
 /// The store's machinery serves a second entity set from its declaration alone: the table
-/// `managed_devices` is created from the layout, and inserts, reads, conditional updates,
+/// `declared_devices` is created from the layout, and inserts, reads, conditional updates,
 /// deletes, filters, ordering, keyset paging, counts and rendered pages work on it, on both
 /// backends, scoped by tenant.
 #[tokio::test]

@@ -1,0 +1,232 @@
+//! `/beta/deviceManagement/managedDevices` (docs/API.md, Managed devices): list and `$count`
+//! with the OData options, get, PATCH (`notes`, `managedDeviceName`), DELETE, and the actions
+//! `retire` and `wipe`, which wait for the device's next check-in. Graph's permissions:
+//! `DeviceManagementManagedDevices.Read.All` to read, `.ReadWrite.All` to change, and
+//! `.PrivilegedOperations.All` to wipe.
+
+use axum::extract::{FromRequestParts, OriginalUri, Path, State};
+use axum::http::{request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::extract::JsonBody;
+use super::listing::{count_of, list_of};
+use super::profiles::wants_representation;
+use super::{query, reply, AppState};
+use crate::auth::{authenticate, Access, Identity, DEVICES_PRIVILEGED};
+use crate::error::ApiError;
+use crate::model::device::{DeviceId, ManagedDevice, DEVICES};
+use crate::model::input::{json_kind, truncate};
+use crate::model::{Selection, TenantId};
+use crate::store::devices::CommandKind;
+
+/// A caller allowed to use managed devices the way the request's method needs.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceCaller {
+    /// The caller's tenant.
+    pub tenant: TenantId,
+    /// Whether it may wipe.
+    pub privileged: bool,
+}
+
+impl FromRequestParts<AppState> for DeviceCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let identity = match parts.extensions.get::<Identity>() {
+            Some(identity) => identity.clone(),
+            None => authenticate(&state.auth, &parts.headers).await?,
+        };
+        let access = Access::for_method(&parts.method);
+        if !identity.permissions.allows_devices(access) {
+            return Err(ApiError::Forbidden(access.devices_forbidden_message()));
+        }
+        Ok(DeviceCaller {
+            tenant: identity.tenant,
+            privileged: identity.permissions.devices_privileged,
+        })
+    }
+}
+
+/// The `{id}` of a managed device path, checked to be a GUID.
+#[derive(Debug, Clone, Copy)]
+pub struct DevicePath(pub DeviceId);
+
+impl<S: Send + Sync> FromRequestParts<S> for DevicePath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| {
+                ApiError::BadRequest("The id in the path is not valid UTF-8 text.".into())
+            })?;
+        DeviceId::parse(&raw).map(DevicePath).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "'{}' is not a valid managedDevice id; ids are GUIDs such as 8f1c2a4e-0000-4000-8000-00000000abcd.",
+                truncate(&raw, 80)
+            ))
+        })
+    }
+}
+
+/// `GET .../managedDevices`.
+pub async fn list(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    list_of::<ManagedDevice>(&st, caller.tenant, &uri, &headers).await
+}
+
+/// `GET .../managedDevices/$count`.
+pub async fn count(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, ApiError> {
+    count_of::<ManagedDevice>(&st, caller.tenant, &uri).await
+}
+
+/// `GET .../managedDevices/{id}`.
+pub async fn get_one(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    DevicePath(id): DevicePath,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let opts = query::parse_for::<ManagedDevice>(uri.query())?;
+    let device = st.devices.get(caller.tenant, id).await?;
+    let selection = query::selection_in(DEVICES.layout(), opts.select.as_ref(), Selection::All);
+    Ok(reply::entity(
+        StatusCode::OK,
+        &st.base_url(&headers),
+        &device,
+        &selection,
+    ))
+}
+
+/// `PATCH .../managedDevices/{id}`: 204, or 200 with the entity when asked.
+pub async fn update(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    DevicePath(id): DevicePath,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    st.devices.get(caller.tenant, id).await?;
+    let device = st
+        .devices
+        .update(caller.tenant, id, &body.required()?)
+        .await?;
+    if wants_representation(&headers) {
+        let mut res = reply::entity(
+            StatusCode::OK,
+            &st.base_url(&headers),
+            &device,
+            &Selection::All,
+        );
+        res.headers_mut().insert(
+            "preference-applied",
+            HeaderValue::from_static("return=representation"),
+        );
+        return Ok(res);
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE .../managedDevices/{id}`: 204.
+pub async fn delete(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    DevicePath(id): DevicePath,
+) -> Result<Response, ApiError> {
+    st.devices.delete(caller.tenant, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST .../managedDevices/{id}/retire`: 204; the device gets it at its next check-in.
+pub async fn retire(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    DevicePath(id): DevicePath,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    st.devices.get(caller.tenant, id).await?;
+    parameters("retire", body.optional()?.as_ref(), &[])?;
+    st.devices
+        .queue(caller.tenant, id, CommandKind::Retire)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The parameters of `wipe`, as Graph declares them (accepted; an Android device is always
+/// factory-reset).
+const WIPE_PARAMETERS: [(&str, &str); 6] = [
+    ("keepEnrollmentData", "Boolean"),
+    ("keepUserData", "Boolean"),
+    ("macOsUnlockCode", "String"),
+    ("obliterationBehavior", "String"),
+    ("persistEsimDataPlan", "Boolean"),
+    ("useProtectedWipe", "Boolean"),
+];
+
+/// `POST .../managedDevices/{id}/wipe`: 204; needs
+/// `DeviceManagementManagedDevices.PrivilegedOperations.All`.
+pub async fn wipe(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    DevicePath(id): DevicePath,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    if !caller.privileged {
+        return Err(ApiError::Forbidden(format!(
+            "The caller is not authorized to perform this operation: wipe needs the permission {DEVICES_PRIVILEGED} (scp or roles)."
+        )));
+    }
+    st.devices.get(caller.tenant, id).await?;
+    parameters("wipe", body.optional()?.as_ref(), &WIPE_PARAMETERS)?;
+    st.devices
+        .queue(caller.tenant, id, CommandKind::Wipe)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Checks an action's body: none, or an object of its declared parameters with their types.
+fn parameters(
+    action: &str,
+    body: Option<&Value>,
+    declared: &[(&str, &str)],
+) -> Result<(), ApiError> {
+    let Some(body) = body else { return Ok(()) };
+    let Value::Object(map) = body else {
+        return Err(ApiError::BadRequest(format!(
+            "The body of {action} must be a JSON object, not {}.",
+            json_kind(body)
+        )));
+    };
+    for (name, value) in map {
+        if name.starts_with('@') {
+            continue;
+        }
+        let Some((_, ty)) = declared.iter().find(|(n, _)| n == name) else {
+            return Err(ApiError::BadRequest(format!(
+                "The parameter '{}' does not exist on {action}.",
+                truncate(name, 80)
+            )));
+        };
+        let fits = matches!(
+            (*ty, value),
+            (_, Value::Null) | ("Boolean", Value::Bool(_)) | ("String", Value::String(_))
+        );
+        if !fits {
+            return Err(ApiError::BadRequest(format!(
+                "Invalid value for the parameter '{name}' of {action}: expected Edm.{ty}, got {}.",
+                json_kind(value)
+            )));
+        }
+    }
+    Ok(())
+}
