@@ -10,10 +10,12 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use reqwest::{Client, StatusCode};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::common::{client_with_token, fresh_database_url, COLLECTION};
+use crate::common::{client_with_token, fresh_database_url, ok_json, TestServer, COLLECTION};
 use crate::durability::{spawn_command, Process};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisio");
@@ -208,4 +210,135 @@ fn device(dir: &Path, args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Saves the profile's QR code image as `dir/qr.png`.
+async fn save_qr(s: &TestServer, id: &str, dir: &Path) {
+    let profile = ok_json(s.get(&s.item(id)).await).await;
+    let png = STANDARD
+        .decode(profile["qrCodeImage"]["value"].as_str().expect("qrCodeImage"))
+        .expect("base64");
+    std::fs::write(dir.join("qr.png"), png).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_google_code_a_lost_answer_a_removed_device_and_an_unknown_secret() {
+    let s = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let profile = s
+        .create(json!({"displayName": "Kiosks", "enrollmentMode": "corporateOwnedDedicatedDevice"}))
+        .await;
+    let id = profile["id"].as_str().unwrap().to_owned();
+    let res = s
+        .post_json(&format!("{}/createToken", s.item(&id)), &json!({"tokenValidityInSeconds": 3600}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    save_qr(&s, &id, work).await;
+    let facts = ["--serial", "R58N0000001", "--manufacturer", "samsung", "--model", "SM-X200"];
+    let enroll = |extra: &[&str]| {
+        let mut args = vec!["enroll", "--qr", "qr.png"];
+        args.extend_from_slice(&facts);
+        args.extend_from_slice(extra);
+        device(work, &args)
+    };
+
+    // A code for Google's Android Device Policy carries no URL.
+    let out = enroll(&[]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Google's Android Device Policy, which carries no enrollment URL; pass --server"),
+        "{err}"
+    );
+
+    // --json prints the server's answer as it came; the state file is private.
+    let out = enroll(&["--server", &s.base, "--state", "a.json", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("the answer alone, as JSON");
+    let device_id = answer["managedDeviceId"].as_str().unwrap().to_owned();
+    assert_eq!(answer["enrollmentProfileId"], id.as_str());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(work.join("a.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let state: Value = serde_json::from_slice(&std::fs::read(work.join("a.json")).unwrap()).unwrap();
+    assert_eq!(state["managedDeviceId"], device_id.as_str());
+    assert_eq!(state["serverUrl"], s.base.as_str());
+
+    // A state file holding an enrolled device is not overwritten.
+    let out = enroll(&["--server", &s.base, "--state", "a.json"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("a.json already holds an enrolled device"));
+
+    // An enrollment whose answer was lost (the state saved, no record in it) is taken up again
+    // with the saved secret: the server hands back the same record.
+    let mut pending = state.clone();
+    for member in ["managedDeviceId", "deviceName", "enrollmentProfileId"] {
+        pending[member] = Value::Null;
+    }
+    std::fs::write(work.join("b.json"), pending.to_string()).unwrap();
+    let out = enroll(&["--server", &s.base, "--state", "b.json"]);
+    let said = text(&out.stdout);
+    assert!(out.status.success(), "{said}{}", text(&out.stderr));
+    assert_in_order(
+        &said,
+        &[
+            "b.json holds an enrollment that got no answer; trying again with its device secret",
+            "provisio: enrolled as its existing device record\n",
+            &format!("  managedDeviceId      {device_id}\n"),
+        ],
+    );
+
+    // A secret the server does not know: a 401, told apart from a removal, the state kept.
+    let mut stranger = state.clone();
+    stranger["deviceSecret"] = json!("not-a-secret-the-server-has-seen-before-000");
+    std::fs::write(work.join("c.json"), stranger.to_string()).unwrap();
+    let out = device(work, &["checkin", "--state", "c.json"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the server does not know this device's credential (the server answered 401 InvalidDeviceCredential: ")
+            && err.contains("never wipes on this answer"),
+        "{err}"
+    );
+    assert!(work.join("c.json").exists());
+
+    // Checked in, then deleted by an administrator: the next check-in hears 410 and forgets.
+    let out = device(work, &["checkin", "--state", "a.json", "--os-version", "15"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("(managed device {device_id}): no commands\n")));
+    let record = ok_json(s.get(&format!("{}/{device_id}", s.collection_of("managedDevices"))).await).await;
+    assert_eq!(record["osVersion"], "15");
+    let res = s
+        .send(Method::DELETE, &format!("{}/{device_id}", s.collection_of("managedDevices")), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let out = device(work, &["checkin", "--state", "a.json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_in_order(
+        &text(&out.stdout),
+        &[
+            "provisio: the device was removed from the server (the server answered 410 DeviceRemoved: ",
+            "provisio: deleted the device state a.json\n",
+        ],
+    );
+    assert!(!work.join("a.json").exists());
+
+    // A revoked token fails the check, before any state is written.
+    let res = s
+        .send(Method::POST, &format!("{}/revokeToken", s.item(&id)), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let out = enroll(&["--server", &s.base, "--state", "d.json"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("checking the enrollment token: the server answered 401 InvalidEnrollmentToken: "),
+        "{err}"
+    );
+    assert!(!work.join("d.json").exists());
+    s.stop().await;
 }
