@@ -201,13 +201,14 @@ pub async fn checkin(args: &CheckinArgs) -> anyhow::Result<()> {
     };
     // With --json the answer alone goes to standard output, the rest to standard error.
     let json = args.output.json;
-    let say = |line: String| {
+    let show = |line: String| {
         if json {
-            eprintln!("provisio: {line}");
+            eprintln!("{line}");
         } else {
-            println!("provisio: {line}");
+            println!("{line}");
         }
     };
+    let say = |line: String| show(format!("provisio: {line}"));
     let api = DeviceApi::new(&state.server_url, RetryPolicy::default())?;
     let facts = CheckinFacts {
         os_version: args.facts.os_version.clone(),
@@ -241,7 +242,7 @@ pub async fn checkin(args: &CheckinArgs) -> anyhow::Result<()> {
         reply.device_name, reply.managed_device_id
     ));
     for command in &reply.commands {
-        say(format!(
+        show(format!(
             "  {:<7} {}  issued {}",
             command.kind,
             command.id,

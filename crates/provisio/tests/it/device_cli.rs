@@ -158,6 +158,7 @@ async fn the_readme_walkthrough_enrolls_lists_counts_retires_and_checks_in() {
     assert_in_order(
         &out,
         &[
+            "{\"enrolledDeviceCount\":0,\"enrollmentTokenUsageCount\":0}\n",
             "provisio: the QR code is for your own DPC (token under com.example.dpc.EXTRA_ENROLLMENT_TOKEN); enrolling with http://",
             "provisio: enrollment token accepted: corporateOwnedAOSPUserlessDevice for tenant ",
             "provisio: enrolled as a new device record\n",
@@ -166,8 +167,7 @@ async fn the_readme_walkthrough_enrolls_lists_counts_retires_and_checks_in() {
             &format!("{listed}\n"),
             "{\"enrolledDeviceCount\":1,\"enrollmentTokenUsageCount\":1}\n",
             "204\n",
-            &format!("provisio: checked in as {name} (managed device {id}): 1 command\n"),
-            "  retire  ",
+            &format!("provisio: checked in as {name} (managed device {id}): 1 command\n  retire  "),
             "provisio: acknowledged retire ",
             "; a DPC would now give up its management of the device (clear device owner, remove its policies) and uninstall itself\n",
             "provisio: deleted the device state provisio-device.json\n",
