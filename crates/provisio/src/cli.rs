@@ -1,6 +1,7 @@
 //! The `provisio` command line: `serve` runs the service; `migrate` updates the schema; `backup`
 //! and `restore` copy the SQLite database and its secrets out and back; `key rotate`/`key retire`
-//! replace the sealing key; `token issue` mints development tokens.
+//! replace the sealing key; `token issue` mints development tokens; `device enroll` and `device
+//! checkin` act as an enrolling device.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,6 +43,10 @@ enum Command {
     /// (docs/DEPLOYMENT.md, "Secrets at rest").
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Act as a device: enroll with a provisioning QR code, then check in and receive commands,
+    /// as a device policy controller does.
+    #[command(subcommand)]
+    Device(crate::device_client::DeviceCommand),
 }
 
 /// The flags of `provisio backup`: where to, plus the settings of `serve` (which find the data
@@ -182,6 +187,7 @@ pub fn main() -> anyhow::Result<()> {
             println!("{}", issue(&args)?);
             Ok(())
         }
+        Command::Device(command) => crate::device_client::run(command),
     }
 }
 
@@ -264,7 +270,10 @@ mod tests {
     /// The help of a subcommand as `provisio <name> --help` prints it, at a fixed width.
     fn long_help(name: &str) -> String {
         let mut cli = Cli::command().term_width(100);
-        let sub = cli.find_subcommand_mut(name).unwrap();
+        let mut sub = &mut cli;
+        for word in name.split(' ') {
+            sub = sub.find_subcommand_mut(word).unwrap();
+        }
         sub.render_long_help().to_string()
     }
 
@@ -276,5 +285,15 @@ mod tests {
     #[test]
     fn migrate_help_adds_no_locking_to_the_serve_flags() {
         insta::assert_snapshot!(long_help("migrate"));
+    }
+
+    #[test]
+    fn device_enroll_help_names_the_qr_code_the_server_and_the_device_facts() {
+        insta::assert_snapshot!(long_help("device enroll"));
+    }
+
+    #[test]
+    fn device_checkin_help_names_the_state_file() {
+        insta::assert_snapshot!(long_help("device checkin"));
     }
 }

@@ -12,6 +12,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod device_client;
 pub mod error;
 pub mod metrics;
 pub mod model;

@@ -5,6 +5,7 @@ mod backup;
 mod common;
 mod crud;
 mod declaration;
+mod device_cli;
 mod devices;
 mod durability;
 mod errors;
