@@ -102,8 +102,14 @@ fn an_own_dpc_code_gives_token_and_url_under_the_operators_keys() {
     );
     assert_eq!(
         code.keys,
-        ["com.example.dpc.TOKEN", "com.example.dpc.SERVER"]
+        [
+            "com.example.dpc.TOKEN",
+            "com.example.dpc.SERVER",
+            "provisio.enrollmentMode",
+            "provisio.protocolVersion"
+        ]
     );
+    assert_eq!(code.mode.as_deref(), Some("corporateOwnedDedicatedDevice"));
 }
 
 #[test]
