@@ -103,7 +103,10 @@ impl CustomDpc {
         }
         for (key, setting) in [
             (&token_extras_key, DpcSetting::TokenExtrasKey),
-            (&enrollment_url_extras_key, DpcSetting::EnrollmentUrlExtrasKey),
+            (
+                &enrollment_url_extras_key,
+                DpcSetting::EnrollmentUrlExtrasKey,
+            ),
         ] {
             if [KEY_ENROLLMENT_MODE, KEY_PROTOCOL_VERSION].contains(&key.as_str()) {
                 return Err(ConfigError::new(

@@ -198,7 +198,11 @@ fn every_combination_parses_back_in_order() {
 #[test]
 fn the_mode_and_version_go_to_a_custom_dpc_only() {
     let dpc = custom();
-    for mode in [GMS_MODE, AOSP_MODE, "corporateOwnedAOSPUserAssociatedDevice"] {
+    for mode in [
+        GMS_MODE,
+        AOSP_MODE,
+        "corporateOwnedAOSPUserAssociatedDevice",
+    ] {
         let google = payload(&PayloadRequest {
             dpc: Dpc::AndroidDevicePolicy,
             token: TOKEN,

@@ -229,10 +229,7 @@ impl QrCodes {
             hash.update((text.len() as u64).to_be_bytes());
             hash.update(text.as_bytes());
         }
-        hash.finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Whether a token can be made for a profile in this mode: AOSP modes need the AOSP DPC.

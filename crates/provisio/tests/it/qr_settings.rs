@@ -111,7 +111,9 @@ async fn flipping_all_modes_redraws_the_codes_of_gms_profiles_at_the_next_start(
     assert_eq!(gms_after["tokenValue"], gms_before["tokenValue"]);
     assert_own_dpc(&gms_after, "corporateOwnedDedicatedDevice");
     assert_ne!(gms_after["qrCodeImage"], gms_before["qrCodeImage"]);
-    assert!(gms_after["lastModifiedDateTime"].as_str() > gms_before["lastModifiedDateTime"].as_str());
+    assert!(
+        gms_after["lastModifiedDateTime"].as_str() > gms_before["lastModifiedDateTime"].as_str()
+    );
     // The AOSP code already said that: not written at all. No token: nothing to draw.
     assert_eq!(read(&s, aosp).await, aosp_before);
     assert_eq!(read(&s, &no_token).await, none_before);
@@ -214,7 +216,11 @@ async fn the_pass_visits_every_tenant_once_per_change_of_settings() {
     assert!(on.redraw_for_settings().await.unwrap().unchanged);
     assert_eq!(
         store.service_value(FINGERPRINT).await.unwrap(),
-        Some(QrCodes::new(dpc(true).build(None).unwrap(), true).unwrap().fingerprint())
+        Some(
+            QrCodes::new(dpc(true).build(None).unwrap(), true)
+                .unwrap()
+                .fingerprint()
+        )
     );
     // Without any DPC, the AOSP codes cannot be drawn: they keep theirs and are counted.
     let bare = Profiles::new(store.clone(), QrCodes::default());
