@@ -27,7 +27,7 @@ use super::Profiles;
 pub const FINGERPRINT: &str = "qr_settings_fingerprint";
 
 /// Tenants, and profiles of a tenant, read at a time: the memory the pass needs is one page of
-/// profiles without their images.
+/// profiles without their images (and their new codes), and a page's redraws run at once.
 const PAGE: u32 = 100;
 
 /// What a pass over the stored codes did.
@@ -122,9 +122,16 @@ impl Profiles {
         };
         loop {
             let page = self.store.list::<Profile>(tenant, &query).await?;
+            // A page's redraws run side by side, so that SQLite's group writer commits them
+            // together (one flush for many) and PostgreSQL overlaps their round trips.
+            let mut redraws = tokio::task::JoinSet::new();
             for p in &page {
+                let (this, p) = (self.clone(), p.clone());
+                redraws.spawn(async move { this.redraw_one(&p).await });
+            }
+            while let Some(outcome) = redraws.join_next().await {
                 report.checked += 1;
-                match self.redraw_one(p).await? {
+                match outcome?? {
                     Outcome::Current => {}
                     Outcome::Redrawn => report.redrawn += 1,
                     Outcome::Failed => report.failed += 1,

@@ -33,6 +33,13 @@ async fn start(dir: &std::path::Path, db: &Option<String>, all_modes: bool) -> T
     .await
 }
 
+/// The profile at `id` without its `@odata.context`, which names the server's port.
+async fn read(s: &TestServer, id: &str) -> Value {
+    let mut p = ok_json(s.get(&s.item(id)).await).await;
+    p.as_object_mut().unwrap().remove("@odata.context");
+    p
+}
+
 /// Checks that `p`'s code names the configured DPC and carries its token, the URL, `mode` and
 /// protocol version "1".
 fn assert_own_dpc(p: &Value, mode: &str) {
@@ -89,9 +96,12 @@ async fn flipping_all_modes_redraws_the_codes_of_gms_profiles_at_the_next_start(
     let (gms, aosp) = (&ids[0], &ids[1]);
     let gms_before = get_and_check_qr(&s, gms).await;
     assert_google_dpc(&gms_before);
-    let aosp_before = get_and_check_qr(&s, aosp).await;
-    assert_own_dpc(&aosp_before, "corporateOwnedAOSPUserlessDevice");
-    let none_before = ok_json(s.get(&s.item(&no_token)).await).await;
+    assert_own_dpc(
+        &get_and_check_qr(&s, aosp).await,
+        "corporateOwnedAOSPUserlessDevice",
+    );
+    let aosp_before = read(&s, aosp).await;
+    let none_before = read(&s, &no_token).await;
     s.stop().await;
 
     // With the setting on, the dedicated profile's code names the configured DPC; the token
@@ -105,19 +115,8 @@ async fn flipping_all_modes_redraws_the_codes_of_gms_profiles_at_the_next_start(
         gms_after["lastModifiedDateTime"].as_str() > gms_before["lastModifiedDateTime"].as_str()
     );
     // The AOSP code already said that: not written at all. No token: nothing to draw.
-    // (The context URL names the server's address, which a restart changes.)
-    let entity = |mut v: serde_json::Value| {
-        v.as_object_mut().map(|m| m.remove("@odata.context"));
-        v
-    };
-    assert_eq!(
-        entity(ok_json(s.get(&s.item(aosp)).await).await),
-        entity(aosp_before.clone())
-    );
-    assert_eq!(
-        entity(ok_json(s.get(&s.item(&no_token)).await).await),
-        entity(none_before)
-    );
+    assert_eq!(read(&s, aosp).await, aosp_before);
+    assert_eq!(read(&s, &no_token).await, none_before);
     // A PATCH of the mode now changes the payload (the mode is in the extras) and redraws it.
     let res = s
         .patch_json(
@@ -126,16 +125,16 @@ async fn flipping_all_modes_redraws_the_codes_of_gms_profiles_at_the_next_start(
         )
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let patched = get_and_check_qr(&s, gms).await;
-    assert_own_dpc(&patched, "corporateOwnedFullyManaged");
+    assert_own_dpc(
+        &get_and_check_qr(&s, gms).await,
+        "corporateOwnedFullyManaged",
+    );
+    let patched = read(&s, gms).await;
     s.stop().await;
 
     // The same settings again: nothing is rewritten.
     let s = start(dir.path(), &db, true).await;
-    assert_eq!(
-        entity(ok_json(s.get(&s.item(gms)).await).await),
-        entity(patched)
-    );
+    assert_eq!(read(&s, gms).await, patched);
     s.stop().await;
 
     // Back to the default: Google's Android Device Policy again, same token.
@@ -143,10 +142,7 @@ async fn flipping_all_modes_redraws_the_codes_of_gms_profiles_at_the_next_start(
     let back = get_and_check_qr(&s, gms).await;
     assert_google_dpc(&back);
     assert_eq!(back["tokenValue"], gms_before["tokenValue"]);
-    assert_eq!(
-        entity(ok_json(s.get(&s.item(aosp)).await).await),
-        entity(aosp_before)
-    );
+    assert_eq!(read(&s, aosp).await, aosp_before);
     s.stop().await;
 }
 
