@@ -19,9 +19,7 @@ use rand::RngCore as _;
 use reqwest::StatusCode;
 use sha2::{Digest as _, Sha256};
 
-use super::protocol::{
-    CallError, CheckinFacts, Command, DeviceApi, DeviceFacts, RetryPolicy,
-};
+use super::protocol::{CallError, CheckinFacts, Command, DeviceApi, DeviceFacts, RetryPolicy};
 use super::qr::{self, CodeKind, ExtrasKeys, PROTOCOL_VERSION};
 use super::state::DeviceState;
 use super::{CheckinArgs, EnrollArgs};
@@ -115,7 +113,10 @@ pub async fn enroll(args: &EnrollArgs) -> anyhow::Result<()> {
         "enrollment token accepted: {} for tenant {}, valid until {}",
         check.enrollment_mode,
         check.tenant_id,
-        check.token_expiration_date_time.as_deref().unwrap_or("(no expiry given)")
+        check
+            .token_expiration_date_time
+            .as_deref()
+            .unwrap_or("(no expiry given)")
     ));
 
     let mut state = DeviceState {
@@ -258,7 +259,9 @@ pub async fn checkin(args: &CheckinArgs) -> anyhow::Result<()> {
     };
     api.ack(&state.device_secret, &command.id)
         .await
-        .map_err(|e: CallError| anyhow!(e).context(format!("acknowledging {} {}", command.kind, command.id)))?;
+        .map_err(|e: CallError| {
+            anyhow!(e).context(format!("acknowledging {} {}", command.kind, command.id))
+        })?;
     let action = if command.kind == "wipe" {
         "factory-reset the device (wipeData)"
     } else {
@@ -319,7 +322,11 @@ mod tests {
             kind: kind.into(),
             issued_date_time: None,
         };
-        let list = [command("1", "lock"), command("2", "retire"), command("3", "wipe")];
+        let list = [
+            command("1", "lock"),
+            command("2", "retire"),
+            command("3", "wipe"),
+        ];
         assert_eq!(obeyed(&list).unwrap().id, "3");
         assert_eq!(obeyed(&list[..2]).unwrap().id, "2");
         assert!(obeyed(&list[..1]).is_none());

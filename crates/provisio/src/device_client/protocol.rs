@@ -238,7 +238,8 @@ impl DeviceApi {
         secret: &Sensitive,
         facts: &CheckinFacts,
     ) -> Result<Answer<CheckinAnswer>, CallError> {
-        let body = serde_json::to_value(facts).unwrap_or_else(|_| Value::Object(Default::default()));
+        let body =
+            serde_json::to_value(facts).unwrap_or_else(|_| Value::Object(Default::default()));
         self.call("/device/v1/checkin", &body, Some(secret), None)
             .await
     }
@@ -295,7 +296,8 @@ impl DeviceApi {
                 Err(_) if !last => Some(pause),
                 Ok((status, after, _))
                     if !last
-                        && (status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS) =>
+                        && (status.is_server_error()
+                            || *status == StatusCode::TOO_MANY_REQUESTS) =>
                 {
                     match after {
                         Some(after) if *after > self.retry.max_retry_after => None,
@@ -392,7 +394,10 @@ fn refusal(status: StatusCode, text: &str) -> CallError {
         },
         _ => CallError::Refused {
             status,
-            code: status.canonical_reason().unwrap_or("Error").replace(' ', ""),
+            code: status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .replace(' ', ""),
             message: text.chars().take(200).collect(),
             request_id: None,
         },

@@ -12,9 +12,12 @@ use super::*;
 /// What the fake server saw: one entry per request, its headers and body.
 type Seen = Arc<Mutex<Vec<(HeaderMap, String)>>>;
 
+/// A canned answer: status, headers, body.
+type Canned = (u16, Vec<(&'static str, &'static str)>, String);
+
 /// A server on 127.0.0.1 that answers the n-th request to any device path with `answers[n]`
 /// (the last one again after that).
-async fn serve(answers: Vec<(u16, Vec<(&'static str, &'static str)>, String)>) -> (String, Seen) {
+async fn serve(answers: Vec<Canned>) -> (String, Seen) {
     let seen: Seen = Arc::default();
     let log = seen.clone();
     let handler = move |headers: HeaderMap, body: String| {
@@ -55,7 +58,9 @@ fn quick() -> RetryPolicy {
 const ENROLLED: &str = r#"{"managedDeviceId":"d1","deviceName":"Kiosk-1","enrollmentProfileId":"p1","enrollmentMode":"corporateOwnedDedicatedDevice","tenantId":"t1","enrollmentTimeDeviceMembershipTarget":null}"#;
 
 fn envelope(code: &str) -> String {
-    format!(r#"{{"error":{{"code":"{code}","message":"says why","innerError":{{"request-id":"r-1"}}}}}}"#)
+    format!(
+        r#"{{"error":{{"code":"{code}","message":"says why","innerError":{{"request-id":"r-1"}}}}}}"#
+    )
 }
 
 #[tokio::test]
@@ -72,7 +77,12 @@ async fn transient_failures_are_retried_with_the_same_idempotency_key() {
         ..DeviceFacts::default()
     };
     let answer = api
-        .enroll(&Sensitive::new("ABCDEFGHIJKLMNOPQRST"), &"a".repeat(64), &facts, "key-1")
+        .enroll(
+            &Sensitive::new("ABCDEFGHIJKLMNOPQRST"),
+            &"a".repeat(64),
+            &facts,
+            "key-1",
+        )
         .await
         .unwrap();
     assert_eq!(answer.status, StatusCode::CREATED);
@@ -115,7 +125,11 @@ async fn a_long_retry_after_or_the_last_attempt_ends_the_retries() {
     let api = DeviceApi::new(&base, quick()).unwrap();
     let err = api.ack(&Sensitive::new("s"), "c 1").await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
-    assert!(err.to_string().starts_with("the server answered 429 TooManyRequests: {}"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("the server answered 429 TooManyRequests: {}"),
+        "{err}"
+    );
     assert_eq!(seen.lock().unwrap().len(), 1);
 
     let (base, seen) = serve(vec![(500, vec![], "<html>oops</html>".into())]).await;

@@ -89,7 +89,9 @@ pub fn decode_png(png_bytes: &[u8]) -> anyhow::Result<String> {
         .output_buffer_size()
         .ok_or_else(|| anyhow!("the PNG image is too large"))?;
     let mut raw = vec![0; size];
-    let frame = reader.next_frame(&mut raw).context("reading the PNG image")?;
+    let frame = reader
+        .next_frame(&mut raw)
+        .context("reading the PNG image")?;
     let (width, height) = (frame.width as usize, frame.height as usize);
     let channels = frame.color_type.samples();
     let luma = |x: usize, y: usize| -> u8 {
@@ -153,7 +155,9 @@ pub fn read_code(payload: &str, keys: ExtrasKeys<'_>) -> anyhow::Result<Enrollme
     let present: Vec<String> = extras.keys().cloned().collect();
     let listing = || present.join(", ");
     if let Some(version) = extras.get(PROTOCOL_VERSION_EXTRAS_KEY) {
-        let text = version.as_str().map_or_else(|| version.to_string(), str::to_owned);
+        let text = version
+            .as_str()
+            .map_or_else(|| version.to_string(), str::to_owned);
         if text != PROTOCOL_VERSION.to_string() {
             bail!("the QR code is for device protocol version {text}; this provisio speaks version {PROTOCOL_VERSION}");
         }

@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use android_provisioning::{payload, render_png, CustomDpc, CustomDpcSettings, Dpc, PayloadRequest};
+use android_provisioning::{
+    payload, render_png, CustomDpc, CustomDpcSettings, Dpc, PayloadRequest,
+};
 use serde_json::{json, Value};
 
 use super::*;
@@ -58,7 +60,10 @@ fn a_google_dpc_code_gives_its_token_and_needs_a_server() {
     assert_eq!(code.url, Found::Missing);
     assert_eq!(code.mode, None);
     let err = code.server_url(None).unwrap_err().to_string();
-    assert!(err.contains("Google's Android Device Policy") && err.contains("--server"), "{err}");
+    assert!(
+        err.contains("Google's Android Device Policy") && err.contains("--server"),
+        "{err}"
+    );
     assert_eq!(
         code.server_url(Some("http://127.0.0.1:8080")).unwrap(),
         "http://127.0.0.1:8080"
@@ -92,17 +97,26 @@ fn an_own_dpc_code_gives_token_and_url_under_the_operators_keys() {
         code.server_url(Some("http://localhost:1")).unwrap(),
         "http://localhost:1"
     );
-    assert_eq!(code.keys, ["com.example.dpc.TOKEN", "com.example.dpc.SERVER"]);
+    assert_eq!(
+        code.keys,
+        ["com.example.dpc.TOKEN", "com.example.dpc.SERVER"]
+    );
 }
 
 #[test]
 fn the_mode_and_protocol_version_extras_are_read_when_present() {
     let text = own_payload_with(|extras| {
-        extras.insert(MODE_EXTRAS_KEY.into(), json!("corporateOwnedAOSPUserlessDevice"));
+        extras.insert(
+            MODE_EXTRAS_KEY.into(),
+            json!("corporateOwnedAOSPUserlessDevice"),
+        );
         extras.insert(PROTOCOL_VERSION_EXTRAS_KEY.into(), json!("1"));
     });
     let code = read_code(&round_trip(&text), ExtrasKeys::default()).unwrap();
-    assert_eq!(code.mode.as_deref(), Some("corporateOwnedAOSPUserlessDevice"));
+    assert_eq!(
+        code.mode.as_deref(),
+        Some("corporateOwnedAOSPUserlessDevice")
+    );
     assert_eq!(code.token.expose(), TOKEN);
     assert_eq!(code.server_url(None).unwrap(), "https://mdm.example.com/");
 
@@ -116,7 +130,10 @@ fn the_mode_and_protocol_version_extras_are_read_when_present() {
 #[test]
 fn two_token_like_values_are_ambiguous_until_the_key_is_named() {
     let text = own_payload_with(|extras| {
-        extras.insert("com.example.dpc.ASSET_TAG".into(), json!("ABCDEFGHIJKLMNOPQRST"));
+        extras.insert(
+            "com.example.dpc.ASSET_TAG".into(),
+            json!("ABCDEFGHIJKLMNOPQRST"),
+        );
     });
     let err = error_of(&text, ExtrasKeys::default());
     assert!(
@@ -150,7 +167,10 @@ fn a_missing_token_names_the_keys_present_and_never_a_value() {
         url: None,
     };
     let err = error_of(&text, named);
-    assert!(err.contains("no text value under com.example.dpc.NOPE (--token-key)"), "{err}");
+    assert!(
+        err.contains("no text value under com.example.dpc.NOPE (--token-key)"),
+        "{err}"
+    );
     let malformed = ExtrasKeys {
         token: Some("com.example.dpc.TOKEN"),
         url: None,
@@ -162,12 +182,16 @@ fn a_missing_token_names_the_keys_present_and_never_a_value() {
 #[test]
 fn urls_that_are_missing_or_several_need_a_flag() {
     let two = own_payload_with(|extras| {
-        extras.insert("com.example.dpc.SUPPORT".into(), json!("https://help.example.com"));
+        extras.insert(
+            "com.example.dpc.SUPPORT".into(),
+            json!("https://help.example.com"),
+        );
     });
     let code = read_code(&two, ExtrasKeys::default()).unwrap();
     let err = code.server_url(None).unwrap_err().to_string();
     assert!(
-        err.contains("com.example.dpc.SERVER, com.example.dpc.SUPPORT") && err.contains("--url-key"),
+        err.contains("com.example.dpc.SERVER, com.example.dpc.SUPPORT")
+            && err.contains("--url-key"),
         "{err}"
     );
     assert!(code.server_url(Some("https://other.example")).is_ok());
@@ -188,7 +212,10 @@ fn urls_that_are_missing_or_several_need_a_flag() {
     });
     let code = read_code(&none, ExtrasKeys::default()).unwrap();
     let err = code.server_url(None).unwrap_err().to_string();
-    assert!(err.contains("no admin extras value of the QR code is an http(s) URL"), "{err}");
+    assert!(
+        err.contains("no admin extras value of the QR code is an http(s) URL"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -205,7 +232,11 @@ fn encode(width: u32, height: u32, color: png::ColorType, data: &[u8]) -> Vec<u8
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(color);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.write_header().unwrap().write_image_data(data).unwrap();
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(data)
+        .unwrap();
     out
 }
 
@@ -221,7 +252,13 @@ fn an_rgba_image_of_the_code_reads_the_same() {
     let rgba: Vec<u8> = pixels
         .luma
         .iter()
-        .flat_map(|&l| if l == 0 { [0, 0, 120, 255] } else { [0, 0, 0, 0] })
+        .flat_map(|&l| {
+            if l == 0 {
+                [0, 0, 120, 255]
+            } else {
+                [0, 0, 0, 0]
+            }
+        })
         .collect();
     let (w, h) = (pixels.width as u32, pixels.height as u32);
     let png = encode(w, h, png::ColorType::Rgba, &rgba);

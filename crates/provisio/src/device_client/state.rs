@@ -182,6 +182,9 @@ mod tests {
         let path = dir.path().join("qr.png");
         std::fs::write(&path, b"\x89PNG").unwrap();
         let err = DeviceState::load(&path).unwrap_err().to_string();
-        assert!(err.ends_with("qr.png is not a provisio device state file"), "{err}");
+        assert!(
+            err.ends_with("qr.png is not a provisio device state file"),
+            "{err}"
+        );
     }
 }

@@ -44,7 +44,10 @@ fn readme_blocks(heading: &str) -> Vec<String> {
 /// `text` with `from` replaced by `to`; fails when `from` does not occur (the README changed
 /// form and the test must follow).
 fn substitute(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "the README block no longer contains {from:?}:\n{text}");
+    assert!(
+        text.contains(from),
+        "the README block no longer contains {from:?}:\n{text}"
+    );
     text.replace(from, to)
 }
 
@@ -83,12 +86,19 @@ impl Drop for Server {
 /// Starts the README's `serve` command on a free port in `data_dir`.
 fn start_readme_server(data_dir: &Path) -> Server {
     let blocks = readme_blocks(SECTION);
-    assert_eq!(blocks.len(), 2, "the section has a serve block and a walkthrough block");
+    assert_eq!(
+        blocks.len(),
+        2,
+        "the section has a serve block and a walkthrough block"
+    );
     let port = free_port();
     let address = format!("127.0.0.1:{port}");
     let serve = substitute(&blocks[0], "cargo run --release -p provisio --", BIN);
     let serve = substitute(&serve, README_ADDRESS, &address);
-    let mut extra = format!(" --listen {address} --log-level warn --data-dir '{}'", data_dir.display());
+    let mut extra = format!(
+        " --listen {address} --log-level warn --data-dir '{}'",
+        data_dir.display()
+    );
     if let Some(url) = fresh_database_url() {
         extra.push_str(&format!(" --database-url '{url}'"));
     }
@@ -154,7 +164,8 @@ async fn the_readme_walkthrough_enrolls_lists_counts_retires_and_checks_in() {
 
     let id = reported(&out, "managedDeviceId");
     let name = reported(&out, "deviceName");
-    let listed = json!({"deviceName": name, "serialNumber": "R58N12345XY", "managementState": "managed"});
+    let listed =
+        json!({"deviceName": name, "serialNumber": "R58N12345XY", "managementState": "managed"});
     assert_in_order(
         &out,
         &[
@@ -180,7 +191,11 @@ async fn the_readme_walkthrough_enrolls_lists_counts_retires_and_checks_in() {
     // counted, the profile no longer counts the device.
     let client = client_with_token(&server.0.token);
     let base = &server.0.base;
-    let res = get(&client, &format!("{base}/beta/deviceManagement/managedDevices/{id}")).await;
+    let res = get(
+        &client,
+        &format!("{base}/beta/deviceManagement/managedDevices/{id}"),
+    )
+    .await;
     assert_eq!(res.0, StatusCode::NOT_FOUND, "{}", res.1);
     let (status, profiles) = get(&client, &format!("{base}{COLLECTION}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -216,7 +231,11 @@ fn text(bytes: &[u8]) -> String {
 async fn save_qr(s: &TestServer, id: &str, dir: &Path) {
     let profile = ok_json(s.get(&s.item(id)).await).await;
     let png = STANDARD
-        .decode(profile["qrCodeImage"]["value"].as_str().expect("qrCodeImage"))
+        .decode(
+            profile["qrCodeImage"]["value"]
+                .as_str()
+                .expect("qrCodeImage"),
+        )
         .expect("base64");
     std::fs::write(dir.join("qr.png"), png).unwrap();
 }
@@ -231,11 +250,21 @@ async fn a_google_code_a_lost_answer_a_removed_device_and_an_unknown_secret() {
         .await;
     let id = profile["id"].as_str().unwrap().to_owned();
     let res = s
-        .post_json(&format!("{}/createToken", s.item(&id)), &json!({"tokenValidityInSeconds": 3600}))
+        .post_json(
+            &format!("{}/createToken", s.item(&id)),
+            &json!({"tokenValidityInSeconds": 3600}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     save_qr(&s, &id, work).await;
-    let facts = ["--serial", "R58N0000001", "--manufacturer", "samsung", "--model", "SM-X200"];
+    let facts = [
+        "--serial",
+        "R58N0000001",
+        "--manufacturer",
+        "samsung",
+        "--model",
+        "SM-X200",
+    ];
     let enroll = |extra: &[&str]| {
         let mut args = vec!["enroll", "--qr", "qr.png"];
         args.extend_from_slice(&facts);
@@ -248,7 +277,9 @@ async fn a_google_code_a_lost_answer_a_removed_device_and_an_unknown_secret() {
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
-        err.contains("Google's Android Device Policy, which carries no enrollment URL; pass --server"),
+        err.contains(
+            "Google's Android Device Policy, which carries no enrollment URL; pass --server"
+        ),
         "{err}"
     );
 
@@ -261,10 +292,14 @@ async fn a_google_code_a_lost_answer_a_removed_device_and_an_unknown_secret() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(work.join("a.json")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(work.join("a.json"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let state: Value = serde_json::from_slice(&std::fs::read(work.join("a.json")).unwrap()).unwrap();
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(work.join("a.json")).unwrap()).unwrap();
     assert_eq!(state["managedDeviceId"], device_id.as_str());
     assert_eq!(state["serverUrl"], s.base.as_str());
 
@@ -307,13 +342,27 @@ async fn a_google_code_a_lost_answer_a_removed_device_and_an_unknown_secret() {
     assert!(work.join("c.json").exists());
 
     // Checked in, then deleted by an administrator: the next check-in hears 410 and forgets.
-    let out = device(work, &["checkin", "--state", "a.json", "--os-version", "15"]);
+    let out = device(
+        work,
+        &["checkin", "--state", "a.json", "--os-version", "15"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains(&format!("(managed device {device_id}): no commands\n")));
-    let record = ok_json(s.get(&format!("{}/{device_id}", s.collection_of("managedDevices"))).await).await;
+    let record = ok_json(
+        s.get(&format!(
+            "{}/{device_id}",
+            s.collection_of("managedDevices")
+        ))
+        .await,
+    )
+    .await;
     assert_eq!(record["osVersion"], "15");
     let res = s
-        .send(Method::DELETE, &format!("{}/{device_id}", s.collection_of("managedDevices")), None)
+        .send(
+            Method::DELETE,
+            &format!("{}/{device_id}", s.collection_of("managedDevices")),
+            None,
+        )
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let out = device(work, &["checkin", "--state", "a.json"]);
@@ -336,7 +385,9 @@ async fn a_google_code_a_lost_answer_a_removed_device_and_an_unknown_secret() {
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
-        err.contains("checking the enrollment token: the server answered 401 InvalidEnrollmentToken: "),
+        err.contains(
+            "checking the enrollment token: the server answered 401 InvalidEnrollmentToken: "
+        ),
         "{err}"
     );
     assert!(!work.join("d.json").exists());
