@@ -37,6 +37,7 @@ fn bench(c: &mut Criterion) {
     let typical = PayloadRequest {
         dpc: Dpc::AndroidDevicePolicy,
         token: "WINFPMWZHDMYATCYIHVK",
+        enrollment_mode: "corporateOwnedFullyManaged",
         wifi: None,
     };
     let dpc = custom_dpc();
@@ -46,6 +47,7 @@ fn bench(c: &mut Criterion) {
     let large = PayloadRequest {
         dpc: Dpc::Custom(&dpc),
         token: long_token,
+        enrollment_mode: "corporateOwnedAOSPUserlessDevice",
         wifi: Some(Wifi {
             ssid: "Lager-Süd Ä Ö Ü 無線 📶",
             security: WifiSecurity::Wpa,

@@ -4,6 +4,7 @@
 //! [`CustomDpc`] values only come out of [`CustomDpc::new`], which validates and normalises the
 //! operator's settings once (at configuration load), so building a payload never fails.
 
+use crate::payload::{KEY_ENROLLMENT_MODE, KEY_PROTOCOL_VERSION};
 use crate::validate::{self, ConfigError, DpcSetting};
 
 /// Component name of Google's Android Device Policy device-admin receiver.
@@ -28,8 +29,9 @@ pub enum Dpc<'a> {
     /// Google's Android Device Policy (the `corporateOwned*` modes that have Google services):
     /// the constants `ANDROID_DEVICE_POLICY_*` of this module.
     AndroidDevicePolicy,
-    /// The operator's own DPC (the AOSP modes); the extras bundle carries the token and then
-    /// the service's enrollment URL.
+    /// The operator's own DPC (the AOSP modes, and the others when the service is set to use it
+    /// everywhere); the extras bundle carries the token, the service's enrollment URL, the
+    /// enrollment mode and the protocol version.
     Custom(&'a CustomDpc),
 }
 
@@ -75,8 +77,9 @@ impl CustomDpc {
     /// - `signature_checksum`: base64 of exactly 32 bytes, in either alphabet, padded or not;
     ///   stored as URL-safe base64 without padding. A hex digest is refused with a hint that
     ///   shows its base64 form.
-    /// - the two extras keys: non-empty, without control characters, and different from each
-    ///   other (they share one JSON object).
+    /// - the two extras keys: non-empty, without control characters, different from each
+    ///   other and from the fixed keys [`KEY_ENROLLMENT_MODE`] and [`KEY_PROTOCOL_VERSION`]
+    ///   (they share one JSON object).
     /// - `enrollment_url`: like `download_url`, but `http://` is also accepted for a loopback
     ///   host, so that a laboratory set-up can run without TLS.
     ///
@@ -97,6 +100,20 @@ impl CustomDpc {
                 DpcSetting::EnrollmentUrlExtrasKey,
                 "must differ from token_extras_key",
             ));
+        }
+        for (key, setting) in [
+            (&token_extras_key, DpcSetting::TokenExtrasKey),
+            (
+                &enrollment_url_extras_key,
+                DpcSetting::EnrollmentUrlExtrasKey,
+            ),
+        ] {
+            if [KEY_ENROLLMENT_MODE, KEY_PROTOCOL_VERSION].contains(&key.as_str()) {
+                return Err(ConfigError::new(
+                    setting,
+                    "is a key the service itself writes into the extras bundle; choose another",
+                ));
+            }
         }
         let enrollment_url = validate::url(settings.enrollment_url, DpcSetting::EnrollmentUrl)?;
         Ok(Self {

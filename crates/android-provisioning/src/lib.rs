@@ -16,6 +16,7 @@
 //! let text = payload(&PayloadRequest {
 //!     dpc: Dpc::AndroidDevicePolicy,
 //!     token: "WINFPMWZHDMYATCYIHVK",
+//!     enrollment_mode: "corporateOwnedFullyManaged", // written for a custom DPC only
 //!     wifi: Some(wifi), // None when configureWifi is false or wifiSsid is null
 //! });
 //! assert!(text.is_ascii());
@@ -29,9 +30,11 @@
 //!
 //! # Public API
 //! - Payload: [`payload()`]`(&PayloadRequest) -> String`, with [`PayloadRequest`] `{ dpc, token,
-//!   wifi }`, [`Dpc`] `{ AndroidDevicePolicy, Custom(&CustomDpc) }`, [`Wifi`] `{ ssid, security,
-//!   password, hidden }` and [`WifiSecurity`] `{ None, Wpa, Wep }`. Pass `wifi: None` when
-//!   `configureWifi` is false or `wifiSsid` is null.
+//!   enrollment_mode, wifi }`, [`Dpc`] `{ AndroidDevicePolicy, Custom(&CustomDpc) }`, [`Wifi`]
+//!   `{ ssid, security, password, hidden }` and [`WifiSecurity`] `{ None, Wpa, Wep }`. Pass
+//!   `wifi: None` when `configureWifi` is false or `wifiSsid` is null. The mode is the Graph
+//!   member name as a string (the crate knows no Graph types); a custom DPC's extras carry it
+//!   under [`KEY_ENROLLMENT_MODE`] with [`PROTOCOL_VERSION`] under [`KEY_PROTOCOL_VERSION`].
 //! - AOSP DPC configuration: [`CustomDpc::new`]`(&CustomDpcSettings) -> Result<CustomDpc,
 //!   ConfigError>`; [`ConfigError::setting`] says which [`DpcSetting`] is wrong.
 //! - Image: [`render_png`]`(&str) -> Result<QrImage, QrError>`; [`QrImage`] gives the PNG
@@ -76,8 +79,8 @@ pub use dpc::{
 };
 pub use payload::{
     payload, PayloadRequest, Wifi, WifiSecurity, KEY_ADMIN_EXTRAS_BUNDLE, KEY_COMPONENT_NAME,
-    KEY_DOWNLOAD_LOCATION, KEY_SIGNATURE_CHECKSUM, KEY_WIFI_HIDDEN, KEY_WIFI_PASSWORD,
-    KEY_WIFI_SECURITY_TYPE, KEY_WIFI_SSID,
+    KEY_DOWNLOAD_LOCATION, KEY_ENROLLMENT_MODE, KEY_PROTOCOL_VERSION, KEY_SIGNATURE_CHECKSUM,
+    KEY_WIFI_HIDDEN, KEY_WIFI_PASSWORD, KEY_WIFI_SECURITY_TYPE, KEY_WIFI_SSID, PROTOCOL_VERSION,
 };
 pub use qr::{
     check_capacity, fits, render_png, EcLevel, QrError, QrImage, MAX_PAYLOAD_BYTES,

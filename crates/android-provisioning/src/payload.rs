@@ -22,6 +22,13 @@ pub const KEY_WIFI_PASSWORD: &str = "android.app.extra.PROVISIONING_WIFI_PASSWOR
 pub const KEY_WIFI_HIDDEN: &str = "android.app.extra.PROVISIONING_WIFI_HIDDEN";
 /// `PROVISIONING_ADMIN_EXTRAS_BUNDLE`.
 pub const KEY_ADMIN_EXTRAS_BUNDLE: &str = "android.app.extra.PROVISIONING_ADMIN_EXTRAS_BUNDLE";
+/// Admin-extras key of a [`Dpc::Custom`] payload that carries the profile's enrollment mode.
+pub const KEY_ENROLLMENT_MODE: &str = "provisio.enrollmentMode";
+/// Admin-extras key of a [`Dpc::Custom`] payload that carries [`PROTOCOL_VERSION`].
+pub const KEY_PROTOCOL_VERSION: &str = "provisio.protocolVersion";
+/// The version of the device protocol a [`Dpc::Custom`] payload's DPC speaks, written as a
+/// string under [`KEY_PROTOCOL_VERSION`].
+pub const PROTOCOL_VERSION: &str = "1";
 
 /// Wi-Fi security type, written as `"NONE"`, `"WPA"` or `"WEP"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -69,6 +76,10 @@ pub struct PayloadRequest<'a> {
     pub dpc: Dpc<'a>,
     /// The enrollment token (`tokenValue`).
     pub token: &'a str,
+    /// The profile's enrollment mode, by its Graph member name (`corporateOwnedDedicatedDevice`,
+    /// ...). Written for a [`Dpc::Custom`] only, under [`KEY_ENROLLMENT_MODE`]; Android Device
+    /// Policy's extras carry the token alone.
+    pub enrollment_mode: &'a str,
     /// The Wi-Fi network, or `None` for no Wi-Fi key at all. The caller passes `None` when
     /// `configureWifi` is false or `wifiSsid` is null, whatever the other Wi-Fi members say.
     pub wifi: Option<Wifi<'a>>,
@@ -79,8 +90,10 @@ pub struct PayloadRequest<'a> {
 /// Keys, in this order: component name, signature checksum, download location; then, when
 /// `wifi` is set, SSID, security type, password (only when the security type is not `NONE` and
 /// a password is given) and hidden (a JSON boolean); then the admin extras bundle, which holds
-/// the token (under the DPC's token key) and, for a [`Dpc::Custom`], the enrollment URL (under
-/// its enrollment-URL key). Non-ASCII text is escaped as described in the crate docs.
+/// the token (under the DPC's token key) and, for a [`Dpc::Custom`], then the enrollment URL
+/// (under its enrollment-URL key), the enrollment mode ([`KEY_ENROLLMENT_MODE`]) and the
+/// protocol version ([`KEY_PROTOCOL_VERSION`], the string [`PROTOCOL_VERSION`]). Non-ASCII text
+/// is escaped as described in the crate docs.
 pub fn payload(req: &PayloadRequest<'_>) -> String {
     let mut out = String::with_capacity(512);
     out.push('{');
@@ -118,6 +131,10 @@ pub fn payload(req: &PayloadRequest<'_>) -> String {
                 custom.enrollment_url_extras_key(),
                 custom.enrollment_url(),
             );
+            out.push(',');
+            push_member(&mut out, KEY_ENROLLMENT_MODE, req.enrollment_mode);
+            out.push(',');
+            push_member(&mut out, KEY_PROTOCOL_VERSION, PROTOCOL_VERSION);
         }
     }
     out.push_str("}}");

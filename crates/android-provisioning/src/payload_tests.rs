@@ -14,6 +14,8 @@ const ADP_TAIL: &str = concat!(
     r#""com.google.android.apps.work.clouddpc.EXTRA_ENROLLMENT_TOKEN":"WINFPMWZHDMYATCYIHVK"}}"#,
 );
 const TOKEN: &str = "WINFPMWZHDMYATCYIHVK";
+const GMS_MODE: &str = "corporateOwnedDedicatedDevice";
+const AOSP_MODE: &str = "corporateOwnedAOSPUserlessDevice";
 
 fn custom() -> CustomDpc {
     CustomDpc::new(&CustomDpcSettings {
@@ -41,6 +43,7 @@ fn google_mode_without_wifi_is_the_spec_example_compacted() {
     let text = payload(&PayloadRequest {
         dpc: Dpc::AndroidDevicePolicy,
         token: TOKEN,
+        enrollment_mode: GMS_MODE,
         wifi: None,
     });
     assert_eq!(text, format!("{ADP_HEAD}{ADP_TAIL}"));
@@ -52,6 +55,7 @@ fn google_mode_with_wpa_wifi() {
     let text = payload(&PayloadRequest {
         dpc: Dpc::AndroidDevicePolicy,
         token: TOKEN,
+        enrollment_mode: GMS_MODE,
         wifi: Some(w),
     });
     let wifi_part = concat!(
@@ -69,6 +73,7 @@ fn open_network_never_carries_a_password() {
     let text = payload(&PayloadRequest {
         dpc: Dpc::AndroidDevicePolicy,
         token: TOKEN,
+        enrollment_mode: GMS_MODE,
         wifi: Some(w),
     });
     let wifi_part = concat!(
@@ -92,6 +97,7 @@ fn aosp_mode_with_escaped_wep_wifi() {
     let text = payload(&PayloadRequest {
         dpc: Dpc::Custom(&dpc),
         token: "ABC",
+        enrollment_mode: AOSP_MODE,
         wifi: Some(w),
     });
     let expected = concat!(
@@ -103,7 +109,9 @@ fn aosp_mode_with_escaped_wep_wifi() {
         r#""android.app.extra.PROVISIONING_WIFI_PASSWORD":"a\\b\ud83d\ude00","#,
         r#""android.app.extra.PROVISIONING_WIFI_HIDDEN":false,"#,
         r#""android.app.extra.PROVISIONING_ADMIN_EXTRAS_BUNDLE":{"com.example.dpc.TOKEN":"ABC","#,
-        r#""com.example.dpc.ENROLLMENT_URL":"https://mdm.example.com/enroll"}}"#,
+        r#""com.example.dpc.ENROLLMENT_URL":"https://mdm.example.com/enroll","#,
+        r#""provisio.enrollmentMode":"corporateOwnedAOSPUserlessDevice","#,
+        r#""provisio.protocolVersion":"1"}}"#,
     );
     assert_eq!(text, expected);
 }
@@ -126,6 +134,7 @@ fn every_combination_parses_back_in_order() {
             let text = payload(&PayloadRequest {
                 dpc,
                 token: TOKEN,
+                enrollment_mode: GMS_MODE,
                 wifi: w,
             });
             assert!(
@@ -168,15 +177,53 @@ fn every_combination_parses_back_in_order() {
                     assert_eq!(extras[ANDROID_DEVICE_POLICY_TOKEN_EXTRAS_KEY], TOKEN);
                 }
                 Dpc::Custom(c) => {
-                    assert_eq!(extras.len(), 2);
+                    assert_eq!(extras.len(), 4);
                     assert_eq!(extras[c.token_extras_key()], TOKEN);
                     assert_eq!(extras[c.enrollment_url_extras_key()], c.enrollment_url());
-                    assert!(text.ends_with(
-                        r#""com.example.dpc.ENROLLMENT_URL":"https://mdm.example.com/enroll"}}"#
-                    ));
+                    assert_eq!(extras[KEY_ENROLLMENT_MODE], GMS_MODE);
+                    assert_eq!(extras[KEY_PROTOCOL_VERSION], Value::from("1"));
+                    assert!(text.ends_with(concat!(
+                        r#""com.example.dpc.ENROLLMENT_URL":"https://mdm.example.com/enroll","#,
+                        r#""provisio.enrollmentMode":"corporateOwnedDedicatedDevice","#,
+                        r#""provisio.protocolVersion":"1"}}"#
+                    )));
                 }
             }
         }
+    }
+}
+
+/// Android Device Policy's extras hold the token alone, whatever the mode; a custom DPC's carry
+/// the mode it is given, as a string, and the protocol version as the string "1".
+#[test]
+fn the_mode_and_version_go_to_a_custom_dpc_only() {
+    let dpc = custom();
+    for mode in [
+        GMS_MODE,
+        AOSP_MODE,
+        "corporateOwnedAOSPUserAssociatedDevice",
+    ] {
+        let google = payload(&PayloadRequest {
+            dpc: Dpc::AndroidDevicePolicy,
+            token: TOKEN,
+            enrollment_mode: mode,
+            wifi: None,
+        });
+        assert_eq!(google, format!("{ADP_HEAD}{ADP_TAIL}"));
+        let own = payload(&PayloadRequest {
+            dpc: Dpc::Custom(&dpc),
+            token: TOKEN,
+            enrollment_mode: mode,
+            wifi: None,
+        });
+        let v: Value = serde_json::from_str(&own).unwrap();
+        let extras = &v[KEY_ADMIN_EXTRAS_BUNDLE];
+        assert_eq!(extras[KEY_ENROLLMENT_MODE], mode);
+        assert_eq!(extras[KEY_PROTOCOL_VERSION], PROTOCOL_VERSION);
+        assert!(extras[KEY_PROTOCOL_VERSION].is_string());
+        assert!(own.ends_with(&format!(
+            r#""provisio.enrollmentMode":"{mode}","provisio.protocolVersion":"1"}}}}"#
+        )));
     }
 }
 
@@ -186,6 +233,7 @@ fn same_request_same_bytes() {
     let req = PayloadRequest {
         dpc: Dpc::Custom(&dpc),
         token: TOKEN,
+        enrollment_mode: AOSP_MODE,
         wifi: Some(Wifi {
             ssid: "無線 😀",
             security: WifiSecurity::Wpa,

@@ -218,6 +218,24 @@ fn extras_keys_must_be_set_and_distinct() {
 }
 
 #[test]
+fn extras_keys_must_not_take_the_service_s_own_keys() {
+    for key in [KEY_ENROLLMENT_MODE, KEY_PROTOCOL_VERSION] {
+        let e = error_of(CustomDpcSettings {
+            token_extras_key: key,
+            ..good()
+        });
+        assert_eq!(e.setting(), DpcSetting::TokenExtrasKey);
+        assert!(e.reason().contains("service itself writes"), "{e}");
+        let padded = format!(" {key} ");
+        let e = error_of(CustomDpcSettings {
+            enrollment_url_extras_key: &padded,
+            ..good()
+        });
+        assert_eq!(e.setting(), DpcSetting::EnrollmentUrlExtrasKey);
+    }
+}
+
+#[test]
 fn setting_names() {
     let all = [
         (DpcSetting::ComponentName, "component_name"),

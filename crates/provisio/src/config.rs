@@ -1,6 +1,6 @@
 //! The settings of `provisio serve` and `provisio migrate`. Each setting is declared once, as a
 //! field of [`Settings`] or of the table it belongs to ([`AuthSettings`], [`DatabaseSettings`],
-//! [`AospDpcSettings`], [`SealingSettings`]): its doc is the `--help` text, and its attributes give the flag, the
+//! [`AospDpcSettings`], [`SealingSettings`], [`DeviceThrottleSettings`]): its doc is the `--help` text, and its attributes give the flag, the
 //! `PROVISIO_*` variable and the default. Serde reads the same structs from the TOML file, so its
 //! keys are the field names. The layers are: built-in defaults < the TOML file (`--config`) <
 //! `PROVISIO_*` environment variables < command-line flags. Validated once at start-up.
@@ -22,7 +22,7 @@ pub use crate::provisioning::AospDpcSettings;
 use crate::store::limits::QuerySettings;
 use crate::store::settings::DatabaseSettings;
 use crate::store::sqlite::SqliteTuning;
-use crate::throttle::ThrottleSettings;
+use crate::throttle::{DeviceThrottleSettings, ThrottleSettings};
 
 /// The tenant of the token `provisio serve` prints in development mode.
 pub const DEFAULT_DEV_TENANT: &str = "00000000-0000-4000-8000-000000000001";
@@ -130,6 +130,10 @@ pub struct Settings {
     /// Request limits per application and tenant (`--throttle-*`).
     #[command(flatten)]
     pub throttle: ThrottleSettings,
+    /// Failed requests per client address, and enrollments per token, on the device endpoints
+    /// (`--device-throttle-*`).
+    #[command(flatten)]
+    pub device_throttle: DeviceThrottleSettings,
     /// Who may read /metrics (`--metrics-*`).
     #[command(flatten)]
     pub metrics: MetricsSettings,
@@ -324,6 +328,7 @@ impl Settings {
         self.aosp_dpc.build(self.public_base_url.as_deref())?;
         self.auth.validate()?;
         self.throttle.validate()?;
+        self.device_throttle.validate()?;
         self.metrics.validate()?;
         self.http.validate(self.reserved_fds())?;
         Ok(())

@@ -164,8 +164,15 @@ fn sample(key: &str) -> &'static str {
         "aosp_dpc.token_extras_key" => "org.example.TOKEN",
         "aosp_dpc.enrollment_url_extras_key" => "org.example.URL",
         "aosp_dpc.enrollment_url" => "https://enroll.example.org",
+        "aosp_dpc.all_modes" => "true",
         "database.url" => "postgres://app:pw@db:5432/provisio",
         "throttle.preset" => "intune",
+        "device_throttle.failures_per_minute" => "30",
+        "device_throttle.failure_burst" => "5",
+        "device_throttle.max_addresses" => "5000",
+        "device_throttle.trusted_proxies" => "10.0.0.0/8",
+        "device_throttle.forwarded_header" => "forwarded",
+        "device_throttle.token_enrollments_per_minute" => "10",
         "metrics.allow" => "10.0.0.0/8",
         "metrics.token" => "0123456789abcdef-metrics",
         "http.head_timeout_seconds" => "7",
@@ -208,8 +215,19 @@ fn loaded(s: &Settings, key: &str) -> String {
         "aosp_dpc.token_extras_key" => text(&s.aosp_dpc.token_extras_key),
         "aosp_dpc.enrollment_url_extras_key" => text(&s.aosp_dpc.enrollment_url_extras_key),
         "aosp_dpc.enrollment_url" => text(&s.aosp_dpc.enrollment_url),
+        "aosp_dpc.all_modes" => s.aosp_dpc.all_modes.to_string(),
         "database.url" => text(&s.database.url),
         "throttle.preset" => format!("{:?}", s.throttle.preset).to_lowercase(),
+        "device_throttle.failures_per_minute" => s.device_throttle.failures_per_minute.to_string(),
+        "device_throttle.failure_burst" => s.device_throttle.failure_burst.to_string(),
+        "device_throttle.max_addresses" => s.device_throttle.max_addresses.to_string(),
+        "device_throttle.trusted_proxies" => s.device_throttle.trusted_proxies.join(","),
+        "device_throttle.forwarded_header" => {
+            format!("{:?}", s.device_throttle.forwarded_header).to_lowercase()
+        }
+        "device_throttle.token_enrollments_per_minute" => {
+            s.device_throttle.token_enrollments_per_minute.to_string()
+        }
         "metrics.allow" => s.metrics.allow.join(","),
         "metrics.token" => text(&s.metrics.token),
         "http.head_timeout_seconds" => s.http.head_timeout_seconds.to_string(),
@@ -265,6 +283,7 @@ const GROUPS: [&[(&str, &str)]; 2] = [
             "com.example.dpc.EXTRA_URL",
         ),
         ("aosp_dpc.enrollment_url", "https://mdm.example.com"),
+        ("aosp_dpc.all_modes", "false"),
     ],
 ];
 
@@ -281,9 +300,13 @@ fn with_group(key: &str) -> Vec<(&str, &'static str)> {
 }
 
 fn toml_literal(key: &str, value: &str) -> String {
-    if key.ends_with("issuers") || key.ends_with("audiences") || key.ends_with("allow") {
+    if key.ends_with("issuers")
+        || key.ends_with("audiences")
+        || key.ends_with("allow")
+        || key.ends_with("trusted_proxies")
+    {
         format!("[{value:?}]")
-    } else if value.parse::<u64>().is_ok() || value == "true" {
+    } else if value.parse::<u64>().is_ok() || value == "true" || value == "false" {
         value.to_owned()
     } else {
         format!("{value:?}")

@@ -1,20 +1,22 @@
 //! From a profile and its token to `qrCodeContent` and `qrCodeImage`: which device policy
 //! controller the mode needs, which Wi-Fi keys apply, and the PNG. Also the `[aosp_dpc]`
-//! settings ([`AospDpcSettings`]) that name the operator's own controller for AOSP modes, since
-//! they only matter to the QR payload.
+//! settings ([`AospDpcSettings`]) that name the operator's own controller, for the AOSP modes
+//! and, with `aosp_dpc.all_modes`, for every mode, since they only matter to the QR payload.
 
 use android_provisioning::{
     payload, render_png, CustomDpc, Dpc, PayloadRequest, QrError, Wifi, WifiSecurity,
 };
 use anyhow::bail;
-use clap::Args;
+use clap::{ArgAction, Args};
 use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
 
 use crate::error::ApiError;
-use crate::model::{Profile, WifiSecurityType};
+use crate::model::{EnrollmentMode, Profile, WifiSecurityType};
 
-/// The operator's own DPC app for AOSP modes (TOML table `[aosp_dpc]`, flags `--aosp-dpc-*`,
-/// variables `PROVISIO_AOSP_DPC_*`). All of `component_name`, `download_url`,
+/// The operator's own DPC app (TOML table `[aosp_dpc]`, flags `--aosp-dpc-*`, variables
+/// `PROVISIO_AOSP_DPC_*`): always used by the AOSP modes, and by the Google Mobile Services
+/// modes too when `all_modes` is set. All of `component_name`, `download_url`,
 /// `signature_checksum`, `token_extras_key` and `enrollment_url_extras_key` must be set for AOSP
 /// tokens; `enrollment_url` defaults to `public_base_url`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Args, Deserialize)]
@@ -62,6 +64,20 @@ pub struct AospDpcSettings {
         value_name = "URL"
     )]
     pub enrollment_url: Option<String>,
+    /// AOSP DPC: use it for the Google Mobile Services modes too (dedicated, fully managed, work
+    /// profile) instead of Google's Android Device Policy, so that those devices enroll against
+    /// this service; needs the AOSP DPC configured [default: false].
+    #[arg(
+        long = "aosp-dpc-all-modes",
+        env = "PROVISIO_AOSP_DPC_ALL_MODES",
+        value_name = "BOOL",
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        default_value = "false"
+    )]
+    #[serde(default)]
+    pub all_modes: bool,
 }
 
 impl AospDpcSettings {
@@ -89,6 +105,12 @@ impl AospDpcSettings {
     pub fn build(&self, public_base_url: Option<&str>) -> anyhow::Result<Option<CustomDpc>> {
         let values = self.values();
         if values.iter().all(|v| v.is_none()) && self.enrollment_url.is_none() {
+            if self.all_modes {
+                bail!(
+                    "aosp_dpc.all_modes uses the AOSP DPC for every mode, but none is configured; also set {}",
+                    Self::REQUIRED.join(", ")
+                );
+            }
             return Ok(None);
         }
         let missing: Vec<&str> = Self::REQUIRED
@@ -124,6 +146,8 @@ impl AospDpcSettings {
 #[derive(Debug, Clone, Default)]
 pub struct QrCodes {
     aosp_dpc: Option<CustomDpc>,
+    /// Whether the Google Mobile Services modes use `aosp_dpc` too.
+    all_modes: bool,
 }
 
 /// A QR code: its text and its PNG.
@@ -135,14 +159,26 @@ pub struct Drawn {
     pub png: Vec<u8>,
 }
 
+/// A token of the right length that stands in for real ones where only the shape of a payload
+/// matters (the capacity check, the fingerprint).
+const SAMPLE_TOKEN: &str = "AAAAAAAAAAAAAAAAAAAA";
+
 impl QrCodes {
-    /// QR codes for Google's Android Device Policy and, when configured, the operator's AOSP DPC.
-    /// Refuses a DPC whose settings alone leave no room in a QR code for a token.
-    pub fn new(aosp_dpc: Option<CustomDpc>) -> anyhow::Result<Self> {
+    /// QR codes for Google's Android Device Policy and, when configured, the operator's DPC:
+    /// for the AOSP modes, and for every mode when `all_modes` (which needs the DPC). Refuses a
+    /// DPC whose settings alone, with the longest mode name, leave no room in a QR code for a
+    /// token.
+    pub fn new(aosp_dpc: Option<CustomDpc>, all_modes: bool) -> anyhow::Result<Self> {
         if let Some(dpc) = &aosp_dpc {
+            let longest = EnrollmentMode::MEMBERS
+                .iter()
+                .map(|(name, _)| *name)
+                .max_by_key(|name| name.len())
+                .unwrap_or_default();
             let sample = payload(&PayloadRequest {
                 dpc: Dpc::Custom(dpc),
-                token: "AAAAAAAAAAAAAAAAAAAA",
+                token: SAMPLE_TOKEN,
+                enrollment_mode: longest,
                 wifi: None,
             });
             if !android_provisioning::fits(&sample) {
@@ -151,8 +187,49 @@ impl QrCodes {
                     sample.len()
                 );
             }
+        } else if all_modes {
+            anyhow::bail!("aosp_dpc.all_modes needs the AOSP DPC configured");
         }
-        Ok(QrCodes { aosp_dpc })
+        Ok(QrCodes {
+            aosp_dpc,
+            all_modes,
+        })
+    }
+
+    /// The controller a profile in `mode` names: the configured DPC for the AOSP modes (when
+    /// there is one; [`check_mode`](Self::check_mode) refuses them otherwise) and, with
+    /// `all_modes`, for every mode; Google's Android Device Policy for the others.
+    fn dpc_for(&self, mode: EnrollmentMode) -> Dpc<'_> {
+        match &self.aosp_dpc {
+            Some(custom) if mode.is_aosp() || self.all_modes => Dpc::Custom(custom),
+            _ => Dpc::AndroidDevicePolicy,
+        }
+    }
+
+    /// A digest of everything that decides a payload besides the profile and its token: which
+    /// controller each mode names, the controller's settings, and the payload format itself
+    /// (it hashes a sample payload per mode). Equal fingerprints draw equal codes; settings
+    /// are not secret, and the digest reveals none of them anyway.
+    pub fn fingerprint(&self) -> String {
+        let mut hash = Sha256::new();
+        for &(name, value) in EnrollmentMode::MEMBERS {
+            let Some(mode) = EnrollmentMode::from_value(value) else {
+                continue;
+            };
+            let text = if mode.is_aosp() && self.aosp_dpc.is_none() {
+                String::from("-")
+            } else {
+                payload(&PayloadRequest {
+                    dpc: self.dpc_for(mode),
+                    token: SAMPLE_TOKEN,
+                    enrollment_mode: name,
+                    wifi: None,
+                })
+            };
+            hash.update((text.len() as u64).to_be_bytes());
+            hash.update(text.as_bytes());
+        }
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Whether a token can be made for a profile in this mode: AOSP modes need the AOSP DPC.
@@ -170,10 +247,7 @@ impl QrCodes {
     /// The payload text for `p` with token `token`.
     pub fn content(&self, p: &Profile, token: &str) -> Result<String, ApiError> {
         self.check_mode(p)?;
-        let dpc = match (&self.aosp_dpc, p.enrollment_mode.is_aosp()) {
-            (Some(custom), true) => Dpc::Custom(custom),
-            _ => Dpc::AndroidDevicePolicy,
-        };
+        let dpc = self.dpc_for(p.enrollment_mode);
         let wifi = match (&p.wifi.ssid, p.wifi.configure) {
             (Some(ssid), true) => Some(Wifi {
                 ssid,
@@ -187,7 +261,12 @@ impl QrCodes {
             }),
             _ => None,
         };
-        Ok(payload(&PayloadRequest { dpc, token, wifi }))
+        Ok(payload(&PayloadRequest {
+            dpc,
+            token,
+            enrollment_mode: p.enrollment_mode.name(),
+            wifi,
+        }))
     }
 
     /// The payload and its PNG. A payload too large for any QR code is a 400 that names what to
@@ -215,3 +294,7 @@ impl QrCodes {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "provisioning_tests.rs"]
+mod tests;

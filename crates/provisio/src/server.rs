@@ -52,6 +52,11 @@ pub async fn run(
     )
     .await?;
     let state = build_state(&settings, store.clone()).await?;
+    state
+        .profiles
+        .redraw_for_settings()
+        .await
+        .context("bringing stored QR codes in line with the DPC settings")?;
     announce(addr, &settings, &state.auth)?;
 
     tracing::info!(connections, "serving at most this many connections at once");
@@ -96,7 +101,10 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
         }
         AuthMode::Production => Verifier::production(&settings.auth)?,
     };
-    let profiles = Profiles::new(store.clone(), QrCodes::new(aosp_dpc)?);
+    let profiles = Profiles::new(
+        store.clone(),
+        QrCodes::new(aosp_dpc, settings.aosp_dpc.all_modes)?,
+    );
     let devices = crate::service::devices::Devices::new(
         store,
         profiles.writes().clone(),
@@ -108,6 +116,7 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
         skip_tokens: paging::SkipTokens::new(key),
         auth,
         throttle: Throttle::new(&settings.throttle),
+        device_throttle: crate::throttle::DeviceThrottle::new(&settings.device_throttle),
         metrics: Metrics::new(),
         metrics_access: Arc::new(settings.metrics.access()?),
         settings: Arc::new(HttpSettings {

@@ -95,6 +95,7 @@ fn hostile_wifi_values_round_trip_through_both_decoders() {
         let text = payload(&PayloadRequest {
             dpc,
             token: "QWERTYUIOPASDFGHJKLZ",
+            enrollment_mode: "corporateOwnedAOSPUserlessDevice",
             wifi: Some(wifi),
         });
         assert!(text.is_ascii(), "payload is not ASCII: {text}");
@@ -136,6 +137,7 @@ fn every_hostile_password_round_trips() {
         let text = payload(&PayloadRequest {
             dpc: Dpc::Custom(&custom),
             token: "T",
+            enrollment_mode: "corporateOwnedAOSPUserlessDevice",
             wifi: Some(wifi),
         });
         assert_roundtrip(&text);

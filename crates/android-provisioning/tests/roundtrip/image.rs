@@ -54,6 +54,7 @@ fn with_token(token: &str) -> String {
     payload(&PayloadRequest {
         dpc: Dpc::Custom(&custom),
         token,
+        enrollment_mode: "corporateOwnedAOSPUserlessDevice",
         wifi: Some(wifi),
     })
 }
@@ -131,6 +132,7 @@ fn same_input_same_bytes() {
     let request = PayloadRequest {
         dpc: Dpc::Custom(&custom),
         token: "WINFPMWZHDMYATCYIHVK",
+        enrollment_mode: "corporateOwnedAOSPUserAssociatedDevice",
         wifi: Some(wifi),
     };
     let text = payload(&request);

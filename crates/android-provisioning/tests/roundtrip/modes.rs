@@ -5,6 +5,15 @@ use android_provisioning::{payload, Dpc, EcLevel, PayloadRequest, Wifi, WifiSecu
 
 const TOKEN: &str = "WINFPMWZHDMYATCYIHVK";
 
+/// The Graph enrollment modes, by name; each Wi-Fi variant is drawn with one of them in turn.
+const MODES: [&str; 5] = [
+    "corporateOwnedDedicatedDevice",
+    "corporateOwnedFullyManaged",
+    "corporateOwnedWorkProfile",
+    "corporateOwnedAOSPUserlessDevice",
+    "corporateOwnedAOSPUserAssociatedDevice",
+];
+
 fn wifi_variants() -> Vec<Option<Wifi<'static>>> {
     let mut variants = vec![None];
     for security in [WifiSecurity::None, WifiSecurity::Wpa, WifiSecurity::Wep] {
@@ -27,10 +36,11 @@ fn every_mode_and_wifi_combination_decodes_byte_for_byte() {
     let custom = custom_dpc();
     let mut count = 0;
     for dpc in [Dpc::AndroidDevicePolicy, Dpc::Custom(&custom)] {
-        for wifi in wifi_variants() {
+        for (i, wifi) in wifi_variants().into_iter().enumerate() {
             let text = payload(&PayloadRequest {
                 dpc,
                 token: TOKEN,
+                enrollment_mode: MODES[i % MODES.len()],
                 wifi,
             });
             let image = assert_roundtrip(&text);
@@ -46,6 +56,7 @@ fn spec_example_decodes_to_the_spec_text() {
     let text = payload(&PayloadRequest {
         dpc: Dpc::AndroidDevicePolicy,
         token: TOKEN,
+        enrollment_mode: "corporateOwnedFullyManaged",
         wifi: None,
     });
     let expected = concat!(

@@ -2,8 +2,15 @@
 //! `/commands/{id}/ack`. No bearer token: the enrollment token, then the device's own secret,
 //! are the credentials. Bodies are strict JSON as everywhere; answers are plain JSON, errors the
 //! Graph envelope with the protocol's own codes.
+//!
+//! Every refused request (a bad token or credential, a malformed request) counts against its
+//! client address; one over the address's limit is answered 429 instead ([`Attempt`]). A request
+//! that succeeds never counts, so a device with a valid token is never refused for its address.
 
-use axum::extract::{Path, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,6 +20,54 @@ use super::extract::JsonBody;
 use super::AppState;
 use crate::error::{ApiError, DeviceError};
 use crate::service::devices::input;
+use crate::throttle::{too_many_enrollments, too_many_failures};
+
+/// The client address of a device request, for its failures to count against.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt {
+    addr: IpAddr,
+}
+
+impl FromRequestParts<AppState> for Attempt {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
+        Ok(Attempt {
+            addr: state.device_throttle.client_address(peer, &parts.headers),
+        })
+    }
+}
+
+impl Attempt {
+    /// `result`, with a refusal counted against the address: past its limit, the refusal
+    /// becomes 429 with `Retry-After`. Successes, a token's use limit (the token is valid), a
+    /// removed device (its credential is real) and the service's own failures do not count.
+    fn settle(
+        self,
+        st: &AppState,
+        result: Result<Response, ApiError>,
+    ) -> Result<Response, ApiError> {
+        let Err(e) = result else { return result };
+        let status = e.status();
+        let counts = status.is_client_error()
+            && !matches!(
+                e,
+                ApiError::Device(
+                    DeviceError::EnrollmentTokenUsageLimitReached | DeviceError::DeviceRemoved
+                ) | ApiError::TooManyRequests { .. }
+            );
+        if counts {
+            if let Err(retry_after) = st.device_throttle.failed(self.addr) {
+                return Err(too_many_failures(retry_after));
+            }
+        }
+        Err(e)
+    }
+}
 
 /// The path prefix of the protocol.
 pub const PREFIX: &str = "/device/v1";
@@ -56,58 +111,93 @@ fn device_secret(headers: &HeaderMap, required: bool) -> Result<Option<String>, 
 }
 
 /// `POST /device/v1/check`: 200 with the token's mode, tenant, protocol version and expiry.
-pub async fn check(State(st): State<AppState>, body: JsonBody) -> Result<Response, ApiError> {
-    let token = input::check_body(&body.required()?)?;
-    let checked = st.devices.check(&token).await?;
-    Ok(Json(checked.json()).into_response())
+pub async fn check(
+    State(st): State<AppState>,
+    attempt: Attempt,
+    body: Result<JsonBody, ApiError>,
+) -> Result<Response, ApiError> {
+    let result = async {
+        let token = input::check_body(&body?.required()?)?;
+        let checked = st.devices.check(&token).await?;
+        Ok(Json(checked.json()).into_response())
+    }
+    .await;
+    attempt.settle(&st, result)
 }
 
 /// `POST /device/v1/enroll`: 201 with a new record, 200 with the reused one.
 pub async fn enroll(
     State(st): State<AppState>,
+    attempt: Attempt,
     headers: HeaderMap,
-    body: JsonBody,
+    body: Result<JsonBody, ApiError>,
 ) -> Result<Response, ApiError> {
-    let key = idempotency_key(&headers)?;
-    let secret = device_secret(&headers, false)?;
-    let body = input::enroll_body(&body.required()?)?;
-    let profile = st.devices.profile_for_token(&body.token).await?;
-    let result = st
-        .devices
-        .enroll(profile, body, secret.as_deref(), key)
-        .await?;
-    let status = match result.created {
-        true => StatusCode::CREATED,
-        false => StatusCode::OK,
-    };
-    Ok((status, Json(result.json())).into_response())
+    let result = async {
+        let key = idempotency_key(&headers)?;
+        let secret = device_secret(&headers, false)?;
+        let body = input::enroll_body(&body?.required()?)?;
+        let profile = st.devices.profile_for_token(&body.token).await?;
+        if let Some(token) = &profile.token {
+            let micros = token.created.as_datetime().unix_timestamp_nanos() / 1000;
+            let key = (profile.id.0, i64::try_from(micros).unwrap_or(i64::MAX));
+            if let Err(retry_after) = st.device_throttle.token_enrollment(key) {
+                tracing::warn!(
+                    tenant = %profile.tenant,
+                    profile = %profile.id,
+                    "enrollments with one token came faster than the per-token cap; refused"
+                );
+                return Err(too_many_enrollments(retry_after));
+            }
+        }
+        let result = st
+            .devices
+            .enroll(profile, body, secret.as_deref(), key)
+            .await?;
+        let status = match result.created {
+            true => StatusCode::CREATED,
+            false => StatusCode::OK,
+        };
+        Ok((status, Json(result.json())).into_response())
+    }
+    .await;
+    attempt.settle(&st, result)
 }
 
 /// `POST /device/v1/checkin`: 200 with the record's id and name and the commands waiting.
 pub async fn checkin(
     State(st): State<AppState>,
+    attempt: Attempt,
     headers: HeaderMap,
-    body: JsonBody,
+    body: Result<JsonBody, ApiError>,
 ) -> Result<Response, ApiError> {
-    let secret = device_secret(&headers, true)?.unwrap_or_default();
-    let facts = input::checkin_body(body.optional()?.as_ref())?;
-    let done = st.devices.checkin(&secret, facts).await?;
-    Ok(Json(done.json()).into_response())
+    let result = async {
+        let secret = device_secret(&headers, true)?.unwrap_or_default();
+        let facts = input::checkin_body(body?.optional()?.as_ref())?;
+        let done = st.devices.checkin(&secret, facts).await?;
+        Ok(Json(done.json()).into_response())
+    }
+    .await;
+    attempt.settle(&st, result)
 }
 
 /// `POST /device/v1/commands/{id}/ack`: 204.
 pub async fn acknowledge(
     State(st): State<AppState>,
+    attempt: Attempt,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let secret = device_secret(&headers, true)?.unwrap_or_default();
-    let Some(command) = Uuid::try_parse(&id).ok().filter(|_| id.len() == 36) else {
-        return Err(ApiError::BadRequest(format!(
-            "'{}' is not a valid command id; ids are GUIDs.",
-            crate::model::input::truncate(&id, 80)
-        )));
-    };
-    st.devices.acknowledge(&secret, command).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let result = async {
+        let secret = device_secret(&headers, true)?.unwrap_or_default();
+        let Some(command) = Uuid::try_parse(&id).ok().filter(|_| id.len() == 36) else {
+            return Err(ApiError::BadRequest(format!(
+                "'{}' is not a valid command id; ids are GUIDs.",
+                crate::model::input::truncate(&id, 80)
+            )));
+        };
+        st.devices.acknowledge(&secret, command).await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    }
+    .await;
+    attempt.settle(&st, result)
 }

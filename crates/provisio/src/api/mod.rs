@@ -42,6 +42,8 @@ pub struct AppState {
     pub auth: crate::auth::Verifier,
     /// Request limits per application and tenant.
     pub throttle: crate::throttle::Throttle,
+    /// The device endpoints' limits: failures per client address, enrollments per token.
+    pub device_throttle: crate::throttle::DeviceThrottle,
     /// The counters and histograms `/metrics` shows.
     pub metrics: crate::metrics::Metrics,
     /// Who may read `/metrics`.

@@ -12,12 +12,12 @@ use super::*;
 /// What the fake server saw: one entry per request, its headers and body.
 type Seen = Arc<Mutex<Vec<(HeaderMap, String)>>>;
 
-/// A canned answer: status, headers, body.
-type Canned = (u16, Vec<(&'static str, &'static str)>, String);
+/// One canned answer: status, headers, body.
+type Answer = (u16, Vec<(&'static str, &'static str)>, String);
 
 /// A server on 127.0.0.1 that answers the n-th request to any device path with `answers[n]`
 /// (the last one again after that).
-async fn serve(answers: Vec<Canned>) -> (String, Seen) {
+async fn serve(answers: Vec<Answer>) -> (String, Seen) {
     let seen: Seen = Arc::default();
     let log = seen.clone();
     let handler = move |headers: HeaderMap, body: String| {

@@ -33,6 +33,7 @@ fn own_payload_with(edit: impl FnOnce(&mut Map<String, Value>)) -> String {
     let text = payload(&PayloadRequest {
         dpc: Dpc::Custom(&dpc),
         token: TOKEN,
+        enrollment_mode: "corporateOwnedDedicatedDevice",
         wifi: None,
     });
     let mut json: Value = serde_json::from_str(&text).unwrap();
@@ -49,6 +50,7 @@ fn a_google_dpc_code_gives_its_token_and_needs_a_server() {
     let text = payload(&PayloadRequest {
         dpc: Dpc::AndroidDevicePolicy,
         token: TOKEN,
+        enrollment_mode: "corporateOwnedDedicatedDevice",
         wifi: None,
     });
     let decoded = round_trip(&text);
@@ -78,6 +80,7 @@ fn an_own_dpc_code_gives_token_and_url_under_the_operators_keys() {
     let text = payload(&PayloadRequest {
         dpc: Dpc::Custom(&dpc),
         token: TOKEN,
+        enrollment_mode: "corporateOwnedDedicatedDevice",
         wifi: None,
     });
     let code = read_code(&round_trip(&text), ExtrasKeys::default()).unwrap();
@@ -99,18 +102,24 @@ fn an_own_dpc_code_gives_token_and_url_under_the_operators_keys() {
     );
     assert_eq!(
         code.keys,
-        ["com.example.dpc.TOKEN", "com.example.dpc.SERVER"]
+        [
+            "com.example.dpc.TOKEN",
+            "com.example.dpc.SERVER",
+            KEY_ENROLLMENT_MODE,
+            KEY_PROTOCOL_VERSION
+        ]
     );
+    assert_eq!(code.mode.as_deref(), Some("corporateOwnedDedicatedDevice"));
 }
 
 #[test]
 fn the_mode_and_protocol_version_extras_are_read_when_present() {
     let text = own_payload_with(|extras| {
         extras.insert(
-            MODE_EXTRAS_KEY.into(),
+            KEY_ENROLLMENT_MODE.into(),
             json!("corporateOwnedAOSPUserlessDevice"),
         );
-        extras.insert(PROTOCOL_VERSION_EXTRAS_KEY.into(), json!("1"));
+        extras.insert(KEY_PROTOCOL_VERSION.into(), json!("1"));
     });
     let code = read_code(&round_trip(&text), ExtrasKeys::default()).unwrap();
     assert_eq!(
@@ -121,7 +130,7 @@ fn the_mode_and_protocol_version_extras_are_read_when_present() {
     assert_eq!(code.server_url(None).unwrap(), "https://mdm.example.com/");
 
     let newer = own_payload_with(|extras| {
-        extras.insert(PROTOCOL_VERSION_EXTRAS_KEY.into(), json!("2"));
+        extras.insert(KEY_PROTOCOL_VERSION.into(), json!("2"));
     });
     let err = error_of(&newer, ExtrasKeys::default());
     assert!(err.contains("protocol version 2"), "{err}");
@@ -245,6 +254,7 @@ fn an_rgba_image_of_the_code_reads_the_same() {
     let text = payload(&PayloadRequest {
         dpc: Dpc::AndroidDevicePolicy,
         token: TOKEN,
+        enrollment_mode: "corporateOwnedDedicatedDevice",
         wifi: None,
     });
     let pixels = qr_check::load_png(render_png(&text).unwrap().png());

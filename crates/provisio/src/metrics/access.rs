@@ -70,7 +70,7 @@ impl MetricsSettings {
         let allow = self
             .allow
             .iter()
-            .map(|a| parse_net(a.trim()))
+            .map(|a| parse_net("metrics.allow", a.trim()))
             .collect::<anyhow::Result<Vec<_>>>()?;
         if let Some(t) = &self.token {
             if t.trim().chars().count() < MIN_TOKEN_CHARS {
@@ -84,16 +84,26 @@ impl MetricsSettings {
     }
 }
 
-/// An address (a network of one) or a network in CIDR notation.
-fn parse_net(text: &str) -> anyhow::Result<IpNet> {
-    match text.parse::<IpAddr>() {
-        Ok(ip) => Ok(IpNet::from(ip)),
+/// An address (a network of one) or a network in CIDR notation, as the setting `setting`
+/// gives it. An IPv4-mapped IPv6 address or network (`::ffff:10.0.0.5`, `::ffff:10.0.0.0/104`)
+/// becomes the IPv4 one, since peers are compared in their canonical form.
+pub(crate) fn parse_net(setting: &str, text: &str) -> anyhow::Result<IpNet> {
+    let net = match text.parse::<IpAddr>() {
+        Ok(ip) => IpNet::from(ip),
         Err(_) => text.parse::<IpNet>().with_context(|| {
-            format!(
-                "metrics.allow: '{text}' is neither an address nor a network such as 10.0.0.0/8"
-            )
-        }),
-    }
+            format!("{setting}: '{text}' is neither an address nor a network such as 10.0.0.0/8")
+        })?,
+    };
+    Ok(match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => IpNet::V4(
+                ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
+                    .context("a mapped network's prefix")?,
+            ),
+            None => net,
+        },
+        _ => net,
+    })
 }
 
 /// Who may read `/metrics`.

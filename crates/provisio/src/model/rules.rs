@@ -1,6 +1,7 @@
 //! The input rules of the profile (docs/API.md, Members): lengths, formats, the device-name template and the Wi-Fi
 //! password rules. Each returns a message that names the member and the rule.
 
+use super::device_name::{parse_template, TemplateError, Token};
 use super::{Profile, WifiSecurityType};
 
 /// A rule a value broke, with the message the client sees.
@@ -93,50 +94,22 @@ pub fn wifi_ssid(v: &str) -> Rule {
     Ok(())
 }
 
-/// The tokens a device-name template may use, besides `{{rand:N}}`.
-pub const TEMPLATE_TOKENS: [&str; 6] = [
-    "SERIAL",
-    "SERIALLAST4DIGITS",
-    "ENROLLMENTDATETIME",
-    "USERNAME",
-    "DEVICETYPE",
-    "UPNPREFIX",
-];
-
-/// `deviceNameTemplate`: at most 63 characters; `{{...}}` tokens only from the supported list,
-/// and `{{rand:N}}` with N from 1 to 9.
+/// `deviceNameTemplate`: at most 63 characters, read by the same parser that expands it: `{{...}}`
+/// tokens only from the supported list ([`Token`]), and `{{rand:N}}` with N from 1 to 9.
 pub fn device_name_template(v: &str) -> Rule {
     const M: &str = "deviceNameTemplate";
     max_chars(M, v, 63)?;
-    let mut rest = v;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            return Err(InvalidInput::member(
-                M,
-                "a '{{' token is not closed with '}}'",
-            ));
-        };
-        let token = &after[..end];
-        let ok = TEMPLATE_TOKENS.contains(&token)
-            || token
-                .strip_prefix("rand:")
-                .is_some_and(|n| n.len() == 1 && matches!(n.as_bytes()[0], b'1'..=b'9'));
-        if !ok {
-            return Err(InvalidInput::member(
-                M,
-                format!(
-                    "unknown token '{{{{{token}}}}}'; supported tokens are {}, and {{{{rand:N}}}} with N from 1 to 9",
-                    TEMPLATE_TOKENS.map(|t| format!("{{{{{t}}}}}")).join(", ")
-                ),
-            ));
-        }
-        rest = &after[end + 2..];
-    }
-    if rest.contains("}}") {
-        return Err(InvalidInput::member(M, "'}}' without a matching '{{'"));
-    }
-    Ok(())
+    parse_template(v).map(drop).map_err(|e| match e {
+        TemplateError::Unclosed => InvalidInput::member(M, "a '{{' token is not closed with '}}'"),
+        TemplateError::StrayClose => InvalidInput::member(M, "'}}' without a matching '{{'"),
+        TemplateError::Unknown(word) => InvalidInput::member(
+            M,
+            format!(
+                "unknown token '{{{{{word}}}}}'; supported tokens are {}",
+                Token::supported()
+            ),
+        ),
+    })
 }
 
 /// Rules that involve several members, checked on the profile a create or PATCH would store.
@@ -199,6 +172,8 @@ mod tests {
             "{{rand:10}}",
             "{{SERIAL",
             "x}}",
+            "a}}b{{SERIAL}}",
+            "{{RAND:4}}",
             "{{}}",
             &"a".repeat(64),
         ] {

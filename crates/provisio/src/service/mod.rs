@@ -5,6 +5,7 @@
 pub mod devices;
 mod membership;
 mod readiness;
+mod redraw;
 mod tokens;
 pub use tokens::TOKEN_LENGTH;
 mod writes;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
 pub use readiness::{NotReady, Readiness, FULL_RETRY_AFTER_SECONDS};
+pub use redraw::{RedrawReport, FINGERPRINT};
 pub use writes::{WriteHook, Writes};
 
 use crate::error::ApiError;

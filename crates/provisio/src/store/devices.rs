@@ -417,6 +417,8 @@ pub enum DeviceOutcome {
     Done(ManagedDevice),
     /// No such record (or command).
     NotFound,
+    /// No record has this credential.
+    UnknownCredential,
     /// The credential belongs to a record that was removed.
     Removed,
     /// A check-in: the record and the commands waiting for it.
@@ -631,7 +633,7 @@ impl Transaction for DeviceWork {
                     let gone = was_removed(tx, credential_hash).await?;
                     let outcome = match gone {
                         true => DeviceOutcome::Removed,
-                        false => DeviceOutcome::NotFound,
+                        false => DeviceOutcome::UnknownCredential,
                     };
                     return self.finish(outcome, false);
                 };
@@ -656,7 +658,7 @@ impl Transaction for DeviceWork {
                     let gone = was_removed(tx, credential_hash).await?;
                     let outcome = match gone {
                         true => DeviceOutcome::Removed,
-                        false => DeviceOutcome::NotFound,
+                        false => DeviceOutcome::UnknownCredential,
                     };
                     return self.finish(outcome, false);
                 };

@@ -176,6 +176,24 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         generate: &(dyn Fn() -> Vec<u8> + Send + Sync),
     ) -> Result<Vec<u8>, StoreError>;
 
+    /// The value [`Store::set_service_value`] last stored under `name`, if any: small state the
+    /// processes on one database share (the fingerprint of the settings the stored QR codes
+    /// were drawn with, for example).
+    async fn service_value(&self, name: &str) -> Result<Option<String>, StoreError>;
+
+    /// Stores `value` under `name`, replacing any earlier value (the last writer wins).
+    async fn set_service_value(&self, name: &str, value: &str) -> Result<(), StoreError>;
+
+    /// Up to `limit` distinct tenants that hold rows of `layout`, in ascending order, starting
+    /// after `after`: how a task that must visit every tenant (the store is otherwise scoped by
+    /// tenant) pages through them.
+    async fn tenant_ids(
+        &self,
+        layout: &'static Layout,
+        after: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<TenantId>, StoreError>;
+
     /// Writes and commits a row of [`PROBE_BYTES`] bytes that nothing reads, as a write of an
     /// entity would: what the readiness check (`/readyz`) asks to learn whether writes work.
     async fn probe_write(&self) -> Result<(), StoreError>;

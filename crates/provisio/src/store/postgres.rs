@@ -23,6 +23,8 @@ use crate::crypto::Keyring;
 use crate::model::layout::{Layout, Row};
 use crate::model::TenantId;
 
+mod state;
+
 /// How to reach and use the database.
 #[derive(Clone, Debug)]
 pub struct PgSettings {
@@ -477,6 +479,23 @@ impl Store for PostgresStore {
         })
         .await?;
         row.try_get::<Vec<u8>, _>("value").map_err(map_err)
+    }
+
+    async fn service_value(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.value(name).await
+    }
+
+    async fn set_service_value(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        self.set_value(name, value).await
+    }
+
+    async fn tenant_ids(
+        &self,
+        layout: &'static Layout,
+        after: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<TenantId>, StoreError> {
+        self.tenants(layout, after, limit).await
     }
 
     async fn probe_write(&self) -> Result<(), StoreError> {

@@ -95,3 +95,10 @@ where
     }
     Ok(Row(cells))
 }
+
+/// A `tenant_id` column's text as a tenant id.
+pub fn tenant_id(text: &str) -> Result<crate::model::TenantId, super::StoreError> {
+    uuid::Uuid::parse_str(text)
+        .map(crate::model::TenantId)
+        .map_err(|e| super::StoreError::Other(anyhow::anyhow!("tenant_id '{text}': {e}")))
+}

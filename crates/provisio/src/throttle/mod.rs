@@ -19,6 +19,10 @@
 //! indistinguishable from new ones and are swept out every window, so memory stays bounded by
 //! the keys active in about two windows.
 
+mod bounded;
+mod client_address;
+pub mod device_settings;
+pub mod devices;
 pub mod settings;
 
 use std::hash::Hash;
@@ -32,6 +36,9 @@ use axum::response::{IntoResponse as _, Response};
 use governor::clock::Clock as _;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+pub use client_address::counted_as;
+pub use device_settings::{DeviceThrottleSettings, ForwardedHeader};
+pub use devices::{too_many_enrollments, too_many_failures, DeviceThrottle, TokenKey};
 pub use settings::{Limits, ThrottlePreset, ThrottleSettings};
 
 use crate::auth::{Access, Identity};

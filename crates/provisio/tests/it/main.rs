@@ -16,6 +16,7 @@ mod membership;
 mod metadata;
 mod metrics;
 mod multiprocess;
+mod qr_settings;
 mod query_cases;
 mod query_data;
 mod query_errors;

@@ -21,6 +21,7 @@ pub fn aosp_dpc(url_len: usize) -> AospDpcSettings {
         token_extras_key: Some("com.example.dpc.EXTRA_TOKEN".into()),
         enrollment_url_extras_key: Some("com.example.dpc.EXTRA_ENROLLMENT_URL".into()),
         enrollment_url: Some("https://mdm.example.com".into()),
+        all_modes: false,
     }
 }
 
@@ -74,10 +75,10 @@ async fn create_token_sets_every_token_member() {
     assert!(t["lastModifiedDateTime"].as_str() > p["lastModifiedDateTime"].as_str());
     assert_eq!(t["enrollmentTokenUsageCount"], 0);
     let payload: Value = serde_json::from_str(t["qrCodeContent"].as_str().unwrap()).unwrap();
+    // Android Device Policy's extras carry the token alone: no URL, mode or version.
     assert_eq!(
-        payload["android.app.extra.PROVISIONING_ADMIN_EXTRAS_BUNDLE"]
-            ["com.google.android.apps.work.clouddpc.EXTRA_ENROLLMENT_TOKEN"],
-        token
+        payload["android.app.extra.PROVISIONING_ADMIN_EXTRAS_BUNDLE"],
+        json!({"com.google.android.apps.work.clouddpc.EXTRA_ENROLLMENT_TOKEN": token})
     );
     assert_eq!(
         payload["android.app.extra.PROVISIONING_DEVICE_ADMIN_COMPONENT_NAME"],
@@ -241,11 +242,19 @@ async fn aosp_codes_name_the_configured_dpc_and_the_enrollment_url() {
         "com.example.dpc/.AdminReceiver"
     );
     let extras = &payload["android.app.extra.PROVISIONING_ADMIN_EXTRAS_BUNDLE"];
-    assert_eq!(extras["com.example.dpc.EXTRA_TOKEN"], t["tokenValue"]);
     assert_eq!(
-        extras["com.example.dpc.EXTRA_ENROLLMENT_URL"],
-        "https://mdm.example.com/"
+        *extras,
+        json!({
+            "com.example.dpc.EXTRA_TOKEN": t["tokenValue"],
+            "com.example.dpc.EXTRA_ENROLLMENT_URL": "https://mdm.example.com/",
+            "provisio.enrollmentMode": "corporateOwnedAOSPUserAssociatedDevice",
+            "provisio.protocolVersion": "1",
+        })
     );
+    // In this order, as the payload rules say.
+    assert!(t["qrCodeContent"].as_str().unwrap().ends_with(
+        r#""com.example.dpc.EXTRA_ENROLLMENT_URL":"https://mdm.example.com/","provisio.enrollmentMode":"corporateOwnedAOSPUserAssociatedDevice","provisio.protocolVersion":"1"}}"#
+    ));
     assert_eq!(payload["android.app.extra.PROVISIONING_WIFI_SSID"], "Lab");
     assert_eq!(
         payload["android.app.extra.PROVISIONING_WIFI_SECURITY_TYPE"],

@@ -13,7 +13,7 @@ pub use enums::{
     COMPLIANCE_STATE, DEVICE_ENROLLMENT_TYPE, DEVICE_REGISTRATION_STATE, DEVICE_TYPE,
     MANAGED_DEVICE_OWNER_TYPE, MANAGEMENT_AGENT_TYPE, MANAGEMENT_STATE, OWNER_TYPE,
 };
-pub use identity::{Identity, IdentityError, PLACEHOLDER_SERIALS};
+pub use identity::{is_placeholder, Identity, IdentityError, PLACEHOLDER_SERIALS};
 pub use members::DEVICES;
 
 use super::entity::Entity;

@@ -16,7 +16,7 @@ pub use settings::DeviceSettings;
 use self::input::{CheckinBody, EnrollBody};
 use super::Writes;
 use crate::error::{ApiError, DeviceError};
-use crate::model::device::{DeviceId, ManagedDevice};
+use crate::model::device::{is_placeholder, DeviceId, ManagedDevice};
 use crate::model::device_name::{device_name, NameFacts};
 use crate::model::{Body, Entity as _, Profile, TenantId, Timestamp};
 use crate::store::devices::{
@@ -251,7 +251,13 @@ impl Devices {
     fn new_record(&self, p: &Profile, body: &EnrollBody, now: Timestamp) -> ManagedDevice {
         let f = &body.facts;
         let mut d = ManagedDevice::blank(p.tenant, Uuid::new_v4(), now);
-        let serial = (body.identity.kind == 2).then_some(body.identity.c.as_str());
+        // The serial the device reports, also when another fact identifies it; a placeholder
+        // names nothing.
+        let serial = f
+            .serial_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !is_placeholder(s));
         d.device_name = device_name(
             p.device_name_template.as_deref(),
             &NameFacts {
@@ -304,6 +310,9 @@ impl Devices {
         match self.device_op(op).await? {
             DeviceOutcome::Done(_) => Ok(()),
             DeviceOutcome::Removed => Err(device_error(DeviceError::DeviceRemoved)),
+            DeviceOutcome::UnknownCredential => {
+                Err(device_error(DeviceError::InvalidDeviceCredential))
+            }
             DeviceOutcome::NotFound => Err(ApiError::NotFound(format!(
                 "No command with id '{command}' is waiting for this device."
             ))),

@@ -9,6 +9,7 @@ pub mod backup;
 mod query;
 mod reseal;
 mod sql;
+mod state;
 mod writer;
 
 use std::path::Path;
@@ -438,6 +439,23 @@ impl Store for SqliteStore {
             .await
             .map_err(map_err)?;
         row.try_get::<Vec<u8>, _>("value").map_err(map_err)
+    }
+
+    async fn service_value(&self, name: &str) -> Result<Option<String>, StoreError> {
+        state::value(&self.reader, name).await
+    }
+
+    async fn set_service_value(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        state::set_value(&self.writer, name, value).await
+    }
+
+    async fn tenant_ids(
+        &self,
+        layout: &'static Layout,
+        after: Option<TenantId>,
+        limit: u32,
+    ) -> Result<Vec<TenantId>, StoreError> {
+        state::tenant_ids(&self.reader, layout, after, limit).await
     }
 
     async fn probe_write(&self) -> Result<(), StoreError> {

@@ -3,7 +3,9 @@
 
 mod counting;
 mod graph;
+mod names;
 mod protocol;
+mod throttle;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

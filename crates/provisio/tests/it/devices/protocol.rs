@@ -174,3 +174,80 @@ async fn idempotency_keys_prove_a_retry_and_refuse_another_body() {
     .await;
     assert_eq!(counts(&s, &id).await, (1, 1));
 }
+
+/// An expired token is 410, told apart from an unknown one (401), and nothing is stored.
+#[tokio::test]
+async fn an_expired_token_is_gone() {
+    use provisio::error::ApiError;
+    use provisio::model::{Entity as _, Profile, Sensitive, TenantId, Timestamp, Token};
+    use provisio::service::devices::{DeviceSettings, Devices};
+    use provisio::service::Writes;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn provisio::store::Store> = Arc::from(
+        crate::common::open_store(dir.path(), &crate::common::fresh_database_url()).await,
+    );
+    let tenant = TenantId(uuid::Uuid::from_u128(5));
+    let now = Timestamp::now();
+    let mut p: Profile = Profile::set().new_entity(tenant, uuid::Uuid::new_v4(), now);
+    p.display_name = "expired".into();
+    p.token = Some(Token {
+        id: uuid::Uuid::new_v4(),
+        value: Sensitive::new("EXPIREDTOKENAAAAAAAA"),
+        created: now.plus_seconds(-120).unwrap(),
+        expires: now.plus_seconds(-1).unwrap(),
+        qr_content: Sensitive::new("{}"),
+        qr_png: Vec::new(),
+    });
+    store.insert(tenant, &p).await.unwrap();
+    let devices = Devices::new(
+        store.clone(),
+        Writes::new(store.clone()),
+        DeviceSettings::default(),
+    );
+    let status = |e: ApiError| e.status_and_code();
+    let gone = devices
+        .profile_for_token("EXPIREDTOKENAAAAAAAA")
+        .await
+        .unwrap_err();
+    assert_eq!(status(gone), (StatusCode::GONE, "EnrollmentTokenExpired"));
+    let gone = devices.check("EXPIREDTOKENAAAAAAAA").await.unwrap_err();
+    assert_eq!(status(gone), (StatusCode::GONE, "EnrollmentTokenExpired"));
+    let unknown = devices
+        .profile_for_token("EXPIREDTOKENAAAAAAAB")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status(unknown),
+        (StatusCode::UNAUTHORIZED, "InvalidEnrollmentToken")
+    );
+    store.close().await;
+}
+
+/// The profile's device-name template is expanded once, when the record is created.
+#[tokio::test]
+async fn the_name_template_names_the_record() {
+    let s = TestServer::start().await;
+    let p = s
+        .create(json!({
+            "displayName": "named",
+            "enrollmentMode": "corporateOwnedDedicatedDevice",
+            "deviceNameTemplate": "Kiosk-{{SERIAL}}-{{SERIALLAST4DIGITS}}"
+        }))
+        .await;
+    let id = p["id"].as_str().unwrap();
+    let token = new_token(&s, id).await;
+    let e = ok_json(enroll(&s, &Device::new("R58N12345XY"), &token).await).await;
+    assert_eq!(e["deviceName"], "Kiosk-R58N12345XY-45XY");
+    // A later change of the template leaves the record's name as it was.
+    let res = s
+        .patch_json(
+            &s.item(id),
+            &json!({"deviceNameTemplate": "Other-{{SERIAL}}"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let all = all_devices(&s).await;
+    assert_eq!(all[0]["deviceName"], "Kiosk-R58N12345XY-45XY");
+}
