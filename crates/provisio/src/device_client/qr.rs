@@ -14,16 +14,15 @@
 //! - `provisio.enrollmentMode` and `provisio.protocolVersion` are read when present (codes drawn
 //!   by older servers lack them).
 
-use android_provisioning::{ANDROID_DEVICE_POLICY_TOKEN_EXTRAS_KEY, KEY_ADMIN_EXTRAS_BUNDLE};
+use android_provisioning::{
+    ANDROID_DEVICE_POLICY_TOKEN_EXTRAS_KEY, KEY_ADMIN_EXTRAS_BUNDLE, KEY_ENROLLMENT_MODE,
+    KEY_PROTOCOL_VERSION,
+};
 use anyhow::{anyhow, bail, Context as _};
 use serde_json::{Map, Value};
 
 use crate::model::Sensitive;
 
-/// Admin-extras key of the profile's enrollment mode in an own-DPC code.
-pub const MODE_EXTRAS_KEY: &str = "provisio.enrollmentMode";
-/// Admin-extras key of the device protocol version in an own-DPC code.
-pub const PROTOCOL_VERSION_EXTRAS_KEY: &str = "provisio.protocolVersion";
 /// The device protocol version this client speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Length of an enrollment token (letters A–Z), as the service issues them.
@@ -154,7 +153,7 @@ pub fn read_code(payload: &str, keys: ExtrasKeys<'_>) -> anyhow::Result<Enrollme
         })?;
     let present: Vec<String> = extras.keys().cloned().collect();
     let listing = || present.join(", ");
-    if let Some(version) = extras.get(PROTOCOL_VERSION_EXTRAS_KEY) {
+    if let Some(version) = extras.get(KEY_PROTOCOL_VERSION) {
         let text = version
             .as_str()
             .map_or_else(|| version.to_string(), str::to_owned);
@@ -163,7 +162,7 @@ pub fn read_code(payload: &str, keys: ExtrasKeys<'_>) -> anyhow::Result<Enrollme
         }
     }
     let mode = extras
-        .get(MODE_EXTRAS_KEY)
+        .get(KEY_ENROLLMENT_MODE)
         .and_then(Value::as_str)
         .map(str::to_owned);
 
@@ -237,7 +236,7 @@ fn named(extras: &Map<String, Value>, key: &str) -> Found<String> {
 fn detect(extras: &Map<String, Value>, test: fn(&str) -> bool) -> Found<String> {
     let mut hits = extras.iter().filter_map(|(key, value)| {
         let value = value.as_str()?;
-        let own = key == MODE_EXTRAS_KEY || key == PROTOCOL_VERSION_EXTRAS_KEY;
+        let own = key == KEY_ENROLLMENT_MODE || key == KEY_PROTOCOL_VERSION;
         (!own && test(value)).then(|| (key.clone(), value.to_owned()))
     });
     match (hits.next(), hits.next()) {

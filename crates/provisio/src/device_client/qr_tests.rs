@@ -105,8 +105,8 @@ fn an_own_dpc_code_gives_token_and_url_under_the_operators_keys() {
         [
             "com.example.dpc.TOKEN",
             "com.example.dpc.SERVER",
-            "provisio.enrollmentMode",
-            "provisio.protocolVersion"
+            KEY_ENROLLMENT_MODE,
+            KEY_PROTOCOL_VERSION
         ]
     );
     assert_eq!(code.mode.as_deref(), Some("corporateOwnedDedicatedDevice"));
@@ -116,10 +116,10 @@ fn an_own_dpc_code_gives_token_and_url_under_the_operators_keys() {
 fn the_mode_and_protocol_version_extras_are_read_when_present() {
     let text = own_payload_with(|extras| {
         extras.insert(
-            MODE_EXTRAS_KEY.into(),
+            KEY_ENROLLMENT_MODE.into(),
             json!("corporateOwnedAOSPUserlessDevice"),
         );
-        extras.insert(PROTOCOL_VERSION_EXTRAS_KEY.into(), json!("1"));
+        extras.insert(KEY_PROTOCOL_VERSION.into(), json!("1"));
     });
     let code = read_code(&round_trip(&text), ExtrasKeys::default()).unwrap();
     assert_eq!(
@@ -130,7 +130,7 @@ fn the_mode_and_protocol_version_extras_are_read_when_present() {
     assert_eq!(code.server_url(None).unwrap(), "https://mdm.example.com/");
 
     let newer = own_payload_with(|extras| {
-        extras.insert(PROTOCOL_VERSION_EXTRAS_KEY.into(), json!("2"));
+        extras.insert(KEY_PROTOCOL_VERSION.into(), json!("2"));
     });
     let err = error_of(&newer, ExtrasKeys::default());
     assert!(err.contains("protocol version 2"), "{err}");
