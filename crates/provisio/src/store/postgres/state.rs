@@ -48,7 +48,13 @@ impl PostgresStore {
         limit: u32,
     ) -> Result<Vec<TenantId>, StoreError> {
         let sql = format!(
-            "SELECT DISTINCT tenant_id FROM {} WHERE tenant_id > $1 ORDER BY tenant_id LIMIT $2",
+            // One index probe per tenant (a loose index scan), not a pass over every row.
+            "WITH RECURSIVE t(tenant_id) AS ( \
+             SELECT (SELECT tenant_id FROM {0} WHERE tenant_id > $1 ORDER BY tenant_id LIMIT 1) \
+             UNION ALL \
+             SELECT (SELECT p.tenant_id FROM {0} p WHERE p.tenant_id > t.tenant_id \
+             ORDER BY p.tenant_id LIMIT 1) FROM t WHERE t.tenant_id IS NOT NULL) \
+             SELECT tenant_id FROM t WHERE tenant_id IS NOT NULL LIMIT $2",
             layout.table
         );
         let after = after.map(|t| t.to_string()).unwrap_or_default();
