@@ -95,11 +95,12 @@ pub async fn checkin(
     Ok(Json(done.json()).into_response())
 }
 
-/// `POST /device/v1/commands/{id}/ack`: 204.
+/// `POST /device/v1/commands/{id}/ack` with no body or `{}`: 204.
 pub async fn acknowledge(
     State(st): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     let secret = device_secret(&headers, true)?.unwrap_or_default();
     let Some(command) = Uuid::try_parse(&id).ok().filter(|_| id.len() == 36) else {
@@ -108,6 +109,7 @@ pub async fn acknowledge(
             crate::model::input::truncate(&id, 80)
         )));
     };
+    input::ack_body(body.optional()?.as_ref())?;
     st.devices.acknowledge(&secret, command).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
