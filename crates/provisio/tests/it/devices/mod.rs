@@ -3,7 +3,9 @@
 
 mod counting;
 mod graph;
+mod hostile;
 mod protocol;
+mod races;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
