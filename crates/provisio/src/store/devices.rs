@@ -419,6 +419,8 @@ pub enum DeviceOutcome {
     NotFound,
     /// The credential belongs to a record that was removed.
     Removed,
+    /// The credential belongs to no record, present or removed.
+    UnknownCredential,
     /// A check-in: the record and the commands waiting for it.
     CheckedIn(ManagedDevice, Vec<Command>),
 }
@@ -656,7 +658,7 @@ impl Transaction for DeviceWork {
                     let gone = was_removed(tx, credential_hash).await?;
                     let outcome = match gone {
                         true => DeviceOutcome::Removed,
-                        false => DeviceOutcome::NotFound,
+                        false => DeviceOutcome::UnknownCredential,
                     };
                     return self.finish(outcome, false);
                 };

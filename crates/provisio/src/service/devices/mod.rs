@@ -304,6 +304,9 @@ impl Devices {
         match self.device_op(op).await? {
             DeviceOutcome::Done(_) => Ok(()),
             DeviceOutcome::Removed => Err(device_error(DeviceError::DeviceRemoved)),
+            DeviceOutcome::UnknownCredential => {
+                Err(device_error(DeviceError::InvalidDeviceCredential))
+            }
             DeviceOutcome::NotFound => Err(ApiError::NotFound(format!(
                 "No command with id '{command}' is waiting for this device."
             ))),

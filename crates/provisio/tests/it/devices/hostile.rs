@@ -124,7 +124,12 @@ pub async fn run(s: &TestServer, client: &Client, cases: &[Case]) -> Vec<String>
         let text = res.text().await.unwrap_or_default();
         match envelope_error(status, &headers, &text, c.want) {
             Ok(message) => {
-                if let Some(says) = c.says.as_deref().filter(|t| !message.contains(t)) {
+                let lower = message.to_lowercase();
+                if let Some(says) = c
+                    .says
+                    .as_deref()
+                    .filter(|t| !lower.contains(&t.to_lowercase()))
+                {
                     failures.push(format!(
                         "{}: the message does not say {says:?}: {message}",
                         c.name
@@ -301,6 +306,11 @@ async fn managed_devices_refuse_hostile_ids_filters_and_bodies() {
     let mut cases = Vec::new();
     let device = format!("/beta/deviceManagement/managedDevices/{}", sc.d1_id);
     for (name, body) in crate::hostile::corpus() {
+        // Well-typed role scope tags break a profile's rule, but the member is read-only on a
+        // managed device, where Graph ignores it (as `read_only_members` below).
+        if ["tags 101", "tags 100000", "tag empty", "tag 129"].contains(&name.as_str()) {
+            continue;
+        }
         cases.push(Case::raw(format!("PATCH {name}"), device.clone(), body).method(Method::PATCH));
     }
     let corpus = cases.len();
@@ -318,7 +328,13 @@ async fn managed_devices_refuse_hostile_ids_filters_and_bodies() {
     let res =
         sc.s.patch_json(&url, &graph_cases::read_only_members(&sc))
             .await;
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let status = res.status();
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        res.text().await.unwrap()
+    );
     assert_eq!(sc.snapshot().await, before, "stored data changed");
     eprintln!(
         "managed devices: {corpus} corpus PATCHes and {} Graph cases refused",

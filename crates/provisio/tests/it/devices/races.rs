@@ -261,7 +261,7 @@ async fn acknowledged_enrollments_and_exact_counts_survive_kill_9() {
         })
         .collect();
     let started = Instant::now();
-    while acks.lock().unwrap().devices.len() < 300 && started.elapsed() < Duration::from_secs(20) {
+    while acks.lock().unwrap().devices.len() < 150 && started.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     server.child.kill().expect("SIGKILL");
@@ -272,7 +272,7 @@ async fn acknowledged_enrollments_and_exact_counts_survive_kill_9() {
     let acks = Arc::try_unwrap(acks).ok().unwrap().into_inner().unwrap();
     assert!(acks.unexpected.is_empty(), "{:?}", acks.unexpected);
     assert!(
-        acks.devices.len() >= 300,
+        acks.devices.len() >= 150,
         "only {} enrollments were acknowledged",
         acks.devices.len()
     );

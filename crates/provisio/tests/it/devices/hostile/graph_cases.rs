@@ -235,7 +235,7 @@ pub fn read_only_members(sc: &Scene) -> Value {
         "id": uuid::Uuid::new_v4().to_string(),
         "serialNumber": "FORGED",
         "deviceName": "forged",
-        "managementState": "retired",
+        "managementState": "retirePending",
         "enrollmentProfileId": sc.other_profile,
         "enrolledDateTime": "2001-01-01T00:00:00Z",
         "roleScopeTagIds": ["9"],

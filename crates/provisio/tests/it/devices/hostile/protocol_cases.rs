@@ -1,7 +1,6 @@
 //! The device protocol's own hostile cases, each aimed at one defect of an otherwise valid
 //! request: the answer must be the one that defect calls for.
 
-use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use super::{Case, Scene, BAD, CHECK, CHECKIN, ENROLL, MEDIA, TOKEN, TOO_LARGE};
@@ -24,7 +23,12 @@ pub fn fresh(sc: &Scene) -> Value {
 }
 
 pub fn with(mut body: Value, pointer: &str, value: Value) -> Value {
-    *body.pointer_mut(pointer).expect("member") = value;
+    let (parent, member) = pointer.rsplit_once('/').expect("a pointer");
+    let parent = body.pointer_mut(parent).expect("parent member");
+    parent
+        .as_object_mut()
+        .expect("an object")
+        .insert(member.to_owned(), value);
     body
 }
 
