@@ -267,9 +267,9 @@ pub fn envelope_error(
     if !err["code"].is_string() || err["innerError"]["request-id"] != request_id {
         return fail("no code, or innerError.request-id is not the header's".into());
     }
-    if !err["innerError"]["date"]
+    if err["innerError"]["date"]
         .as_str()
-        .is_some_and(|d| d.len() == 19)
+        .is_none_or(|d| d.len() != 19)
     {
         return fail("innerError.date is not a date".into());
     }
