@@ -142,6 +142,18 @@ pub async fn run(s: &TestServer, client: &Client, cases: &[Case]) -> Vec<String>
     failures
 }
 
+/// Sends every case with `client`; panics listing every case that did not get its answer.
+async fn assert_all_pass(s: &TestServer, client: &Client, cases: &[Case]) {
+    let failures = run(s, client, cases).await;
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
 /// Two tenants' profiles and devices, with commands waiting, for cases to aim at.
 pub struct Scene {
     pub s: TestServer,
@@ -283,14 +295,7 @@ async fn every_device_endpoint_refuses_hostile_input_and_changes_nothing() {
     own.extend(credential_cases::all(&sc));
     assert!(own.len() >= 50, "{} device cases", own.len());
     cases.extend(own);
-    let failures = run(&sc.s, &sc.s.bare, &cases).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_all_pass(&sc.s, &sc.s.bare, &cases).await;
     assert_eq!(sc.snapshot().await, before, "stored data changed");
     eprintln!(
         "device protocol: {corpus} corpus requests and {} device cases refused",
@@ -315,14 +320,7 @@ async fn managed_devices_refuse_hostile_ids_filters_and_bodies() {
     }
     let corpus = cases.len();
     cases.extend(graph_cases::all(&sc));
-    let failures = run(&sc.s, &sc.s.client, &cases).await;
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_all_pass(&sc.s, &sc.s.client, &cases).await;
     // Read-only members are ignored, not refused: 204, and nothing changes.
     let url = sc.s.url(&device);
     let res =
