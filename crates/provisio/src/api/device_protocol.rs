@@ -180,12 +180,13 @@ pub async fn checkin(
     attempt.settle(&st, result)
 }
 
-/// `POST /device/v1/commands/{id}/ack`: 204.
+/// `POST /device/v1/commands/{id}/ack` with no body or `{}`: 204.
 pub async fn acknowledge(
     State(st): State<AppState>,
     attempt: Attempt,
     headers: HeaderMap,
     Path(id): Path<String>,
+    body: Result<JsonBody, ApiError>,
 ) -> Result<Response, ApiError> {
     let result = async {
         let secret = device_secret(&headers, true)?.unwrap_or_default();
@@ -195,6 +196,7 @@ pub async fn acknowledge(
                 crate::model::input::truncate(&id, 80)
             )));
         };
+        input::ack_body(body?.optional()?.as_ref())?;
         st.devices.acknowledge(&secret, command).await?;
         Ok(StatusCode::NO_CONTENT.into_response())
     }

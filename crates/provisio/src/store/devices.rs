@@ -417,10 +417,10 @@ pub enum DeviceOutcome {
     Done(ManagedDevice),
     /// No such record (or command).
     NotFound,
-    /// No record has this credential.
-    UnknownCredential,
     /// The credential belongs to a record that was removed.
     Removed,
+    /// The credential belongs to no record, present or removed.
+    UnknownCredential,
     /// A check-in: the record and the commands waiting for it.
     CheckedIn(ManagedDevice, Vec<Command>),
 }

@@ -228,28 +228,55 @@ pub async fn expect_error(res: Response, status: StatusCode, code: &str) -> Stri
     let got = res.status();
     let headers = res.headers().clone();
     let text = res.text().await.expect("body");
-    assert_eq!(got, status, "body: {text}");
-    assert_eq!(headers["content-type"], "application/json", "{text}");
-    let request_id = headers
-        .get("request-id")
-        .expect("request-id header")
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(headers.contains_key("client-request-id"));
-    let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    envelope_error(got, &headers, &text, Some((status, code))).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Whether a response (its status, headers and body text) is an error in the Graph envelope,
+/// with `want` (status and code) when given, else any 4xx: its message, or what is wrong.
+pub fn envelope_error(
+    got: StatusCode,
+    headers: &HeaderMap,
+    text: &str,
+    want: Option<(StatusCode, &str)>,
+) -> Result<String, String> {
+    let shown: String = text.chars().take(300).collect();
+    let fail = |what: String| Err(format!("{what}; {got}: {shown}"));
+    match want {
+        Some((status, _)) if got != status => return fail(format!("expected {status}")),
+        None if !got.is_client_error() => return fail("expected a 4xx".into()),
+        _ => {}
+    }
+    if headers.get("content-type").map(|v| v.as_bytes()) != Some(b"application/json") {
+        return fail("content-type is not application/json".into());
+    }
+    let Some(request_id) = headers.get("request-id").and_then(|v| v.to_str().ok()) else {
+        return fail("no request-id header".into());
+    };
+    if !headers.contains_key("client-request-id") {
+        return fail("no client-request-id header".into());
+    }
+    let Ok(v) = serde_json::from_str::<Value>(text) else {
+        return fail("not JSON".into());
+    };
     let err = &v["error"];
-    assert_eq!(err["code"], code, "{text}");
-    assert_eq!(err["innerError"]["request-id"], request_id.as_str());
-    assert!(
-        err["innerError"]["date"]
-            .as_str()
-            .is_some_and(|d| d.len() == 19),
-        "{text}"
-    );
-    let message = err["message"].as_str().expect("message").to_owned();
-    assert!(!message.is_empty());
-    message
+    if let Some((_, code)) = want {
+        if err["code"] != code {
+            return fail(format!("expected the code {code}"));
+        }
+    }
+    if !err["code"].is_string() || err["innerError"]["request-id"] != request_id {
+        return fail("no code, or innerError.request-id is not the header's".into());
+    }
+    if err["innerError"]["date"]
+        .as_str()
+        .is_none_or(|d| d.len() != 19)
+    {
+        return fail("innerError.date is not a date".into());
+    }
+    match err["message"].as_str() {
+        Some(m) if !m.is_empty() => Ok(m.to_owned()),
+        _ => fail("no message".into()),
+    }
 }
 
 /// Redacts what changes between runs: ids, dates that are not the "no token" date, token values,

@@ -21,6 +21,11 @@ pub struct Process {
 
 /// Starts the real binary on a free port, on `db` (PostgreSQL) or SQLite in `data_dir`.
 pub fn spawn(data_dir: &Path, db: &Option<String>) -> Process {
+    spawn_with(data_dir, db, &[])
+}
+
+/// [`spawn`] with more `serve` flags.
+pub fn spawn_with(data_dir: &Path, db: &Option<String>, flags: &[&str]) -> Process {
     let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
     command
         .args([
@@ -35,6 +40,7 @@ pub fn spawn(data_dir: &Path, db: &Option<String>) -> Process {
     if let Some(url) = db {
         command.args(["--database-url", url]);
     }
+    command.args(flags);
     spawn_command(command)
 }
 

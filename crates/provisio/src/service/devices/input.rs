@@ -83,6 +83,22 @@ fn object<'a>(body: &'a Value, what: &str) -> Result<&'a Map<String, Value>, Api
     }
 }
 
+/// Refuses a member that is not one of `names`: the protocol's bodies are as strict as Graph's,
+/// so a misspelt member is a client's error, not a value silently dropped.
+fn only(map: &Map<String, Value>, path: &str, names: &[&str]) -> Result<(), ApiError> {
+    match map.keys().find(|k| !names.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(k) => Err(bad(format!(
+            "The member '{path}{}' does not exist in this request (its members: {}).",
+            truncate(k, 80),
+            match names {
+                [] => "none".to_owned(),
+                _ => names.join(", "),
+            }
+        ))),
+    }
+}
+
 /// A text member: absent or null is `None`; anything but a string is a 400; longer than `max`
 /// characters or holding a control character is a 400.
 fn text(
@@ -123,12 +139,19 @@ pub fn token(map: &Map<String, Value>) -> Result<String, ApiError> {
 
 /// Reads a `POST /device/v1/check` body.
 pub fn check_body(body: &Value) -> Result<String, ApiError> {
-    token(object(body, "request body")?)
+    let map = object(body, "request body")?;
+    only(map, "", &["enrollmentToken"])?;
+    token(map)
 }
 
 /// Reads a `POST /device/v1/enroll` body.
 pub fn enroll_body(body: &Value) -> Result<EnrollBody, ApiError> {
     let map = object(body, "request body")?;
+    only(
+        map,
+        "",
+        &["enrollmentToken", "credentialHash", "device", "userIdToken"],
+    )?;
     let token = token(map)?;
     let credential_hash = text(map, "", "credentialHash", 64)?
         .ok_or_else(|| bad("The member 'credentialHash' is required.".into()))?;
@@ -151,6 +174,7 @@ pub fn enroll_body(body: &Value) -> Result<EnrollBody, ApiError> {
             )))
         }
     };
+    only(device, "device/", &FACTS.map(|(name, _)| name))?;
     let mut values = Vec::with_capacity(FACTS.len());
     for (name, max) in FACTS {
         values.push(text(device, "device/", name, max)?);
@@ -226,10 +250,19 @@ pub fn checkin_body(body: Option<&Value>) -> Result<CheckinBody, ApiError> {
         return Ok(CheckinBody::default());
     };
     let map = object(body, "request body")?;
+    only(map, "", &["osVersion", "securityPatchLevel"])?;
     Ok(CheckinBody {
         os_version: text(map, "", "osVersion", 64)?,
         security_patch_level: text(map, "", "securityPatchLevel", 32)?,
     })
+}
+
+/// Reads a `POST /device/v1/commands/{id}/ack` body: none, or `{}`.
+pub fn ack_body(body: Option<&Value>) -> Result<(), ApiError> {
+    match body {
+        None => Ok(()),
+        Some(body) => only(object(body, "request body")?, "", &[]),
+    }
 }
 
 /// The lower-case hex SHA-256 of a device secret: what the service stores and compares.
@@ -316,6 +349,25 @@ mod tests {
             .to_string()
             .contains("identity"));
         assert!(enroll_body(&json!([])).is_err());
+    }
+
+    #[test]
+    fn members_the_protocol_does_not_have_are_named() {
+        let mut extra = body();
+        extra["device"]["brand"] = json!("x");
+        let e = enroll_body(&extra).unwrap_err().to_string();
+        assert!(e.contains("'device/brand'"), "{e}");
+        let e = checkin_body(Some(&json!({"osversion": "14"})))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'osversion'") && e.contains("osVersion"), "{e}");
+        let e = check_body(&json!({"enrollmentToken": "A", "mode": 1}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'mode'"), "{e}");
+        assert!(ack_body(None).is_ok() && ack_body(Some(&json!({}))).is_ok());
+        assert!(ack_body(Some(&json!({"x": 1}))).is_err());
+        assert!(ack_body(Some(&json!([]))).is_err());
     }
 
     #[test]

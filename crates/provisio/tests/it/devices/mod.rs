@@ -3,8 +3,10 @@
 
 mod counting;
 mod graph;
+mod hostile;
 mod names;
 mod protocol;
+mod races;
 mod throttle;
 
 use reqwest::StatusCode;
