@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::tx::{boolean, int, text, Arg, Transaction, Tx};
+use super::tx::{int, text, Arg, Transaction, Tx};
 use crate::model::device::{management_state, Identity, ManagedDevice, DEVICES};
 use crate::model::layout::{from_row, to_row, Cell, CellKind};
 use crate::model::{TenantId, Timestamp};
@@ -247,9 +247,14 @@ impl Transaction for Enroll {
         // The device's current record, locked first.
         let mut args = vec![text(tenant.clone())];
         args.extend(identity_args(&d.identity));
-        args.push(boolean(false));
+        // Written as the partial unique index says it, so that the index finds the record (a
+        // bound value would make SQLite prepare the statement again at every run).
+        let current_only = match tx.dialect() {
+            super::query::Dialect::Sqlite => "superseded = 0",
+            super::query::Dialect::Postgres => "NOT superseded",
+        };
         let sql = format!(
-            "tenant_id = ? AND {IDENTITY} AND superseded = ?{}",
+            "tenant_id = ? AND {IDENTITY} AND {current_only}{}",
             tx.for_update()
         );
         let current = devices(tx, &sql, args).await?.into_iter().next();
