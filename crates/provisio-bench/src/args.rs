@@ -210,7 +210,8 @@ mod tests {
         assert_eq!(defaults.workloads, Workload::DEFAULT);
         assert!(defaults.growth.is_empty() && defaults.device_growth.is_empty());
 
-        let devices = Args::try_parse_from(["provisio-bench", "--device-growth", "10k,1M"]).unwrap();
+        let devices =
+            Args::try_parse_from(["provisio-bench", "--device-growth", "10k,1M"]).unwrap();
         assert_eq!(devices.device_growth, [10_000, 1_000_000]);
 
         for bad in [
@@ -218,7 +219,13 @@ mod tests {
             &["provisio-bench", "--concurrency", "0"],
             &["provisio-bench", "--duration", "forever"],
             &["provisio-bench", "--device-growth", "5000"],
-            &["provisio-bench", "--device-growth", "10k", "--growth", "10k"],
+            &[
+                "provisio-bench",
+                "--device-growth",
+                "10k",
+                "--growth",
+                "10k",
+            ],
         ] {
             assert!(Args::try_parse_from(bad).is_err(), "{bad:?}");
         }

@@ -10,7 +10,7 @@
 
 use provisio::model::device::{Identity, ManagedDevice};
 use provisio::model::{
-    Entity as _, EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp,
+    EnrollmentMode, Entity as _, Profile, ProfileId, Sensitive, TenantId, Timestamp,
     WifiSecurityType,
 };
 use uuid::Uuid;
@@ -190,7 +190,10 @@ mod tests {
         assert_eq!(device_profile(0), 0);
         assert_eq!(device_profile(LISTED_DEVICES - 1), 0);
         assert_eq!(device_profile(LISTED_DEVICES), 1);
-        assert_eq!(device_profile(LISTED_DEVICES + DEVICE_PROFILES - 2), DEVICE_PROFILES - 1);
+        assert_eq!(
+            device_profile(LISTED_DEVICES + DEVICE_PROFILES - 2),
+            DEVICE_PROFILES - 1
+        );
         assert_eq!(device_profile(LISTED_DEVICES + DEVICE_PROFILES - 1), 1);
         let d = device(7, 10, Timestamp::now());
         assert_eq!(d.enrollment_profile_id, profile_id(0).0);

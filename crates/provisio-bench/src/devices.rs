@@ -21,6 +21,7 @@ pub const DEVICES: &str = "/beta/deviceManagement/managedDevices";
 
 /// Most devices a token enrolls: the service's `--devices-token-usage-limit`, whose default is
 /// the most Graph allows.
+#[cfg(test)]
 pub const TOKEN_USAGE_LIMIT: u64 = 20_000;
 
 /// Most enrollments `enrollOneToken` sends on its one token, warm-up included: under
@@ -38,7 +39,8 @@ pub fn serial(run: u64, worker: u64, n: u64) -> String {
 /// secret is 32 random bytes, base64url without padding (as the DPC makes it), and the body
 /// carries its SHA-256 in lower-case hex.
 pub fn enroll_call(token: &str, serial: &str) -> Call {
-    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let secret =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let body = serde_json::json!({
         "enrollmentToken": token,
         "credentialHash": format!("{:x}", Sha256::digest(secret.as_bytes())),
@@ -55,7 +57,11 @@ pub fn enroll_call(token: &str, serial: &str) -> Call {
 
 /// Creates `n` dedicated-device profiles named `<name> <k>`, each with a fresh token valid for
 /// an hour, and returns the token values. `conn` carries the bearer token.
-pub async fn issue_tokens(conn: &mut Connection, n: u32, name: &str) -> anyhow::Result<Vec<String>> {
+pub async fn issue_tokens(
+    conn: &mut Connection,
+    n: u32,
+    name: &str,
+) -> anyhow::Result<Vec<String>> {
     let mut tokens = Vec::with_capacity(n as usize);
     for k in 0..n {
         let created = expect_json(
@@ -70,7 +76,10 @@ pub async fn issue_tokens(conn: &mut Connection, n: u32, name: &str) -> anyhow::
         )
         .await
         .context("creating a profile for the enrollment tokens")?;
-        let item = format!("{COLLECTION}/{}", created["id"].as_str().unwrap_or_default());
+        let item = format!(
+            "{COLLECTION}/{}",
+            created["id"].as_str().unwrap_or_default()
+        );
         let call = json(
             Method::POST,
             format!("{item}/createToken"),
@@ -120,6 +129,11 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_token_stays_under_its_limit() {
+        assert!(ONE_TOKEN_ENROLLMENTS < TOKEN_USAGE_LIMIT);
+    }
+
+    #[test]
     fn serials_are_distinct_and_real() {
         let a = serial(0xDEAD_BEEF_0000_0001, 3, 17);
         assert_eq!(a, "BN00000001W0003N00000017");
@@ -137,7 +151,9 @@ mod tests {
             v["credentialHash"].as_str().unwrap().to_owned()
         };
         assert_eq!(hash(&one).len(), 64);
-        assert!(hash(&one).bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(hash(&one)
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert_ne!(hash(&one), hash(&two));
         assert_eq!(one.path, ENROLL);
     }
@@ -145,7 +161,9 @@ mod tests {
     #[test]
     fn the_listed_profile_is_filtered_by_id() {
         let p = listed_profile_path();
-        assert!(p.starts_with("/beta/deviceManagement/managedDevices?$filter=enrollmentProfileId%20eq%20%27"));
+        assert!(p.starts_with(
+            "/beta/deviceManagement/managedDevices?$filter=enrollmentProfileId%20eq%20%27"
+        ));
         assert!(p.ends_with(&format!("{}%27", dataset::profile_id(0))));
     }
 }

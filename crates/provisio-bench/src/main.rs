@@ -33,7 +33,7 @@ use anyhow::Context as _;
 use clap::Parser as _;
 
 pub use args::Args;
-use growth::{GrowthPoint, Grown};
+use growth::{Grown, GrowthPoint};
 use report::{Check, WorkloadResult};
 use session::Session;
 
@@ -204,7 +204,10 @@ async fn growth_chart(args: &Args, bin: &Path, grown: Grown, sizes: &[u64]) -> a
     );
     print!("{}", growth::markdown_table(&points));
     if grown == Grown::Devices {
-        println!("\nTargets:\n\n{}", report::markdown_checks(&growth::device_checks(&points)));
+        println!(
+            "\nTargets:\n\n{}",
+            report::markdown_checks(&growth::device_checks(&points))
+        );
     }
     chart::draw(
         &points,

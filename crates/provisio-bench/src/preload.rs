@@ -1,9 +1,8 @@
 //! Loads the preloaded profiles (and managed devices) straight into the database, not over
 //! HTTP: one transaction of multi-row `INSERT`s of the rows each entity set's declaration maps
 //! them to, in its column order, so the rows are exactly what the service itself would have
-//! written (on SQLite sealed with the data directory's key; on PostgreSQL in plain text, which
-//! the service seals at its first start, as it does for a database from before sealing). The
-//! profiles' `enrolledDeviceCount` is then set from the devices loaded.
+//! written, sealed with the data directory's key. The profiles' `enrolledDeviceCount` is then
+//! set from the devices loaded.
 
 use std::path::Path;
 use std::str::FromStr as _;
@@ -11,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use provisio::crypto::{Keyring, SealingSettings};
-use provisio::model::layout::{to_row, Layout};
 use provisio::model::device::ManagedDevice;
 use provisio::model::layout::Row;
+use provisio::model::layout::{to_row, Layout};
 use provisio::model::{Entity, Profile, Timestamp};
 use provisio::store::limits::ReadLimits;
 use provisio::store::postgres::{PgSettings, PostgresStore};
@@ -88,8 +87,14 @@ where
 {
     let now = Timestamp::now();
     let n = counts.profiles;
-    insert_rows::<DB, Profile>(conn, n, |i| to_row(&dataset::profile(i, n, now)), placeholder, keys)
-        .await?;
+    insert_rows::<DB, Profile>(
+        conn,
+        n,
+        |i| to_row(&dataset::profile(i, n, now)),
+        placeholder,
+        keys,
+    )
+    .await?;
     if counts.devices > 0 {
         let n = counts.devices;
         insert_rows::<DB, ManagedDevice>(
@@ -179,8 +184,9 @@ pub async fn sqlite(data_dir: &Path, counts: Counts) -> anyhow::Result<Duration>
 }
 
 /// Migrates the PostgreSQL database at `url` with the service's migrations and loads `counts`
-/// into it. Returns the time the load took.
-pub async fn postgres(url: &str, counts: Counts) -> anyhow::Result<Duration> {
+/// into it, sealed with the key of `data_dir` (which the server is then started with). Returns
+/// the time the load took.
+pub async fn postgres(url: &str, data_dir: &Path, counts: Counts) -> anyhow::Result<Duration> {
     let store = PostgresStore::connect(
         &PgSettings {
             url: url.to_owned(),
@@ -194,7 +200,9 @@ pub async fn postgres(url: &str, counts: Counts) -> anyhow::Result<Duration> {
     store.migrate(true).await?;
     let started = Instant::now();
     let mut tx = store.pool().begin().await?;
-    insert_all::<sqlx::Postgres>(&mut tx, counts, |k| format!("${}", k + 1), None).await?;
+    // The sealed columns are BYTEA: a plain text value would not even be stored.
+    let keys = SealingSettings::default().load(data_dir)?;
+    insert_all::<sqlx::Postgres>(&mut tx, counts, |k| format!("${}", k + 1), Some(&keys)).await?;
     tx.commit().await.context("committing the bulk load")?;
     // What autovacuum would do soon after a load this size in production.
     for table in ["enrollment_profiles", "managed_devices"] {
@@ -244,12 +252,12 @@ mod tests {
             p.unwrap().unwrap().enrolled_device_count
         };
         assert_eq!(count(0).await, dataset::LISTED_DEVICES as i32);
-        assert_eq!((count(1).await, count(2).await, count(1000).await), (3, 2, 0));
+        assert_eq!(
+            (count(1).await, count(2).await, count(1000).await),
+            (3, 2, 0)
+        );
         let id = DeviceId(dataset::device(5, devices, Timestamp::now()).id);
-        let d = store
-            .get(dataset::tenant(), id)
-            .await
-            .unwrap();
+        let d = store.get(dataset::tenant(), id).await.unwrap();
         assert_eq!(d.unwrap().serial_number.as_deref(), Some("SN000000005"));
         store.close().await;
     }

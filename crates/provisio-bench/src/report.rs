@@ -78,7 +78,8 @@ pub fn markdown_table(results: &[WorkloadResult]) -> String {
         "| Workload | req/s | vs. baseline | vs. create | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU | client CPU | server RSS MiB (peak) |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
-    let percent = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{:.0}%", v * 100.0));
+    let percent =
+        |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{:.0}%", v * 100.0));
     for r in results {
         let s = &r.summary;
         let _ = writeln!(
@@ -182,9 +183,7 @@ pub fn check_targets(
             thousands(ENROLL_RATE as u64)
         ),
         met: enroll.filter(|_| backend == "sqlite").map(|r| {
-            r.summary.rps >= ENROLL_RATE
-                && r.summary.p99_ms < ENROLL_P99_MS
-                && r.errors.count == 0
+            r.summary.rps >= ENROLL_RATE && r.summary.p99_ms < ENROLL_P99_MS && r.errors.count == 0
         }),
         measured: enroll.map_or("not measured".into(), |r| {
             format!(

@@ -75,13 +75,23 @@ fn the_table_has_a_row_per_workload() {
     let t = markdown_table(&sample());
     let lines: Vec<&str> = t.lines().collect();
     assert_eq!(lines.len(), 2 + 6);
-    assert!(lines[0].starts_with("| Workload | req/s | vs. baseline | vs. create | p50 ms | p95 ms |"));
+    assert!(
+        lines[0].starts_with("| Workload | req/s | vs. baseline | vs. create | p50 ms | p95 ms |")
+    );
     assert_eq!(
         lines[2],
         "| baseline | 20,000 | 100% | 500% | 1.00 | 2.50 | 5.00 | 40.0 | 0 | 120% | 60% | 40 (50) |"
     );
-    assert!(lines[5].starts_with("| list | 0 | 0% | 0% |"), "{}", lines[5]);
-    assert!(lines[7].starts_with("| enroll | 3,200 | 16% | 80% |"), "{}", lines[7]);
+    assert!(
+        lines[5].starts_with("| list | 0 | 0% | 0% |"),
+        "{}",
+        lines[5]
+    );
+    assert!(
+        lines[7].starts_with("| enroll | 3,200 | 16% | 80% |"),
+        "{}",
+        lines[7]
+    );
     assert!(lines[5].contains("| 1,234 |"));
 }
 
@@ -103,14 +113,24 @@ fn targets_are_met_missed_or_not_measured() {
     assert_eq!(get("list: p99").met, Some(false), "errors fail the check");
     assert_eq!(get("get: p99").met, Some(true));
     assert_eq!(get("enroll (many tokens) on SQLite").met, Some(true));
-    assert_eq!(get("enroll: no errors").met, Some(true), "enroll has its own p99");
+    assert_eq!(
+        get("enroll: no errors").met,
+        Some(true),
+        "enroll has its own p99"
+    );
     let on_pg = check_targets(&sample(), 100_000, "postgres", None);
-    let enroll = on_pg.iter().find(|c| c.target.starts_with("enroll (many")).unwrap();
+    let enroll = on_pg
+        .iter()
+        .find(|c| c.target.starts_with("enroll (many"))
+        .unwrap();
     assert_eq!(enroll.met, None, "judged on SQLite only");
     let mut slow = sample();
     slow[5].summary.p99_ms = 60.0;
     let slow = check_targets(&slow, 100_000, "sqlite", None);
-    let enroll = slow.iter().find(|c| c.target.starts_with("enroll (many")).unwrap();
+    let enroll = slow
+        .iter()
+        .find(|c| c.target.starts_with("enroll (many"))
+        .unwrap();
     assert_eq!(enroll.met, Some(false));
     assert_eq!(get("server RSS").met, None, "only judged with 1M profiles");
     assert_eq!(

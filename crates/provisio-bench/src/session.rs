@@ -58,7 +58,7 @@ impl Session {
             counts.profiles, counts.devices
         );
         let preload_time = match &url {
-            Some(url) => preload::postgres(url, counts).await?,
+            Some(url) => preload::postgres(url, &data_dir, counts).await?,
             None => preload::sqlite(&data_dir, counts).await?,
         };
         eprintln!("preloaded in {:.1} s", preload_time.as_secs_f64());
@@ -201,11 +201,17 @@ impl Session {
         let mut conn = Connection::open(self.server.addr, self.token.as_deref()).await?;
         let first = match w {
             Workload::Page50 => Some(workload::ordered_list_path()),
-            Workload::DevicesPage1 | Workload::DevicesPage50 => Some(devices::listed_profile_path()),
+            Workload::DevicesPage1 | Workload::DevicesPage50 => {
+                Some(devices::listed_profile_path())
+            }
             _ => None,
         };
         if let Some(first) = first {
-            let target = if w == Workload::DevicesPage1 { 1 } else { workload::PAGE };
+            let target = if w == Workload::DevicesPage1 {
+                1
+            } else {
+                workload::PAGE
+            };
             fixture.page = Arc::from(match workload::find_page(&mut conn, first, target).await {
                 Ok(path) => path,
                 Err((path, e)) => {

@@ -298,18 +298,26 @@ mod tests {
                 serde_json::from_slice(&call.body.unwrap()).unwrap()
             })
             .collect();
-        let tokens: Vec<&str> = bodies.iter().map(|b| b["enrollmentToken"].as_str().unwrap()).collect();
+        let tokens: Vec<&str> = bodies
+            .iter()
+            .map(|b| b["enrollmentToken"].as_str().unwrap())
+            .collect();
         assert_eq!(tokens, ["AAAA", "BBBB", "BBBB", "CCCC"]);
         let serials: std::collections::HashSet<&str> = bodies
             .iter()
             .map(|b| b["device"]["serialNumber"].as_str().unwrap())
             .collect();
         assert_eq!(serials.len(), 4);
-        let hashes: std::collections::HashSet<&str> =
-            bodies.iter().map(|b| b["credentialHash"].as_str().unwrap()).collect();
+        let hashes: std::collections::HashSet<&str> = bodies
+            .iter()
+            .map(|b| b["credentialHash"].as_str().unwrap())
+            .collect();
         assert_eq!(hashes.len(), 4);
         assert!(!Workload::Enroll.bearer() && Workload::Get.bearer());
-        assert_eq!(Workload::EnrollOneToken.request_cap(), Some(devices::ONE_TOKEN_ENROLLMENTS));
+        assert_eq!(
+            Workload::EnrollOneToken.request_cap(),
+            Some(devices::ONE_TOKEN_ENROLLMENTS)
+        );
     }
 
     #[test]
