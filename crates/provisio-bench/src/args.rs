@@ -207,7 +207,7 @@ mod tests {
         );
 
         let defaults = Args::try_parse_from(["provisio-bench"]).unwrap();
-        assert_eq!(defaults.workloads, Workload::DEFAULT);
+        assert_eq!(defaults.workloads, Workload::defaults());
         assert!(defaults.growth.is_empty() && defaults.device_growth.is_empty());
 
         let devices =
