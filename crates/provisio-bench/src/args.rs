@@ -26,7 +26,8 @@ pub struct Args {
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub warmup: Duration,
     /// Workloads to run, in order (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "baseline,create,get,list,page50,patch,createToken",
+    #[arg(long, value_delimiter = ',',
+          default_value = "baseline,create,get,list,page50,patch,createToken,enroll,enrollOneToken",
           value_parser = parse_workload)]
     pub workloads: Vec<Workload>,
     /// Store the data in a throw-away PostgreSQL cluster instead of SQLite.
@@ -39,10 +40,17 @@ pub struct Args {
     /// row counts (comma-separated, each in a fresh database) and chart the result.
     #[arg(long, value_delimiter = ',', value_parser = parse_count, value_name = "N,N,...")]
     pub growth: Vec<u64>,
+    /// Instead of the workload table: preload 1,000 profiles and, at each of these sizes
+    /// (comma-separated, each in a fresh database, at least 10,000), that many managed devices,
+    /// 10,000 of them of one profile; measure page 1 and page 50 of that profile's devices
+    /// (`$filter=enrollmentProfileId eq ...`) and chart the result.
+    #[arg(long, value_delimiter = ',', value_parser = parse_device_count, value_name = "N,N,...",
+          conflicts_with_all = ["growth", "compare"])]
+    pub device_growth: Vec<u64>,
     /// Instead of the workload table: preload 55,000 profiles and measure reads by id
     /// (`--concurrency` connections) alone, then while 20 clients send lists whose `$filter`
     /// holds 100 `contains` conditions; prints both p95s and the target.
-    #[arg(long, conflicts_with_all = ["growth", "replot", "compare"])]
+    #[arg(long, conflicts_with_all = ["growth", "device_growth", "replot", "compare"])]
     pub heavy: bool,
     /// Where the growth chart (PNG) goes.
     #[arg(
@@ -53,7 +61,7 @@ pub struct Args {
     pub chart: PathBuf,
     /// Measure nothing: redraw the growth chart (`--chart`) from the JSON of an earlier
     /// `--growth` run.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["growth", "postgres", "json"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["growth", "device_growth", "postgres", "json"])]
     pub replot: Option<PathBuf>,
     /// Upper bound of requests per workload, whatever the duration.
     #[arg(long, default_value_t = 20_000_000)]
@@ -112,6 +120,19 @@ pub fn parse_count(s: &str) -> Result<u64, String> {
     n.checked_mul(factor)
         .filter(|n| *n <= 100_000_000)
         .ok_or_else(|| format!("'{s}' is too large (at most 100M rows)"))
+}
+
+/// Parses a count of managed devices: as [`parse_count`], and at least the devices of the
+/// listed profile, so that its page 50 exists.
+pub fn parse_device_count(s: &str) -> Result<u64, String> {
+    let n = parse_count(s)?;
+    if n < crate::dataset::LISTED_DEVICES {
+        return Err(format!(
+            "'{s}' is too small: the listed profile alone holds {} devices",
+            crate::dataset::LISTED_DEVICES
+        ));
+    }
+    Ok(n)
 }
 
 /// Parses a workload name.
@@ -186,13 +207,25 @@ mod tests {
         );
 
         let defaults = Args::try_parse_from(["provisio-bench"]).unwrap();
-        assert_eq!(defaults.workloads, Workload::ALL);
-        assert!(defaults.growth.is_empty());
+        assert_eq!(defaults.workloads, Workload::defaults());
+        assert!(defaults.growth.is_empty() && defaults.device_growth.is_empty());
+
+        let devices =
+            Args::try_parse_from(["provisio-bench", "--device-growth", "10k,1M"]).unwrap();
+        assert_eq!(devices.device_growth, [10_000, 1_000_000]);
 
         for bad in [
             &["provisio-bench", "--workloads", "baseline,nope"][..],
             &["provisio-bench", "--concurrency", "0"],
             &["provisio-bench", "--duration", "forever"],
+            &["provisio-bench", "--device-growth", "5000"],
+            &[
+                "provisio-bench",
+                "--device-growth",
+                "10k",
+                "--growth",
+                "10k",
+            ],
         ] {
             assert!(Args::try_parse_from(bad).is_err(), "{bad:?}");
         }

@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context as _};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::growth::{GrowthPoint, WORKLOADS};
+use crate::growth::{workloads_of, GrowthPoint};
 use crate::report::thousands;
 
 const WIDTH: u32 = 1200;
@@ -81,6 +81,8 @@ fn panel(
     // Only runs without errors are drawn: a failed run's zero would read as a measurement.
     let clean = |p: &&GrowthPoint| p.result.errors.count == 0 && p.result.summary.requests > 0;
     let (x_lo, x_hi) = x_range(points);
+    let grown = points.first().map(|p| p.grown).unwrap_or_default();
+    let x_desc = format!("{} (log scale)", grown.rows_name());
     let y_max = points
         .iter()
         .filter(clean)
@@ -97,7 +99,7 @@ fn panel(
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_desc("stored profiles (log scale)")
+        .x_desc(&x_desc)
         .y_desc(y_desc)
         .x_labels(((x_hi - x_lo) * 4.0).round() as usize + 1)
         .x_label_formatter(&|x| x_label(*x))
@@ -106,7 +108,7 @@ fn panel(
         .light_line_style(WHITE)
         .draw()
         .map_err(e)?;
-    for (i, w) in WORKLOADS.iter().enumerate() {
+    for (i, w) in workloads_of(points).iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let mine: Vec<&GrowthPoint> = points.iter().filter(|p| p.result.workload == *w).collect();
         let series: Vec<(f64, f64)> = mine

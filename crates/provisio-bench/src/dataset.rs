@@ -3,9 +3,15 @@
 //!
 //! Names are `Profile 0000123 Warehouse` (sortable, varied); every [`COMMON_EVERY`]th profile is
 //! called [`COMMON_NAME`] instead, so the filtered list has a known number of matches.
+//!
+//! Preloaded managed devices belong to the first [`DEVICE_PROFILES`] profiles: the first
+//! [`LISTED_DEVICES`] to profile 0 (whose list the device workloads page through), the others
+//! in turn to profiles 1 to 999.
 
+use provisio::model::device::{Identity, ManagedDevice};
 use provisio::model::{
-    EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp, WifiSecurityType,
+    EnrollmentMode, Entity as _, Profile, ProfileId, Sensitive, TenantId, Timestamp,
+    WifiSecurityType,
 };
 use uuid::Uuid;
 
@@ -92,6 +98,53 @@ pub fn profile(i: u64, n: u64, now: Timestamp) -> Profile {
     p
 }
 
+/// The profiles preloaded devices belong to.
+pub const DEVICE_PROFILES: u64 = 1_000;
+
+/// The devices of profile 0: enough for 100 pages of 100.
+pub const LISTED_DEVICES: u64 = 10_000;
+
+/// The preloaded profile that device `i` belongs to.
+pub fn device_profile(i: u64) -> u64 {
+    match i.checked_sub(LISTED_DEVICES) {
+        None => 0,
+        Some(k) => 1 + k % (DEVICE_PROFILES - 1),
+    }
+}
+
+/// Preloaded device `i` of `n`, enrolled `n - i` seconds before `now`: a Samsung phone with the
+/// serial number `SN` and its index, a current (not superseded) record of a dedicated device.
+pub fn device(i: u64, n: u64, now: Timestamp) -> ManagedDevice {
+    let enrolled = now
+        .plus_seconds(-i64::try_from(n - i.min(n)).unwrap_or(0))
+        .unwrap_or(now);
+    let id = profile_id(i | 1 << 48).0;
+    let mut d = ManagedDevice::blank(tenant(), id, enrolled);
+    let profile = device_profile(i);
+    let serial = format!("SN{i:09}");
+    d.device_name = format!("kiosk-{serial}");
+    d.serial_number = Some(serial.clone());
+    d.manufacturer = Some("samsung".into());
+    d.model = Some("SM-G991B".into());
+    d.os_version = Some("14".into());
+    d.security_patch_level = Some("2026-10-01".into());
+    d.device_type = ManagedDevice::device_type_of(EnrollmentMode::CorporateOwnedDedicatedDevice);
+    d.enrollment_type =
+        ManagedDevice::enrollment_type_of(EnrollmentMode::CorporateOwnedDedicatedDevice);
+    d.enrollment_profile_name = Some(display_name(profile));
+    d.role_scope_tag_ids = vec!["0".into()];
+    d.enrollment_profile_id = profile_id(profile).0;
+    d.identity = Identity {
+        kind: 2,
+        a: "samsung".into(),
+        b: "sm-g991b".into(),
+        c: serial,
+    };
+    let words = [1, 2, 3, 4].map(|k| splitmix64(i.wrapping_mul(4).wrapping_add(k)));
+    d.credential_hash = words.iter().map(|w| format!("{w:016x}")).collect();
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +183,25 @@ mod tests {
         let row = provisio::model::layout::to_row(&p);
         let back: provisio::model::Profile = provisio::model::layout::from_row(row).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn devices_fill_one_large_profile_then_spread() {
+        assert_eq!(device_profile(0), 0);
+        assert_eq!(device_profile(LISTED_DEVICES - 1), 0);
+        assert_eq!(device_profile(LISTED_DEVICES), 1);
+        assert_eq!(
+            device_profile(LISTED_DEVICES + DEVICE_PROFILES - 2),
+            DEVICE_PROFILES - 1
+        );
+        assert_eq!(device_profile(LISTED_DEVICES + DEVICE_PROFILES - 1), 1);
+        let d = device(7, 10, Timestamp::now());
+        assert_eq!(d.enrollment_profile_id, profile_id(0).0);
+        assert_eq!(d.credential_hash.len(), 64);
+        assert_ne!(d.id, device(8, 10, Timestamp::now()).id);
+        let back: ManagedDevice =
+            provisio::model::layout::from_row(provisio::model::layout::to_row(&d)).unwrap();
+        assert_eq!(back, d);
+        assert!(ManagedDevice::set().layout().table == "managed_devices");
     }
 }

@@ -49,7 +49,11 @@ struct Attack {
 
 /// Runs the scenario and prints its report.
 pub async fn run(args: &Args, bin: &std::path::Path) -> anyhow::Result<()> {
-    let session = Session::start(args, bin, PROFILES).await?;
+    let counts = crate::preload::Counts {
+        profiles: PROFILES,
+        devices: 0,
+    };
+    let session = Session::start(args, bin, counts).await?;
     let cfg = |concurrency| LoadConfig {
         concurrency,
         ..session.load_config(args)

@@ -13,7 +13,7 @@ use tokio::sync::Barrier;
 
 use crate::client::Connection;
 use crate::stats;
-use crate::workload::Workload;
+use crate::workload::{Fixture, Worker, Workload};
 
 /// Distinct error messages kept as examples.
 const ERROR_SAMPLES: usize = 3;
@@ -33,10 +33,15 @@ pub struct LoadConfig {
     pub duration: Duration,
     /// At most this many requests in all.
     pub max_requests: u64,
-    /// Preloaded profiles the workload may pick from.
-    pub profiles: u64,
-    /// The path of page 50 (for `page50`).
-    pub page50: Arc<str>,
+    /// What the requests are made from.
+    pub fixture: Fixture,
+}
+
+impl LoadConfig {
+    /// The bearer token `workload`'s requests carry.
+    fn token_for(&self, workload: Workload) -> Option<&str> {
+        self.token.as_deref().filter(|_| workload.bearer())
+    }
 }
 
 /// Requests that failed: a non-2xx status or a transport error.
@@ -95,10 +100,15 @@ pub async fn run(cfg: &LoadConfig, workload: Workload) -> anyhow::Result<Outcome
     let n = cfg.concurrency as usize;
     let barrier = Arc::new(Barrier::new(n));
     let t0 = Arc::new(OnceLock::<Instant>::new());
-    let budget = cfg.max_requests.div_ceil(u64::from(cfg.concurrency));
+    let concurrency = u64::from(cfg.concurrency);
+    let budget = match workload.request_cap() {
+        // Rounded down, so that the workers together never send more than the cap.
+        Some(cap) => (cap.min(cfg.max_requests) / concurrency).max(1),
+        None => cfg.max_requests.div_ceil(concurrency),
+    };
     let mut tasks = Vec::with_capacity(n);
     for w in 0..n {
-        let conn = Connection::open(cfg.addr, cfg.token.as_deref())
+        let conn = Connection::open(cfg.addr, cfg.token_for(workload))
             .await
             .context("opening the load connections")?;
         let (cfg, barrier, t0) = (cfg.clone(), barrier.clone(), t0.clone());
@@ -139,7 +149,7 @@ async fn worker(
 ) -> WorkerResult {
     let measure_from = t0 + cfg.warmup;
     let end = measure_from + cfg.duration;
-    let mut rng = seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5_5A5A;
+    let mut state = Worker::new(seed);
     let mut out = WorkerResult {
         histogram: stats::new_histogram(),
         errors: Errors::default(),
@@ -152,7 +162,7 @@ async fn worker(
             break;
         }
         sent += 1;
-        let call = workload.call(cfg.profiles, &cfg.page50, &mut rng);
+        let call = workload.call(&cfg.fixture, &mut state);
         let result = conn.send(&call).await;
         let done = Instant::now();
         match result {
@@ -169,7 +179,7 @@ async fn worker(
             }
             Err(e) => {
                 out.errors.add("transport".into(), format!("{e:#}"));
-                match Connection::open(cfg.addr, cfg.token.as_deref()).await {
+                match Connection::open(cfg.addr, cfg.token_for(workload)).await {
                     Ok(c) => conn = c,
                     Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
                 }

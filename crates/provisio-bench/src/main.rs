@@ -4,8 +4,9 @@
 //! fresh data directory whose database was preloaded directly (not over HTTP), then drives each
 //! workload from this process at a fixed concurrency and prints a Markdown table (and JSON) of
 //! throughput, latency percentiles, errors and the server's memory. `--growth` instead measures
-//! create and the filtered list at several table sizes and draws a chart; `--heavy` measures
-//! reads by id alone and under heavy filtered lists.
+//! create and the filtered list at several table sizes and draws a chart, `--device-growth` the
+//! pages of one profile's devices as managed devices grow; `--heavy` measures reads by id alone
+//! and under heavy filtered lists.
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -13,6 +14,7 @@ mod args;
 mod chart;
 mod client;
 mod dataset;
+mod devices;
 mod growth;
 mod heavy;
 mod load;
@@ -31,7 +33,7 @@ use anyhow::Context as _;
 use clap::Parser as _;
 
 pub use args::Args;
-use growth::GrowthPoint;
+use growth::{Grown, GrowthPoint};
 use report::{Check, WorkloadResult};
 use session::Session;
 
@@ -59,10 +61,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
     runtime.block_on(async {
         if args.heavy {
             heavy::run(args, &bin).await
-        } else if args.growth.is_empty() {
-            workloads(args, &bin).await
+        } else if !args.growth.is_empty() {
+            growth_chart(args, &bin, Grown::Profiles, &args.growth).await
+        } else if !args.device_growth.is_empty() {
+            growth_chart(args, &bin, Grown::Devices, &args.device_growth).await
         } else {
-            growth_chart(args, &bin).await
+            workloads(args, &bin).await
         }
     })
 }
@@ -135,7 +139,11 @@ fn backend(args: &Args) -> &'static str {
 }
 
 async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
-    let session = Session::start(args, bin, args.profiles).await?;
+    let counts = preload::Counts {
+        profiles: args.profiles,
+        devices: 0,
+    };
+    let session = Session::start(args, bin, counts).await?;
     let mut results = Vec::new();
     for w in &args.workloads {
         eprintln!("== {}", w.name());
@@ -148,7 +156,7 @@ async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
         Some(path) => Some(read_results(path)?),
         None => None,
     };
-    let checks = report::check_targets(&results, args.profiles, earlier.as_deref());
+    let checks = report::check_targets(&results, args.profiles, backend(args), earlier.as_deref());
     println!(
         "\n{} · {} profiles · {} connections · {} s per workload\n",
         backend(args),
@@ -186,8 +194,8 @@ async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn growth_chart(args: &Args, bin: &Path) -> anyhow::Result<()> {
-    let points = growth::run(args, bin).await?;
+async fn growth_chart(args: &Args, bin: &Path, grown: Grown, sizes: &[u64]) -> anyhow::Result<()> {
+    let points = growth::run(args, bin, grown, sizes).await?;
     println!(
         "\n{} · {} connections · {} s per workload\n",
         backend(args),
@@ -195,9 +203,15 @@ async fn growth_chart(args: &Args, bin: &Path) -> anyhow::Result<()> {
         args.duration.as_secs_f64()
     );
     print!("{}", growth::markdown_table(&points));
+    if grown == Grown::Devices {
+        println!(
+            "\nTargets:\n\n{}",
+            report::markdown_checks(&growth::device_checks(&points))
+        );
+    }
     chart::draw(
         &points,
-        &chart_title(args.postgres, args.concurrency),
+        &chart_title(args.postgres, args.concurrency, grown),
         &args.chart,
     )?;
     eprintln!("wrote {}", args.chart.display());
@@ -209,10 +223,15 @@ async fn growth_chart(args: &Args, bin: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn chart_title(postgres: bool, concurrency: u32) -> String {
+fn chart_title(postgres: bool, concurrency: u32, grown: Grown) -> String {
+    let what = match grown {
+        Grown::Profiles => "create and filtered list",
+        Grown::Devices => "pages 1 and 50 of one profile's devices",
+    };
     format!(
-        "provisio on {}: create and filtered list vs. stored profiles ({concurrency} connections)",
+        "provisio on {}: {what} vs. {} ({concurrency} connections)",
         if postgres { "PostgreSQL" } else { "SQLite" },
+        grown.rows_name(),
     )
 }
 
@@ -230,7 +249,8 @@ fn replot(args: &Args, path: &Path) -> anyhow::Result<()> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let saved: SavedGrowth = serde_json::from_str(&text)
         .with_context(|| format!("{} is not the JSON of a --growth run", path.display()))?;
-    let title = chart_title(saved.backend == "postgres", saved.concurrency);
+    let grown = saved.growth.first().map(|p| p.grown).unwrap_or_default();
+    let title = chart_title(saved.backend == "postgres", saved.concurrency, grown);
     chart::draw(&saved.growth, &title, &args.chart)?;
     print!("{}", growth::markdown_table(&saved.growth));
     eprintln!("wrote {}", args.chart.display());

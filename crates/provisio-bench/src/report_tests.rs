@@ -13,6 +13,7 @@ pub(crate) fn result(workload: Workload, rps: f64, p99_ms: f64, errors: u64) -> 
             mean_ms: 1.0,
             p50_ms: 1.0,
             p90_ms: 2.0,
+            p95_ms: 2.5,
             p99_ms,
             p999_ms: p99_ms,
             max_ms: 40.0,
@@ -22,6 +23,7 @@ pub(crate) fn result(workload: Workload, rps: f64, p99_ms: f64, errors: u64) -> 
             ..Errors::default()
         },
         vs_baseline: None,
+        vs_create: None,
         server_cpu_percent: 120.0,
         client_cpu_percent: 60.0,
         server_memory: Memory {
@@ -42,6 +44,7 @@ fn sample() -> Vec<WorkloadResult> {
         result(Workload::Get, 15_000.0, 6.0, 0),
         result(Workload::List, 0.0, 0.0, 1234),
         result(Workload::CreateToken, 2_500.0, 20.0, 0),
+        result(Workload::Enroll, 3_200.0, 30.0, 0),
     ];
     fill_ratios(&mut r);
     r
@@ -60,6 +63,8 @@ fn ratios_come_from_the_same_runs_baseline() {
     let r = sample();
     assert_eq!(r[0].vs_baseline, Some(1.0));
     assert_eq!(r[1].vs_baseline, Some(0.2));
+    assert_eq!(r[1].vs_create, Some(1.0));
+    assert_eq!(r[5].vs_create, Some(0.8));
     let mut no_base = vec![result(Workload::Get, 10.0, 1.0, 0)];
     fill_ratios(&mut no_base);
     assert_eq!(no_base[0].vs_baseline, None);
@@ -69,19 +74,30 @@ fn ratios_come_from_the_same_runs_baseline() {
 fn the_table_has_a_row_per_workload() {
     let t = markdown_table(&sample());
     let lines: Vec<&str> = t.lines().collect();
-    assert_eq!(lines.len(), 2 + 5);
-    assert!(lines[0].starts_with("| Workload | req/s | vs. baseline |"));
+    assert_eq!(lines.len(), 2 + 6);
+    assert!(
+        lines[0].starts_with("| Workload | req/s | vs. baseline | vs. create | p50 ms | p95 ms |")
+    );
     assert_eq!(
         lines[2],
-        "| baseline | 20,000 | 100% | 1.00 | 5.00 | 40.0 | 0 | 120% | 60% | 40 (50) |"
+        "| baseline | 20,000 | 100% | 500% | 1.00 | 2.50 | 5.00 | 40.0 | 0 | 120% | 60% | 40 (50) |"
     );
-    assert!(lines[5].starts_with("| list | 0 | 0% |"), "{}", lines[5]);
+    assert!(
+        lines[5].starts_with("| list | 0 | 0% | 0% |"),
+        "{}",
+        lines[5]
+    );
+    assert!(
+        lines[7].starts_with("| enroll | 3,200 | 16% | 80% |"),
+        "{}",
+        lines[7]
+    );
     assert!(lines[5].contains("| 1,234 |"));
 }
 
 #[test]
 fn targets_are_met_missed_or_not_measured() {
-    let checks = check_targets(&sample(), 100_000, None);
+    let checks = check_targets(&sample(), 100_000, "sqlite", None);
     let get = |prefix: &str| {
         checks
             .iter()
@@ -96,9 +112,29 @@ fn targets_are_met_missed_or_not_measured() {
     assert_eq!(get("create: p99").met, Some(false));
     assert_eq!(get("list: p99").met, Some(false), "errors fail the check");
     assert_eq!(get("get: p99").met, Some(true));
+    assert_eq!(get("enroll (many tokens) on SQLite").met, Some(true));
+    assert_eq!(
+        get("enroll: no errors").met,
+        Some(true),
+        "enroll has its own p99"
+    );
+    let on_pg = check_targets(&sample(), 100_000, "postgres", None);
+    let enroll = on_pg
+        .iter()
+        .find(|c| c.target.starts_with("enroll (many"))
+        .unwrap();
+    assert_eq!(enroll.met, None, "judged on SQLite only");
+    let mut slow = sample();
+    slow[5].summary.p99_ms = 60.0;
+    let slow = check_targets(&slow, 100_000, "sqlite", None);
+    let enroll = slow
+        .iter()
+        .find(|c| c.target.starts_with("enroll (many"))
+        .unwrap();
+    assert_eq!(enroll.met, Some(false));
     assert_eq!(get("server RSS").met, None, "only judged with 1M profiles");
     assert_eq!(
-        check_targets(&sample(), 1_000_000, None)
+        check_targets(&sample(), 1_000_000, "sqlite", None)
             .last()
             .unwrap()
             .met,
@@ -120,7 +156,7 @@ fn a_run_is_held_against_an_earlier_one() {
             _ => {}
         }
     }
-    let checks = check_targets(&now, 100_000, Some(&earlier));
+    let checks = check_targets(&now, 100_000, "sqlite", Some(&earlier));
     let get = |prefix: &str| {
         checks
             .iter()

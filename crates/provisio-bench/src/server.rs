@@ -13,8 +13,12 @@ use anyhow::{bail, Context as _};
 
 use crate::dataset::TENANT;
 
-/// The permission the benchmark's token carries: every workload reads or writes.
-pub const SCOPE: &str = "DeviceManagementConfiguration.ReadWrite.All";
+/// The permissions the benchmark's token carries: every profile workload reads or writes
+/// profiles, and the device lists read managed devices.
+pub const SCOPES: [&str; 2] = [
+    "DeviceManagementConfiguration.ReadWrite.All",
+    "DeviceManagementManagedDevices.Read.All",
+];
 
 /// The `provisio` binary next to this program (both live in `target/release`), or an error that
 /// says how to build it.
@@ -130,7 +134,8 @@ impl Server {
     /// a note on stderr) when this binary has no `token` command yet.
     pub fn issue_token(&self, bin: &Path, data_dir: &Path) -> anyhow::Result<Option<String>> {
         let out = Command::new(bin)
-            .args(["token", "issue", "--tenant", TENANT, "--scope", SCOPE])
+            .args(["token", "issue", "--tenant", TENANT, "--scope"])
+            .args(SCOPES)
             .arg("--data-dir")
             .arg(data_dir)
             .stdin(Stdio::null())

@@ -1,6 +1,6 @@
 //! One benchmark session: a fresh data directory (and PostgreSQL cluster with `--postgres`),
-//! the preloaded profiles, the running server with its token, and the measurement of one
-//! workload at a time, with the server's CPU and memory watched alongside.
+//! the preloaded profiles (and devices), the running server with its token, and the measurement
+//! of one workload at a time, with the server's CPU and memory watched alongside.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,21 +10,22 @@ use anyhow::Context as _;
 
 use crate::client::{Call, Connection};
 use crate::load::{self, LoadConfig};
+use crate::preload::Counts;
 use crate::procfs;
 use crate::report::WorkloadResult;
 use crate::server::Server;
 use crate::stats::Summary;
-use crate::workload::{self, Workload};
-use crate::{dataset, preload, Args};
+use crate::workload::{self, Fixture, Workload};
+use crate::{dataset, devices, preload, Args};
 
-/// A server with `profiles` preloaded rows, ready for load.
+/// A server with preloaded rows, ready for load.
 #[derive(Debug)]
 pub struct Session {
     server: Server,
     /// The server's log (its standard error).
     log: PathBuf,
     token: Option<String>,
-    profiles: u64,
+    counts: Counts,
     /// How long the preload took.
     pub preload_time: Duration,
     // Dropped last: the server stops before its database disappears.
@@ -33,8 +34,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// Creates the database, preloads `profiles` rows, starts the server and gets a token.
-    pub async fn start(args: &Args, bin: &Path, profiles: u64) -> anyhow::Result<Session> {
+    /// Creates the database, preloads `counts`, starts the server and gets a token.
+    pub async fn start(args: &Args, bin: &Path, counts: Counts) -> anyhow::Result<Session> {
         let dir = tempfile::Builder::new()
             .prefix("provisio-bench-")
             .tempdir()
@@ -52,10 +53,13 @@ impl Session {
         } else {
             (None, None)
         };
-        eprintln!("preloading {profiles} profiles…");
+        eprintln!(
+            "preloading {} profiles and {} managed devices…",
+            counts.profiles, counts.devices
+        );
         let preload_time = match &url {
-            Some(url) => preload::postgres(url, profiles).await?,
-            None => preload::sqlite(&data_dir, profiles).await?,
+            Some(url) => preload::postgres(url, &data_dir, counts).await?,
+            None => preload::sqlite(&data_dir, counts).await?,
         };
         eprintln!("preloaded in {:.1} s", preload_time.as_secs_f64());
         let log = dir.path().join("server.log");
@@ -75,14 +79,14 @@ impl Session {
             server,
             log,
             token,
-            profiles,
+            counts,
             preload_time,
             _pg: pg,
             _dir: dir,
         })
     }
 
-    /// The load of `args` against this server (no `page50` path).
+    /// The load of `args` against this server (no paging path, no enrollment tokens).
     pub fn load_config(&self, args: &Args) -> LoadConfig {
         LoadConfig {
             addr: self.server.addr,
@@ -91,8 +95,10 @@ impl Session {
             warmup: args.warmup,
             duration: args.duration,
             max_requests: args.max_requests,
-            profiles: self.profiles,
-            page50: Arc::from(""),
+            fixture: Fixture {
+                profiles: self.counts.profiles,
+                ..Fixture::default()
+            },
         }
     }
 
@@ -113,32 +119,12 @@ impl Session {
 
     /// Runs one workload and measures it.
     pub async fn measure(&self, args: &Args, w: Workload) -> anyhow::Result<WorkloadResult> {
-        let mut note = None;
-        if w.needs_profiles() && self.profiles == 0 {
-            note = Some(format!(
-                "{} needs preloaded profiles (--profiles)",
-                w.name()
-            ));
-        }
-        let mut page50 = String::new();
-        if w == Workload::Page50 {
-            let mut conn = Connection::open(self.server.addr, self.token.as_deref()).await?;
-            page50 = match workload::find_page(&mut conn).await {
-                Ok(path) => path,
-                Err((path, e)) => {
-                    note = Some(format!("could not reach page {}: {e:#}", workload::PAGE));
-                    path
-                }
-            };
-        }
-        if w == Workload::List {
-            note = self.check_filtered_list().await?.or(note);
-        }
+        let (fixture, note) = self.prepare(args, w).await?;
         if let Some(n) = &note {
             eprintln!("note: {n}");
         }
         let cfg = LoadConfig {
-            page50: Arc::from(page50),
+            fixture,
             ..self.load_config(args)
         };
         let pid = self.server.pid;
@@ -187,6 +173,7 @@ impl Session {
             summary,
             errors: outcome.errors,
             vs_baseline: None,
+            vs_create: None,
             server_cpu_percent,
             client_cpu_percent,
             server_memory: memory,
@@ -194,6 +181,59 @@ impl Session {
             load_average: procfs::load_average(),
             note,
         })
+    }
+
+    /// What `w`'s requests are made from (the page it requests, the tokens devices present),
+    /// and a note for the reader when it could not be prepared as intended.
+    async fn prepare(&self, args: &Args, w: Workload) -> anyhow::Result<(Fixture, Option<String>)> {
+        let mut note = None;
+        if w.needs_profiles() && self.counts.profiles == 0 {
+            note = Some(format!(
+                "{} needs preloaded profiles (--profiles)",
+                w.name()
+            ));
+        }
+        let mut fixture = Fixture {
+            profiles: self.counts.profiles,
+            run: rand::random(),
+            ..Fixture::default()
+        };
+        let mut conn = Connection::open(self.server.addr, self.token.as_deref()).await?;
+        let first = match w {
+            Workload::Page50 => Some(workload::ordered_list_path()),
+            Workload::DevicesPage1 | Workload::DevicesPage50 => {
+                Some(devices::listed_profile_path())
+            }
+            _ => None,
+        };
+        if let Some(first) = first {
+            let target = if w == Workload::DevicesPage1 {
+                1
+            } else {
+                workload::PAGE
+            };
+            fixture.page = Arc::from(match workload::find_page(&mut conn, first, target).await {
+                Ok(path) => path,
+                Err((path, e)) => {
+                    note = Some(format!("could not reach page {target}: {e:#}"));
+                    path
+                }
+            });
+        }
+        if w == Workload::List {
+            note = self.check_filtered_list().await?.or(note);
+        }
+        if w.is_enrollment() {
+            let (n, name) = match w {
+                Workload::EnrollOneToken => (1, "Bench one token"),
+                _ => (args.concurrency, "Bench enroll"),
+            };
+            match devices::issue_tokens(&mut conn, n, name).await {
+                Ok(tokens) => fixture.tokens = Arc::from(tokens),
+                Err(e) => note = Some(format!("no enrollment tokens: {e:#}")),
+            }
+        }
+        Ok((fixture, note))
     }
 
     /// Asks for the filtered list once: a successful answer must hold exactly the expected
@@ -208,7 +248,7 @@ impl Session {
         }
         let v: serde_json::Value = serde_json::from_slice(&reply.body)?;
         let got = v["value"].as_array().map_or(0, Vec::len) as u64;
-        let want = dataset::common_count(self.profiles).min(100);
+        let want = dataset::common_count(self.counts.profiles).min(100);
         Ok((got != want).then(|| {
             format!("the filtered list returned {got} profiles where {want} were expected")
         }))
