@@ -5,13 +5,12 @@
 //! `.PrivilegedOperations.All` to wipe.
 
 use axum::extract::{FromRequestParts, OriginalUri, Path, State};
-use axum::http::{request::Parts, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::extract::JsonBody;
 use super::listing::{count_of, list_of};
-use super::profiles::wants_representation;
 use super::{query, reply, AppState};
 use crate::auth::{authenticate, Access, Identity, DEVICES_PRIVILEGED};
 use crate::error::ApiError;
@@ -121,20 +120,7 @@ pub async fn update(
         .devices
         .update(caller.tenant, id, &body.required()?)
         .await?;
-    if wants_representation(&headers) {
-        let mut res = reply::entity(
-            StatusCode::OK,
-            &st.base_url(&headers),
-            &device,
-            &Selection::All,
-        );
-        res.headers_mut().insert(
-            "preference-applied",
-            HeaderValue::from_static("return=representation"),
-        );
-        return Ok(res);
-    }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(reply::patched(&st.base_url(&headers), &headers, &device))
 }
 
 /// `DELETE .../managedDevices/{id}`: 204.

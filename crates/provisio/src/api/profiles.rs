@@ -59,20 +59,7 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let input = ProfileInput::from_json(&body.required()?)?;
     let profile = st.profiles.update(caller.tenant, profile.id, input).await?;
-    if wants_representation(&headers) {
-        let mut res = reply::entity(
-            StatusCode::OK,
-            &st.base_url(&headers),
-            &profile,
-            &Selection::All,
-        );
-        res.headers_mut().insert(
-            "preference-applied",
-            HeaderValue::from_static("return=representation"),
-        );
-        return Ok(res);
-    }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(reply::patched(&st.base_url(&headers), &headers, &profile))
 }
 
 /// `DELETE .../{id}`: 204.

@@ -48,6 +48,20 @@ pub fn entity<E: Entity>(status: StatusCode, base: &str, p: &E, selection: &Sele
     serialized(status, &body, ENTITY_BYTES)
 }
 
+/// The answer to a PATCH that stored `e`: 204, or 200 with the entity and `Preference-Applied`
+/// when the request has `Prefer: return=representation`.
+pub fn patched<E: Entity>(base: &str, headers: &axum::http::HeaderMap, e: &E) -> Response {
+    if !super::profiles::wants_representation(headers) {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let mut res = entity(StatusCode::OK, base, e, &Selection::All);
+    res.headers_mut().insert(
+        "preference-applied",
+        HeaderValue::from_static("return=representation"),
+    );
+    res
+}
+
 /// The entities of a page: rendered by the database, or entities to write out.
 #[derive(Debug)]
 pub enum Items<E> {
