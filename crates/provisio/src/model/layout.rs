@@ -285,6 +285,12 @@ impl Layout {
         self.members.iter().position(|m| m.name == name)
     }
 
+    /// The column that stores the member with this JSON name.
+    pub fn column_of(&self, member: &str) -> Option<&'static str> {
+        self.member(member)
+            .map(|i| self.columns[self.members[i].column].name)
+    }
+
     /// The names of every column, in row order.
     pub fn column_names(&self) -> Vec<&'static str> {
         self.columns.iter().map(|c| c.name).collect()

@@ -23,7 +23,9 @@ pub use enums::{EnrollmentMode, EnrollmentTokenType, MembershipTargetType, WifiS
 pub use ids::{ProfileId, TenantId};
 pub use input::{Body, Patch, ProfileInput};
 pub use output::Selection;
-pub use profile::{MembershipTarget, Profile, Token, Wifi, PROFILES, TOKEN_VALUE};
+pub use profile::{
+    MembershipTarget, Profile, Token, Wifi, PROFILES, TOKEN_USAGE_COUNT, TOKEN_VALUE,
+};
 pub use rules::InvalidInput;
 pub use sensitive::Sensitive;
 pub use timestamp::Timestamp;

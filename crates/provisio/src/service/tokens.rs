@@ -7,6 +7,7 @@ use super::Profiles;
 use crate::error::ApiError;
 use crate::model::{
     EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp, Token, PROFILES,
+    TOKEN_USAGE_COUNT,
 };
 use crate::store::RowWrite;
 
@@ -62,11 +63,15 @@ impl Profiles {
         id: ProfileId,
         validity_seconds: i64,
     ) -> Result<Profile, ApiError> {
+        let column = PROFILES
+            .layout()
+            .column_of(TOKEN_USAGE_COUNT)
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no column for the usage count")))?;
         let reset = |p: &Profile| {
             vec![RowWrite::ResetCounter {
                 layout: PROFILES.layout(),
                 id: p.id.0,
-                column: "token_usage_count",
+                column,
             }]
         };
         self.modify_with(

@@ -24,6 +24,7 @@ use crate::model::layout::{Layout, Row};
 use crate::model::TenantId;
 
 mod state;
+mod transact;
 
 /// How to reach and use the database.
 #[derive(Clone, Debug)]
@@ -53,10 +54,6 @@ pub struct PostgresStore {
 
 /// Attempts of one statement before a serialization failure is reported as busy.
 const SERIALIZATION_ATTEMPTS: u32 = 8;
-
-/// Attempts of a [`Transaction`](crate::store::tx::Transaction) (a serialization failure,
-/// deadlock or unique-key race with a concurrent one runs it again) before it is reported busy.
-const TRANSACTION_ATTEMPTS: u32 = 16;
 
 impl PostgresStore {
     /// Connects, retrying while the database is not reachable yet; rows are sealed with `keys`
@@ -354,31 +351,7 @@ impl Store for PostgresStore {
         &self,
         work: std::sync::Arc<dyn crate::store::tx::Transaction>,
     ) -> Result<(), StoreError> {
-        let mut delay = Duration::from_millis(2);
-        for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let attempt_result = async {
-                let mut tx = self.pool.begin().await?;
-                let commit = work.run(&mut crate::store::tx::PgTx(&mut tx)).await?;
-                match commit {
-                    true => tx.commit().await?,
-                    false => tx.rollback().await?,
-                }
-                Ok::<_, sqlx::Error>(())
-            }
-            .await;
-            match attempt_result {
-                Ok(()) => return Ok(()),
-                Err(sqlx::Error::Database(db))
-                    if (is_retryable(db.code().as_deref()) || db.is_unique_violation())
-                        && attempt < TRANSACTION_ATTEMPTS =>
-                {
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_millis(200));
-                }
-                Err(e) => return Err(self.with_limit(map_err(e))),
-            }
-        }
-        Err(StoreError::Busy)
+        self.run_transaction(work).await
     }
 
     async fn rows_by_key(
@@ -388,20 +361,7 @@ impl Store for PostgresStore {
         values: &[String],
         limit: u32,
     ) -> Result<Vec<Row>, StoreError> {
-        let sql = query::by_key(layout, column, values.len(), limit, Dialect::Postgres);
-        let found = retrying(|| {
-            let mut q = sqlx::query(&sql);
-            for v in values {
-                q = q.bind(v.clone());
-            }
-            q.fetch_all(&self.pool)
-        })
-        .await
-        .map_err(|e| self.with_limit(e))?;
-        found
-            .iter()
-            .map(|r| read_row(&self.keys, layout, r))
-            .collect()
+        self.rows_with_key(layout, column, values, limit).await
     }
 
     async fn get_row(
@@ -544,102 +504,4 @@ const PROBE_SQL: &str = "INSERT INTO readiness_probe (id, probed_at, filler) VAL
      ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at, filler = excluded.filler";
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::borrow::Cow;
-    use std::sync::atomic::{AtomicU32, Ordering};
-
-    /// A database error with a chosen SQLSTATE, as a driver would report it.
-    #[derive(Debug)]
-    struct Sqlstate(&'static str);
-
-    impl std::fmt::Display for Sqlstate {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "sqlstate {}", self.0)
-        }
-    }
-    impl std::error::Error for Sqlstate {}
-    impl sqlx::error::DatabaseError for Sqlstate {
-        fn message(&self) -> &str {
-            "simulated"
-        }
-        fn code(&self) -> Option<Cow<'_, str>> {
-            Some(Cow::Borrowed(self.0))
-        }
-        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-            self
-        }
-        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
-            self
-        }
-        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-            self
-        }
-        fn kind(&self) -> sqlx::error::ErrorKind {
-            sqlx::error::ErrorKind::Other
-        }
-    }
-
-    #[tokio::test]
-    async fn serialization_failures_are_retried_then_reported_busy() {
-        let calls = AtomicU32::new(0);
-        let ok = retrying(|| async {
-            if calls.fetch_add(1, Ordering::SeqCst) < 3 {
-                Err(sqlx::Error::Database(Box::new(Sqlstate("40001"))))
-            } else {
-                Ok(7)
-            }
-        })
-        .await;
-        assert_eq!(ok.unwrap(), 7);
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            4,
-            "three retries, then success"
-        );
-
-        let calls = AtomicU32::new(0);
-        let busy: Result<(), _> = retrying(|| async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(sqlx::Error::Database(Box::new(Sqlstate("40P01"))))
-        })
-        .await;
-        assert!(matches!(busy, Err(StoreError::Busy)));
-        assert_eq!(calls.load(Ordering::SeqCst), SERIALIZATION_ATTEMPTS);
-
-        let calls = AtomicU32::new(0);
-        let other: Result<(), _> = retrying(|| async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(sqlx::Error::Database(Box::new(Sqlstate("23505"))))
-        })
-        .await;
-        assert!(other.is_err());
-        assert_eq!(
-            calls.load(Ordering::SeqCst),
-            1,
-            "other errors are not retried"
-        );
-    }
-
-    /// A value the query compiler should never write is reported as the service's own error
-    /// before anything reaches the database, and is not retried.
-    #[tokio::test]
-    async fn a_value_that_cannot_be_bound_is_the_services_error() {
-        // A pool that never connects: binding fails before a connection is asked for.
-        let pool = PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap();
-        let compiled = Compiled {
-            sql: "SELECT $1".into(),
-            values: sea_query::Values(vec![sea_query::Value::Double(Some(1.5))]),
-        };
-        let err = run_compiled(&pool, compiled).await.unwrap_err();
-        let text = format!("{err:#}");
-        let StoreError::Other(cause) = err else {
-            panic!("not an internal error: {text}");
-        };
-        assert!(text.contains("unexpected value"), "{text}");
-        assert!(
-            cause.downcast_ref::<sqlx::Error>().is_none(),
-            "reported as the driver's error: {text}"
-        );
-    }
-}
+mod tests;

@@ -76,24 +76,7 @@ where
     Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
     Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
 {
-    let mut cells = Vec::with_capacity(layout.columns.len());
-    for (i, c) in layout.columns.iter().enumerate() {
-        cells.push(match c.kind {
-            CellKind::Int => r
-                .try_get::<Option<i64>, _>(i)?
-                .map_or(Cell::Null, Cell::Int),
-            CellKind::Bool => r
-                .try_get::<Option<bool>, _>(i)?
-                .map_or(Cell::Null, Cell::Bool),
-            CellKind::Text => r
-                .try_get::<Option<String>, _>(i)?
-                .map_or(Cell::Null, Cell::Text),
-            CellKind::Blob => r
-                .try_get::<Option<Vec<u8>>, _>(i)?
-                .map_or(Cell::Null, Cell::Blob),
-        });
-    }
-    Ok(Row(cells))
+    Ok(Row(read_cells(r, layout.columns.iter().map(|c| c.kind))?))
 }
 
 /// A `tenant_id` column's text as a tenant id.
@@ -101,4 +84,39 @@ pub fn tenant_id(text: &str) -> Result<crate::model::TenantId, super::StoreError
     uuid::Uuid::parse_str(text)
         .map(crate::model::TenantId)
         .map_err(|e| super::StoreError::Other(anyhow::anyhow!("tenant_id '{text}': {e}")))
+}
+
+/// The cells of a selected row, read by position as `kinds` say, on any backend.
+pub fn read_cells<'r, R>(
+    r: &'r R,
+    kinds: impl IntoIterator<Item = CellKind>,
+) -> Result<Vec<Cell>, sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    kinds
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            Ok(match kind {
+                CellKind::Int => r
+                    .try_get::<Option<i64>, _>(i)?
+                    .map_or(Cell::Null, Cell::Int),
+                CellKind::Bool => r
+                    .try_get::<Option<bool>, _>(i)?
+                    .map_or(Cell::Null, Cell::Bool),
+                CellKind::Text => r
+                    .try_get::<Option<String>, _>(i)?
+                    .map_or(Cell::Null, Cell::Text),
+                CellKind::Blob => r
+                    .try_get::<Option<Vec<u8>>, _>(i)?
+                    .map_or(Cell::Null, Cell::Blob),
+            })
+        })
+        .collect()
 }

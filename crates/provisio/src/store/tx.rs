@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use crate::model::layout::{Cell, CellKind, Layout, Row};
 
 use super::query::Dialect;
-use super::row::{bind_cell, SqlQuery};
+use super::row::{bind_cell, read_cells, SqlQuery};
 
 /// A value bound to a placeholder: its kind (so that NULL gets its column's type) and the cell.
 pub type Arg = (CellKind, Cell);
@@ -165,37 +165,6 @@ where
     q
 }
 
-fn read_cells<'r, R>(r: &'r R, kinds: &[CellKind]) -> Result<Vec<Cell>, sqlx::Error>
-where
-    R: sqlx::Row,
-    usize: sqlx::ColumnIndex<R>,
-    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    kinds
-        .iter()
-        .enumerate()
-        .map(|(i, kind)| {
-            Ok(match kind {
-                CellKind::Int => r
-                    .try_get::<Option<i64>, _>(i)?
-                    .map_or(Cell::Null, Cell::Int),
-                CellKind::Bool => r
-                    .try_get::<Option<bool>, _>(i)?
-                    .map_or(Cell::Null, Cell::Bool),
-                CellKind::Text => r
-                    .try_get::<Option<String>, _>(i)?
-                    .map_or(Cell::Null, Cell::Text),
-                CellKind::Blob => r
-                    .try_get::<Option<Vec<u8>>, _>(i)?
-                    .map_or(Cell::Null, Cell::Blob),
-            })
-        })
-        .collect()
-}
-
 /// A [`Tx`] over an SQLite connection.
 #[derive(Debug)]
 pub struct SqliteTx<'a>(pub &'a mut sqlx::SqliteConnection);
@@ -215,7 +184,9 @@ impl Tx for SqliteTx<'_> {
         let rows = bind_all(sqlx::query(sql), args)
             .fetch_all(&mut *self.0)
             .await?;
-        rows.iter().map(|r| read_cells(r, kinds)).collect()
+        rows.iter()
+            .map(|r| read_cells(r, kinds.iter().copied()))
+            .collect()
     }
 
     async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
@@ -246,7 +217,9 @@ impl Tx for PgTx<'_> {
         let rows = bind_all(sqlx::query(&sql), args)
             .fetch_all(&mut *self.0)
             .await?;
-        rows.iter().map(|r| read_cells(r, kinds)).collect()
+        rows.iter()
+            .map(|r| read_cells(r, kinds.iter().copied()))
+            .collect()
     }
 
     async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {

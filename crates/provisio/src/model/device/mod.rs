@@ -132,6 +132,19 @@ impl ManagedDevice {
     }
 }
 
+impl ManagedDevice {
+    /// Takes the facts a device reports again (its name, enrollment and what admins set stay).
+    pub fn refresh_from(&mut self, reported: &ManagedDevice, now: Timestamp) {
+        self.os_version = reported.os_version.clone();
+        self.security_patch_level = reported.security_patch_level.clone();
+        self.imei = reported.imei.clone();
+        self.meid = reported.meid.clone();
+        self.wifi_mac_address = reported.wifi_mac_address.clone();
+        self.credential_hash = reported.credential_hash.clone();
+        self.last_sync = now;
+    }
+}
+
 impl Entity for ManagedDevice {
     fn set() -> &'static super::EntitySet<Self> {
         &DEVICES

@@ -26,13 +26,16 @@ use super::convert::{
 /// through its keyed hash.
 pub const TOKEN_VALUE: &str = "tokenValue";
 
+/// The count of devices the current token enrolled: a counter, which `createToken` resets.
+pub const TOKEN_USAGE_COUNT: &str = "enrollmentTokenUsageCount";
+
 /// The members of `androidDeviceOwnerEnrollmentProfile`, in response order.
 pub static PROFILES: EntitySet<Profile> = EntitySet {
     name: "androidDeviceOwnerEnrollmentProfiles",
     type_name: "androidDeviceOwnerEnrollmentProfile",
     table: "enrollment_profiles",
     search: &["displayName", "description"],
-    counters: &["enrolledDeviceCount", "enrollmentTokenUsageCount"],
+    counters: &["enrolledDeviceCount", TOKEN_USAGE_COUNT],
     a_noun: "a profile",
     check: rules::whole_profile,
     derived: LazyLock::new(|| Layout::of(&PROFILES)),
@@ -274,7 +277,7 @@ pub static PROFILES: EntitySet<Profile> = EntitySet {
             set: |p, v| put(&mut p.enrolled_device_count, int32(v)),
         },
         MemberDecl {
-            name: "enrollmentTokenUsageCount",
+            name: TOKEN_USAGE_COUNT,
             ty: MemberType::Int32,
             nullable: Nullable::No,
             column: "token_usage_count",

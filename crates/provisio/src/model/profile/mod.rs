@@ -7,7 +7,7 @@ mod members;
 
 use uuid::Uuid;
 
-pub use members::{PROFILES, TOKEN_VALUE};
+pub use members::{PROFILES, TOKEN_USAGE_COUNT, TOKEN_VALUE};
 
 use super::entity::{Entity, EntitySet};
 use super::{

@@ -1,0 +1,216 @@
+//! The device operations that read and decide inside one transaction ([`Transaction`]), on
+//! both databases: an enrollment (the redemption ledger, the token's usage limit, the device's
+//! current record, supersession, idempotency keys), removing a record, queueing a command,
+//! a check-in and a command's acknowledgement.
+//!
+//! Locks, on PostgreSQL, are always taken in one order — the device's record first, then the
+//! profile rows in id order — so that two transactions never wait for each other in a circle;
+//! a deadlock or a unique-key race is retried by the store with the whole transaction. SQLite
+//! runs each transaction alone in its writer.
+
+use std::sync::Mutex;
+
+use uuid::Uuid;
+
+use super::tx::{int, text, Arg, Tx};
+use crate::model::device::{Identity, ManagedDevice, DEVICES};
+use crate::model::layout::{from_row, to_row, Cell, CellKind};
+use crate::model::TenantId;
+
+mod enroll;
+mod work;
+
+pub use work::{DeviceOp, DeviceOutcome, DeviceWork};
+
+/// How long an enrollment's idempotency key is kept.
+pub const IDEMPOTENCY_SECONDS: i64 = 24 * 3600;
+
+/// A command queued for a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandKind {
+    /// Stop managing the device: the record is removed once the device acknowledges.
+    Retire,
+    /// Factory-reset the device.
+    Wipe,
+}
+
+impl CommandKind {
+    /// The stored number.
+    pub fn value(self) -> i64 {
+        match self {
+            CommandKind::Retire => 1,
+            CommandKind::Wipe => 2,
+        }
+    }
+
+    /// The name devices see.
+    pub fn name(self) -> &'static str {
+        match self {
+            CommandKind::Retire => "retire",
+            CommandKind::Wipe => "wipe",
+        }
+    }
+
+    fn of(value: i64) -> Option<Self> {
+        match value {
+            1 => Some(CommandKind::Retire),
+            2 => Some(CommandKind::Wipe),
+            _ => None,
+        }
+    }
+}
+
+/// A command waiting for its device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    /// Its id.
+    pub id: Uuid,
+    /// What it asks.
+    pub kind: CommandKind,
+    /// When an admin asked.
+    pub issued: String,
+}
+
+/// An enrollment's idempotency key and the hash of the request it came with.
+#[derive(Clone, Debug)]
+pub struct IdempotencyKey {
+    /// The key, as sent.
+    pub key: String,
+    /// SHA-256 of the request's token, credential hash and device facts.
+    pub request_hash: String,
+}
+
+/// What an enrollment is to do, decided by the service before the transaction.
+#[derive(Clone, Debug)]
+pub struct EnrollPlan {
+    /// The profile whose token the device presented.
+    pub profile_id: Uuid,
+    /// That token.
+    pub token_id: Uuid,
+    /// Most devices one token enrolls.
+    pub usage_limit: i64,
+    /// The record to create if none is reused: a fresh id, the device's facts and name.
+    pub device: ManagedDevice,
+    /// Credential hashes that prove the caller is the device of a stored record (the one in
+    /// the body, and the one of an `Authorization: Device` secret).
+    pub proofs: Vec<String>,
+    /// The request's idempotency key.
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// What an enrollment did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Enrolled {
+    /// A new record; the record it superseded, if the device had one.
+    Created {
+        /// The new record.
+        device: Box<ManagedDevice>,
+        /// The device's previous current record, now superseded.
+        superseded: Option<Box<ManagedDevice>>,
+    },
+    /// The device proved it is the one of its current record, which was refreshed.
+    Reused(Box<ManagedDevice>),
+    /// The token is no longer the profile's current one (replaced or revoked meanwhile).
+    TokenGone,
+    /// The token has enrolled as many devices as it may.
+    LimitReached,
+    /// The idempotency key came before with another request.
+    KeyReused,
+}
+
+/// An enrollment, as one transaction.
+#[derive(Debug)]
+pub struct Enroll {
+    plan: EnrollPlan,
+    outcome: Mutex<Option<Enrolled>>,
+}
+
+impl Enroll {
+    /// The enrollment `plan` describes.
+    pub fn new(plan: EnrollPlan) -> Self {
+        Enroll {
+            plan,
+            outcome: Mutex::new(None),
+        }
+    }
+
+    /// What it did, once it ran.
+    pub fn outcome(&self) -> Option<Enrolled> {
+        lock(&self.outcome).clone()
+    }
+
+    fn finish(&self, outcome: Enrolled, commit: bool) -> Result<bool, sqlx::Error> {
+        *lock(&self.outcome) = Some(outcome);
+        Ok(commit)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+const IDENTITY: &str = "identity_kind = ? AND identity_a = ? AND identity_b = ? AND identity_c = ?";
+
+fn identity_args(id: &Identity) -> Vec<Arg> {
+    vec![
+        int(id.kind),
+        text(id.a.clone()),
+        text(id.b.clone()),
+        text(id.c.clone()),
+    ]
+}
+
+fn cell_text(c: &Cell) -> &str {
+    match c {
+        Cell::Text(s) => s,
+        _ => "",
+    }
+}
+
+fn cell_int(c: &Cell) -> i64 {
+    match c {
+        Cell::Int(n) => *n,
+        _ => 0,
+    }
+}
+
+fn other(e: anyhow::Error) -> sqlx::Error {
+    sqlx::Error::Decode(e.into())
+}
+
+/// The tenant's records that `where_sql` selects.
+async fn devices(
+    tx: &mut dyn Tx,
+    where_sql: &str,
+    args: Vec<Arg>,
+) -> Result<Vec<ManagedDevice>, sqlx::Error> {
+    let rows = tx.rows(DEVICES.layout(), where_sql, args).await?;
+    rows.into_iter()
+        .map(|r| from_row(r).map_err(other))
+        .collect()
+}
+
+/// Stores `next` (whose version is one more than the stored one's).
+async fn rewrite(tx: &mut dyn Tx, next: &ManagedDevice) -> Result<(), sqlx::Error> {
+    let n = tx
+        .update(DEVICES.layout(), to_row(next), next.version - 1)
+        .await?;
+    if n != 1 {
+        return Err(other(anyhow::anyhow!(
+            "the managed device {} changed under a lock",
+            next.id
+        )));
+    }
+    Ok(())
+}
+
+/// Lowers a profile's count of enrolled devices by one (a record removed or superseded).
+async fn uncount(tx: &mut dyn Tx, tenant: TenantId, profile: Uuid) -> Result<(), sqlx::Error> {
+    tx.execute(
+        "UPDATE enrollment_profiles SET enrolled_device_count = enrolled_device_count - 1 \
+         WHERE tenant_id = ? AND id = ? AND enrolled_device_count > 0",
+        vec![text(tenant.to_string()), text(profile.to_string())],
+    )
+    .await?;
+    Ok(())
+}
