@@ -199,7 +199,8 @@ impl SqliteStore {
             )
             .await
             .with_context(|| format!("opening {} for reading", path.display()))?;
-        let group = GroupWriter::start(writer.clone(), committed);
+        let group = GroupWriter::start(writer.clone(), committed)
+            .context("starting the SQLite writer's thread")?;
         let lists = query::ListReaders::new(reader.clone(), read_connections.max(1), limits);
         let store = SqliteStore {
             group,

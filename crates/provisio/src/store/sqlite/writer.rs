@@ -146,10 +146,20 @@ pub(super) struct GroupWriter {
 impl GroupWriter {
     /// Starts the writer task on `pool` (of one connection); `committed` is notified after each
     /// commit.
-    pub(super) fn start(pool: SqlitePool, committed: Arc<Notify>) -> Self {
+    ///
+    /// The writer runs on a thread of its own, in a runtime of its own: a transaction's
+    /// statements are each a round trip to the connection's thread, and on the server's
+    /// runtime every one of those wake-ups would wait its turn behind the requests being
+    /// parsed and answered, while every other write waits for this one.
+    pub(super) fn start(pool: SqlitePool, committed: Arc<Notify>) -> std::io::Result<Self> {
         let (jobs, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, rx, committed));
-        GroupWriter { jobs }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || runtime.block_on(run(pool, rx, committed)))?;
+        Ok(GroupWriter { jobs })
     }
 
     /// Runs `op` in the next batch; the number of rows it changed, once committed.
