@@ -124,6 +124,33 @@ pub trait Tx: Send {
         args.extend([key.0, key.1, int(expected)]);
         self.execute(&sql, args).await
     }
+
+    /// Writes the counter columns of `row` (those an update leaves alone), whatever the row's
+    /// version, which stays: a count, or a fact a device reports, is no edit
+    /// (docs/API.md, ETags and lost updates).
+    async fn write_counters(&mut self, layout: &Layout, row: Row) -> Result<u64, sqlx::Error> {
+        if layout.counters.is_empty() {
+            return Ok(0);
+        }
+        let sets: Vec<String> = layout
+            .counters
+            .iter()
+            .map(|&c| format!("{} = ?", layout.columns[c].name))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE tenant_id = ? AND id = ?",
+            layout.table,
+            sets.join(", ")
+        );
+        let key = (text(row.tenant()), text(row.id()));
+        let mut args: Vec<Arg> = layout
+            .counters
+            .iter()
+            .map(|&c| (layout.columns[c].kind, row.0[c].clone()))
+            .collect();
+        args.extend([key.0, key.1]);
+        self.execute(&sql, args).await
+    }
 }
 
 /// Work that runs in one transaction. It keeps its own outcome (behind a lock) for its caller.
