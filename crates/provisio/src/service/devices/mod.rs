@@ -365,7 +365,8 @@ impl Devices {
     }
 
     /// PATCH: `notes` and `managedDeviceName` (the other members are read-only), if the record
-    /// meets `if_match` (checked on each read; the write is conditional on the version read).
+    /// meets `if_match` (checked on each read; the write is conditional on the version read). A
+    /// body that changes nothing writes nothing.
     pub async fn update(
         &self,
         tenant: TenantId,
@@ -379,6 +380,11 @@ impl Devices {
             if_match.check(current.version, DEVICES.a_noun)?;
             let mut next = current.clone();
             input.clone().apply(&mut next)?;
+            if next == current {
+                // Nothing to store (only read-only members, or the values it has): no edit, so
+                // the ETag stays.
+                return Ok(current);
+            }
             next.version = current.version + 1;
             if self.writes.update(&next, current.version).await? {
                 return Ok(next);
