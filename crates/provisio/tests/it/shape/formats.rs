@@ -205,6 +205,9 @@ async fn every_json_response_comes_at_the_level_asked() {
     s.stop().await;
 }
 
+/// A request the service must refuse: method, URL, headers.
+type Refused = (Method, String, Vec<(&'static str, &'static str)>);
+
 #[tokio::test]
 async fn json_and_its_wildcards_are_served_and_anything_else_is_406() {
     let s = TestServer::start().await;
@@ -232,7 +235,7 @@ async fn json_and_its_wildcards_are_served_and_anything_else_is_406() {
         .await;
         assert_eq!(res.status(), StatusCode::OK, "{query}");
     }
-    let unacceptable: Vec<(Method, String, Vec<(&str, &str)>)> = vec![
+    let unacceptable: Vec<Refused> = vec![
         (
             Method::GET,
             item.clone(),
