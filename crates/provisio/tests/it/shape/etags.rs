@@ -21,6 +21,20 @@ async fn read(s: &TestServer, url: &str) -> (String, Value) {
     (tag, body)
 }
 
+/// `n` new devices (serials `prefix` and a number) enrolling with `token` at once: their
+/// answers' statuses.
+async fn enroll_many(s: &TestServer, token: &str, prefix: &str, n: usize) -> Vec<StatusCode> {
+    let devices: Vec<Device> = (0..n)
+        .map(|i| Device::new(format!("{prefix}{i:02}")))
+        .collect();
+    join_all(
+        devices
+            .iter()
+            .map(|d| async { enroll(s, d, token).await.status() }),
+    )
+    .await
+}
+
 /// PATCH `url` with `If-Match: tag`: the response.
 async fn patch_if(s: &TestServer, url: &str, tag: &str, body: Value) -> reqwest::Response {
     send(s, Method::PATCH, url, &[("if-match", tag)], Some(&body)).await
@@ -175,14 +189,7 @@ async fn two_admins_and_enrolling_devices_lose_no_save() {
     );
     assert_eq!(counted["enrolledDeviceCount"], 5);
     // More devices enroll while the admins save.
-    let devices: Vec<Device> = (0..30)
-        .map(|i| Device::new(format!("DURING{i:02}")))
-        .collect();
-    let enrolling = join_all(
-        devices
-            .iter()
-            .map(|d| async { enroll(&s, d, &token).await.status() }),
-    );
+    let enrolling = enroll_many(&s, &token, "DURING", 30);
     let saving = async {
         let a = patch_if(&s, &item, &read_by_a, json!({"description": "from A"})).await;
         assert_eq!(a.status(), StatusCode::NO_CONTENT, "A's save");
@@ -222,14 +229,7 @@ async fn of_saves_racing_with_one_etag_exactly_one_wins() {
     let (id, token) = profile_with_token(&s, "race").await;
     let item = s.item(&id);
     let (tag, _) = read(&s, &item).await;
-    let devices: Vec<Device> = (0..20)
-        .map(|i| Device::new(format!("RACE{i:02}")))
-        .collect();
-    let enrolling = join_all(
-        devices
-            .iter()
-            .map(|d| async { enroll(&s, d, &token).await.status() }),
-    );
+    let enrolling = enroll_many(&s, &token, "RACE", 20);
     let saving = join_all((0..10).map(|i| {
         let (s, item, tag) = (&s, &item, &tag);
         async move {

@@ -6,19 +6,19 @@
 mod etags;
 mod formats;
 
-use reqwest::{Method, RequestBuilder, Response};
+use reqwest::{Method, Response};
 use serde_json::Value;
 
 use crate::common::TestServer;
 
-/// A request of `s`'s client with extra headers and, when given, a JSON body.
-pub fn request(
+/// Sends a request of `s`'s client with extra headers and, when given, a JSON body.
+pub async fn send(
     s: &TestServer,
     method: Method,
     url: &str,
     headers: &[(&str, &str)],
     body: Option<&Value>,
-) -> RequestBuilder {
+) -> Response {
     let mut req = s.client.request(method, url);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -28,21 +28,7 @@ pub fn request(
             .header("content-type", "application/json")
             .body(b.to_string());
     }
-    req
-}
-
-/// Sends [`request`].
-pub async fn send(
-    s: &TestServer,
-    method: Method,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> Response {
-    request(s, method, url, headers, body)
-        .send()
-        .await
-        .expect("request")
+    req.send().await.expect("request")
 }
 
 /// The `ETag` header of a response.
