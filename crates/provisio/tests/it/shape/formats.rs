@@ -296,6 +296,15 @@ async fn json_and_its_wildcards_are_served_and_anything_else_is_406() {
             "{method} {url}: {message}"
         );
     }
+    // The token comes first: without one, 401 whatever the request accepts.
+    let res = s
+        .bare
+        .get(&item)
+        .header("accept", "application/xml")
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken").await;
     // Refused before anything was written.
     let now = ok_json(s.get(&item).await).await;
     assert_eq!(now["displayName"], "fmt");
