@@ -51,5 +51,5 @@ pub use datetime::DateTimeUtc;
 pub use display::format_orderby;
 pub use error::{ErrorKind, QueryError};
 pub use list::{parse_orderby, parse_select};
-pub use query::{parse_filter, parse_query, Limits, QueryOptions};
+pub use query::{option_value, parse_filter, parse_query, Limits, QueryOptions};
 pub use schema::{ComplexType, EnumType, PropRef, Property, PropertyType, Schema};

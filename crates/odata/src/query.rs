@@ -101,8 +101,9 @@ impl QueryOptions {
     }
 }
 
-/// The options this crate reads, by canonical name.
-const KNOWN: [&str; 9] = [
+/// The options this crate reads, by canonical name. `$format` is only recognised (a service
+/// reads its value with [`option_value`] before it parses the rest).
+const KNOWN: [&str; 10] = [
     "$filter",
     "$select",
     "$orderby",
@@ -112,6 +113,7 @@ const KNOWN: [&str; 9] = [
     "$count",
     "$search",
     "$expand",
+    "$format",
 ];
 
 /// Parses a `$filter` value (already percent-decoded) against `schema`.
@@ -181,6 +183,7 @@ pub fn parse_query(
             "$skiptoken" => out.skiptoken = Some(value),
             "$count" => out.count = parse_count(&value)?,
             "$search" => out.search = Some(parse_search(&value)?),
+            "$format" => {}
             _ => {
                 return Err(QueryError::whole(
                     ErrorKind::Unsupported,
@@ -191,6 +194,23 @@ pub fn parse_query(
         }
     }
     Ok(out)
+}
+
+/// The percent-decoded value of the option `name` (canonical, e.g. `$format`) in a raw query
+/// string, under the same name rules as [`parse_query`] (any case, `$`, `%24` or no `$`);
+/// `None` when absent. Other options are not checked.
+pub fn option_value(raw: &str, name: &str) -> Result<Option<String>, QueryError> {
+    let raw = raw.strip_prefix('?').unwrap_or(raw);
+    for part in raw.split('&').filter(|p| !p.is_empty()) {
+        let (raw_name, raw_value) = part.split_once('=').unwrap_or((part, ""));
+        if matches!(option_name(raw_name), Ok(Some(option)) if option == name) {
+            return decode(raw_value).map(Some).map_err(|(pos, message)| {
+                QueryError::new(ErrorKind::Encoding, name, pos, message)
+                    .with_hint("percent-encode the value as UTF-8 (%XX)")
+            });
+        }
+    }
+    Ok(None)
 }
 
 /// The canonical name of an OData option, `None` for a parameter to ignore.
@@ -220,7 +240,7 @@ fn option_name(raw_name: &str) -> Result<Option<&'static str>, QueryError> {
     }
     Err(
         QueryError::whole(ErrorKind::Option, &name, "unknown system query option").with_hint(
-            "supported: $filter, $select, $orderby, $top, $skip, $skiptoken, $count, $search",
+            "supported: $filter, $select, $orderby, $top, $skip, $skiptoken, $count, $search, $format",
         ),
     )
 }

@@ -88,14 +88,19 @@ fn repeated_unknown_and_expand() {
         qerr("filter=configureWifi&$filter=wifiHidden").kind,
         ErrorKind::Option
     );
-    let e = qerr("$format=json");
-    assert_eq!(e.kind, ErrorKind::Option);
-    assert!(
-        e.to_string()
-            .starts_with("$format: unknown system query option; supported: $filter"),
-        "{e}"
+    // `$format` is recognised (the service reads it), once at most.
+    assert_eq!(q("$format=json"), QueryOptions::default());
+    assert_eq!(
+        qerr("$format=json&$format=xml").to_string(),
+        "$format: the option appears more than once"
     );
+    assert_eq!(
+        odata::option_value("$top=1&%24FORMAT=application%2Fjson", "$format").unwrap(),
+        Some("application/json".to_owned())
+    );
+    assert_eq!(odata::option_value("$top=1", "$format").unwrap(), None);
     let e = qerr("$FooBar=1");
+    assert!(e.to_string().contains("$search, $format"), "{e}");
     assert!(e.to_string().starts_with("$foobar:"), "{e}");
     for raw in ["$expand=x", "$expand=", "expand=*"] {
         let e = qerr(raw);

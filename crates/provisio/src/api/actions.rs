@@ -8,21 +8,34 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
 use super::extract::{ExistingProfile, JsonBody};
+use super::format::Format;
+use super::preconditions::if_match;
 use super::reply::odata_json;
 use super::AppState;
 use crate::error::ApiError;
 use crate::model::input::{json_kind, truncate};
+use crate::model::{IfMatch, Profile, PROFILES};
 use crate::service::{MembershipRequest, MembershipResult};
+
+/// The `If-Match` of an action's request, checked against the profile as the request found it
+/// (412 before the body is read); the service checks it again with its conditional write.
+fn condition(headers: &HeaderMap, profile: &Profile) -> Result<IfMatch, ApiError> {
+    let condition = if_match(headers)?;
+    condition.check(profile.version, PROFILES.a_noun)?;
+    Ok(condition)
+}
 
 /// `POST .../{id}/createToken` with `{"tokenValidityInSeconds": Int32}`: 204.
 pub async fn create_token(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
+    let condition = condition(&headers, &profile)?;
     let seconds = token_validity(&body.required()?)?;
     st.profiles
-        .create_token(caller.tenant, profile.id, seconds)
+        .create_token(caller.tenant, profile.id, &condition, seconds)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -70,10 +83,14 @@ fn no_parameters(action: &str, body: &JsonBody) -> Result<(), ApiError> {
 pub async fn revoke_token(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
+    let condition = condition(&headers, &profile)?;
     no_parameters("revokeToken", &body)?;
-    st.profiles.revoke_token(caller.tenant, profile.id).await?;
+    st.profiles
+        .revoke_token(caller.tenant, profile.id, &condition)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -82,14 +99,16 @@ pub async fn set_membership_target(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
     headers: HeaderMap,
+    format: Format,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
+    let condition = condition(&headers, &profile)?;
     let request = MembershipRequest::from_json(&body.required()?)?;
     let result = st
         .profiles
-        .set_membership_target(caller.tenant, profile.id, request)
+        .set_membership_target(caller.tenant, profile.id, &condition, request)
         .await?;
-    Ok(membership_reply(&st.base_url(&headers), &result))
+    Ok(membership_reply(&st.base_url(&headers), &result, format))
 }
 
 /// `POST .../{id}/retrieveEnrollmentTimeDeviceMembershipTarget`: 200 with the stored target.
@@ -97,27 +116,31 @@ pub async fn retrieve_membership_target(
     State(st): State<AppState>,
     ExistingProfile { profile, .. }: ExistingProfile,
     headers: HeaderMap,
+    format: Format,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
+    condition(&headers, &profile)?;
     no_parameters("retrieveEnrollmentTimeDeviceMembershipTarget", &body)?;
     let result = MembershipResult::of(&profile);
-    Ok(membership_reply(&st.base_url(&headers), &result))
+    Ok(membership_reply(&st.base_url(&headers), &result, format))
 }
 
 /// `POST .../{id}/clearEnrollmentTimeDeviceMembershipTarget`: 204.
 pub async fn clear_membership_target(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
+    let condition = condition(&headers, &profile)?;
     no_parameters("clearEnrollmentTimeDeviceMembershipTarget", &body)?;
     st.profiles
-        .clear_membership_target(caller.tenant, profile.id)
+        .clear_membership_target(caller.tenant, profile.id, &condition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn membership_reply(base: &str, r: &MembershipResult) -> Response {
+fn membership_reply(base: &str, r: &MembershipResult, format: Format) -> Response {
     let statuses: Vec<Value> = r
         .statuses
         .iter()
@@ -137,5 +160,6 @@ fn membership_reply(base: &str, r: &MembershipResult) -> Response {
             "validationSucceeded": r.validation_succeeded,
             "enrollmentTimeDeviceMembershipTargetValidationStatuses": statuses,
         }),
+        format,
     )
 }

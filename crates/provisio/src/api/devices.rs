@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::extract::JsonBody;
+use super::format::Format;
 use super::listing::{count_of, list_of};
+use super::preconditions::if_match;
 use super::{query, reply, AppState};
 use crate::auth::{authenticate, Access, Identity, DEVICES_PRIVILEGED};
 use crate::error::ApiError;
@@ -75,8 +77,9 @@ pub async fn list(
     caller: DeviceCaller,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
+    format: Format,
 ) -> Result<Response, ApiError> {
-    list_of::<ManagedDevice>(&st, caller.tenant, &uri, &headers).await
+    list_of::<ManagedDevice>(&st, caller.tenant, (&uri, &headers), format).await
 }
 
 /// `GET .../managedDevices/$count`.
@@ -88,62 +91,79 @@ pub async fn count(
     count_of::<ManagedDevice>(&st, caller.tenant, &uri).await
 }
 
-/// `GET .../managedDevices/{id}`.
+/// `GET .../managedDevices/{id}`, with its `ETag` (412 when `If-Match` names another version).
 pub async fn get_one(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
+    format: Format,
 ) -> Result<Response, ApiError> {
     let opts = query::parse_for::<ManagedDevice>(uri.query())?;
     let device = st.devices.get(caller.tenant, id).await?;
+    if_match(&headers)?.check(device.version, DEVICES.a_noun)?;
     let selection = query::selection_in(DEVICES.layout(), opts.select.as_ref(), Selection::All);
     Ok(reply::entity(
         StatusCode::OK,
         &st.base_url(&headers),
         &device,
         &selection,
+        format,
     ))
 }
 
-/// `PATCH .../managedDevices/{id}`: 204, or 200 with the entity when asked.
+/// `PATCH .../managedDevices/{id}`: 204, or 200 with the entity when asked; 412 when
+/// `If-Match` names another version.
 pub async fn update(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    DevicePath(id): DevicePath,
+    headers: HeaderMap,
+    format: Format,
+    body: JsonBody,
+) -> Result<Response, ApiError> {
+    let condition = if_match(&headers)?;
+    let current = st.devices.get(caller.tenant, id).await?;
+    condition.check(current.version, DEVICES.a_noun)?;
+    let device = st
+        .devices
+        .update(caller.tenant, id, &condition, &body.required()?)
+        .await?;
+    Ok(reply::patched(
+        &st.base_url(&headers),
+        &headers,
+        &device,
+        format,
+    ))
+}
+
+/// `DELETE .../managedDevices/{id}`: 204; 412 when `If-Match` names another version.
+pub async fn delete(
+    State(st): State<AppState>,
+    caller: DeviceCaller,
+    DevicePath(id): DevicePath,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let condition = if_match(&headers)?;
+    st.devices.delete(caller.tenant, id, condition).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST .../managedDevices/{id}/retire`: 204; the device gets it at its next check-in. 412
+/// when `If-Match` names another version.
+pub async fn retire(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
-    st.devices.get(caller.tenant, id).await?;
-    let device = st
-        .devices
-        .update(caller.tenant, id, &body.required()?)
-        .await?;
-    Ok(reply::patched(&st.base_url(&headers), &headers, &device))
-}
-
-/// `DELETE .../managedDevices/{id}`: 204.
-pub async fn delete(
-    State(st): State<AppState>,
-    caller: DeviceCaller,
-    DevicePath(id): DevicePath,
-) -> Result<Response, ApiError> {
-    st.devices.delete(caller.tenant, id).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// `POST .../managedDevices/{id}/retire`: 204; the device gets it at its next check-in.
-pub async fn retire(
-    State(st): State<AppState>,
-    caller: DeviceCaller,
-    DevicePath(id): DevicePath,
-    body: JsonBody,
-) -> Result<Response, ApiError> {
+    let condition = if_match(&headers)?;
     st.devices.get(caller.tenant, id).await?;
     parameters("retire", body.optional()?.as_ref(), &[])?;
     st.devices
-        .queue(caller.tenant, id, CommandKind::Retire)
+        .queue(caller.tenant, id, CommandKind::Retire, condition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -165,8 +185,10 @@ pub async fn wipe(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
+    let condition = if_match(&headers)?;
     if !caller.privileged {
         return Err(ApiError::Forbidden(format!(
             "The caller is not authorized to perform this operation: wipe needs the permission {DEVICES_PRIVILEGED} (scp or roles)."
@@ -175,7 +197,7 @@ pub async fn wipe(
     st.devices.get(caller.tenant, id).await?;
     parameters("wipe", body.optional()?.as_ref(), &WIPE_PARAMETERS)?;
     st.devices
-        .queue(caller.tenant, id, CommandKind::Wipe)
+        .queue(caller.tenant, id, CommandKind::Wipe, condition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -5,11 +5,13 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use super::format::Format;
 use super::query::{self, ListRequest};
-use super::reply::Items;
+use super::reply::{Items, Page};
 use super::{reply, AppState};
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::model::output::Metadata;
 use crate::model::{Entity, Profile, TenantId};
 use crate::store::Cursor;
 
@@ -24,27 +26,29 @@ pub async fn list(
     caller: Principal,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
+    format: Format,
 ) -> Result<Response, ApiError> {
-    list_of::<Profile>(&st, caller.tenant, &uri, &headers).await
+    list_of::<Profile>(&st, caller.tenant, (&uri, &headers), format).await
 }
 
-/// A page of `E`'s entities of `tenant` for a list request (see [`list`]).
+/// A page of `E`'s entities of `tenant` for a list request (see [`list`]) in `format`.
 pub async fn list_of<E: Entity>(
     st: &AppState,
     tenant: TenantId,
-    uri: &Uri,
-    headers: &HeaderMap,
+    (uri, headers): (&Uri, &HeaderMap),
+    format: Format,
 ) -> Result<Response, ApiError> {
     let req = ListRequest::of::<E>(query::parse_for::<E>(uri.query())?, &st.skip_tokens)?;
     let layout = E::set().layout();
     let members = req.selection.members(layout);
     let store = st.profiles.store();
     // The database renders the entities of a page unless it must show a member lists leave out
-    // (the QR image).
-    let mut items: Items<E> = match req.selection.includes_unlisted(layout) {
+    // (the QR image) or links built from the request's base URL (full metadata).
+    let in_service = req.selection.includes_unlisted(layout) || format.metadata == Metadata::Full;
+    let mut items: Items<E> = match in_service {
         false => Items::Rendered(
             store
-                .list_rendered::<E>(tenant, &req.query, &members)
+                .list_rendered_as::<E>(tenant, &req.query, (&members, format.metadata))
                 .await?,
         ),
         true => Items::Entities(store.list::<E>(tenant, &req.query).await?),
@@ -71,8 +75,8 @@ pub async fn list_of<E: Entity>(
         &base,
         &req.selection,
         &items,
-        count,
-        next_link,
+        Page { count, next_link },
+        format,
     ))
 }
 

@@ -4,11 +4,13 @@ mod actions;
 pub mod device_protocol;
 mod devices;
 pub mod extract;
+pub mod format;
 pub mod head_limits;
 mod listing;
 mod metadata;
 pub mod middleware;
 pub mod paging;
+mod preconditions;
 mod profiles;
 pub mod query;
 pub mod reply;
@@ -143,6 +145,7 @@ pub fn router(state: AppState) -> Router {
     );
     router
         .fallback(unknown_path)
+        .layer(axum::middleware::from_fn(format::negotiate))
         .layer(axum::middleware::from_fn_with_state(
             ThrottleLayer {
                 throttle: state.throttle.clone(),

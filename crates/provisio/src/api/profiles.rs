@@ -6,69 +6,96 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::extract::{ExistingProfile, JsonBody, ProfilePath};
+use super::format::Format;
+use super::preconditions::if_match;
 use super::query;
 use super::reply;
 use super::routes::PROFILES as ROUTES;
 use super::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::model::{ProfileInput, Selection};
+use crate::model::{ProfileInput, Selection, PROFILES};
 
 /// `POST .../androidDeviceOwnerEnrollmentProfiles`: 201 with the entity and `Location`.
 pub async fn create(
     State(st): State<AppState>,
     caller: Principal,
     headers: HeaderMap,
+    format: Format,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let input = ProfileInput::from_json(&body.required()?)?;
     let profile = st.profiles.create(caller.tenant, input).await?;
     let base = st.base_url(&headers);
-    let mut res = reply::entity(StatusCode::CREATED, &base, &profile, &Selection::All);
+    let mut res = reply::entity(
+        StatusCode::CREATED,
+        &base,
+        &profile,
+        &Selection::All,
+        format,
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("{base}{}/{}", ROUTES.path, profile.id)) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
 }
 
-/// `GET .../{id}`: the entity, QR image included, or the members `$select` names. The other
-/// query options are checked like a list's (malformed is 400) but do not apply to one entity.
+/// `GET .../{id}`: the entity, QR image included, or the members `$select` names, with its
+/// `ETag` (412 when an `If-Match` names another version). The other query options are checked
+/// like a list's (malformed is 400) but do not apply to one entity.
 pub async fn get_one(
     State(st): State<AppState>,
     caller: Principal,
     ProfilePath(id): ProfilePath,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
+    format: Format,
 ) -> Result<Response, ApiError> {
     let opts = query::parse(uri.query())?;
     let profile = st.profiles.get(caller.tenant, id).await?;
+    if_match(&headers)?.check(profile.version, PROFILES.a_noun)?;
     Ok(reply::entity(
         StatusCode::OK,
         &st.base_url(&headers),
         &profile,
         &query::selection(opts.select.as_ref(), Selection::All),
+        format,
     ))
 }
 
-/// `PATCH .../{id}`: 204, or 200 with the entity when `Prefer: return=representation`.
+/// `PATCH .../{id}`: 204, or 200 with the entity and its new `ETag` when
+/// `Prefer: return=representation`; 412 when `If-Match` names another version.
 pub async fn update(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
     headers: HeaderMap,
+    format: Format,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
+    let condition = if_match(&headers)?;
+    condition.check(profile.version, PROFILES.a_noun)?;
     let input = ProfileInput::from_json(&body.required()?)?;
-    let profile = st.profiles.update(caller.tenant, profile.id, input).await?;
-    Ok(reply::patched(&st.base_url(&headers), &headers, &profile))
+    let profile = st
+        .profiles
+        .update(caller.tenant, profile.id, &condition, input)
+        .await?;
+    Ok(reply::patched(
+        &st.base_url(&headers),
+        &headers,
+        &profile,
+        format,
+    ))
 }
 
-/// `DELETE .../{id}`: 204.
+/// `DELETE .../{id}`: 204; 412 when `If-Match` names another version.
 pub async fn delete(
     State(st): State<AppState>,
     caller: Principal,
     ProfilePath(id): ProfilePath,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    st.profiles.delete(caller.tenant, id).await?;
+    let condition = if_match(&headers)?;
+    st.profiles.delete(caller.tenant, id, &condition).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -334,8 +334,10 @@ pub struct EntitySet<E: 'static> {
     pub hidden: &'static [HiddenColumn<E>],
     /// The members whose text `$search` matches (they need a key column).
     pub search: &'static [&'static str],
-    /// Members that are counts the store keeps by statements of their own (enrollments): an
-    /// update of the entity leaves their columns as they are.
+    /// Members that are counts the store keeps by statements of their own (enrollments), or
+    /// facts a device reports at its check-ins: an update of the entity leaves their columns as
+    /// they are, and writing them changes neither the version (the ETag) nor
+    /// `lastModifiedDateTime`.
     pub counters: &'static [&'static str],
     /// The entity in running text, for messages: `a profile`.
     pub a_noun: &'static str,

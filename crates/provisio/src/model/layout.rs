@@ -134,6 +134,9 @@ pub struct Layout {
     /// (`version` on) but the entity set's counters, which only the statements that count
     /// change (so that an edit never overwrites a count it read before).
     pub updated: Vec<usize>,
+    /// The positions of the counters' columns, which only their own statements write
+    /// ([`Tx::write_counters`](crate::store::tx::Tx::write_counters)).
+    pub counters: Vec<usize>,
 }
 
 /// The columns every table starts with.
@@ -277,6 +280,7 @@ impl Layout {
             sealed_with,
             schema,
             updated,
+            counters,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod input;
 pub mod json;
 pub mod layout;
 pub mod output;
+mod precondition;
 pub(crate) mod profile;
 pub mod rules;
 pub mod schema;
@@ -23,6 +24,7 @@ pub use enums::{EnrollmentMode, EnrollmentTokenType, MembershipTargetType, WifiS
 pub use ids::{ProfileId, TenantId};
 pub use input::{Body, Patch, ProfileInput};
 pub use output::Selection;
+pub use precondition::{IfMatch, PreconditionFailed};
 pub use profile::{
     MembershipTarget, Profile, Token, Wifi, PROFILES, TOKEN_USAGE_COUNT, TOKEN_VALUE,
 };

@@ -3,10 +3,12 @@
 
 use serde_json::Value;
 
-use super::Profiles;
+use super::{IfMatch, Profiles};
 use crate::error::ApiError;
 use crate::model::input::{json_kind, truncate};
-use crate::model::{MembershipTarget, MembershipTargetType, Profile, ProfileId, TenantId};
+use crate::model::{
+    MembershipTarget, MembershipTargetType, Profile, ProfileId, TenantId, PROFILES,
+};
 
 /// The body of `setEnrollmentTimeDeviceMembershipTarget`, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +118,7 @@ impl Profiles {
         &self,
         tenant: TenantId,
         id: ProfileId,
+        if_match: &IfMatch,
         request: MembershipRequest,
     ) -> Result<MembershipResult, ApiError> {
         let target = match request.target {
@@ -139,7 +142,7 @@ impl Profiles {
             None => None,
         };
         let stored = self
-            .modify(tenant, id, |p| {
+            .modify(tenant, id, if_match, |p| {
                 p.membership_target = target.clone();
                 Ok(())
             })
@@ -152,11 +155,13 @@ impl Profiles {
         &self,
         tenant: TenantId,
         id: ProfileId,
+        if_match: &IfMatch,
     ) -> Result<(), ApiError> {
-        if self.get(tenant, id).await?.membership_target.is_none() {
-            return Ok(());
+        let current = self.get(tenant, id).await?;
+        if current.membership_target.is_none() {
+            return Ok(if_match.check(current.version, PROFILES.a_noun)?);
         }
-        self.modify(tenant, id, |p| {
+        self.modify(tenant, id, if_match, |p| {
             p.membership_target = None;
             Ok(())
         })

@@ -4,6 +4,7 @@
 
 pub mod devices;
 mod membership;
+mod precondition;
 mod readiness;
 mod redraw;
 mod tokens;
@@ -12,13 +13,16 @@ mod writes;
 
 use std::sync::Arc;
 
+pub use crate::model::IfMatch;
 pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
 pub use readiness::{NotReady, Readiness, FULL_RETRY_AFTER_SECONDS};
 pub use redraw::{RedrawReport, FINGERPRINT};
 pub use writes::{WriteHook, Writes};
 
 use crate::error::ApiError;
-use crate::model::{rules, Entity as _, Profile, ProfileId, ProfileInput, TenantId, Timestamp};
+use crate::model::{
+    rules, Entity as _, Profile, ProfileId, ProfileInput, TenantId, Timestamp, PROFILES,
+};
 use crate::provisioning::QrCodes;
 use crate::store::{Criteria, ListQuery, Rendered, Store};
 
@@ -79,16 +83,17 @@ impl Profiles {
             .ok_or_else(|| ApiError::profile_not_found(id))
     }
 
-    /// Applies a PATCH body. When a token exists and the change alters what the QR code says
-    /// (mode, Wi-Fi), the QR code is drawn again and stored in the same write; otherwise it stays
-    /// byte for byte.
+    /// Applies a PATCH body, if the profile meets `if_match`. When a token exists and the change
+    /// alters what the QR code says (mode, Wi-Fi), the QR code is drawn again and stored in the
+    /// same write; otherwise it stays byte for byte.
     pub async fn update(
         &self,
         tenant: TenantId,
         id: ProfileId,
+        if_match: &IfMatch,
         input: ProfileInput,
     ) -> Result<Profile, ApiError> {
-        self.modify(tenant, id, |p| {
+        self.modify(tenant, id, if_match, |p| {
             input.clone().apply(p)?;
             rules::whole_profile(p)?;
             self.redraw_if_changed(p)
@@ -96,12 +101,38 @@ impl Profiles {
         .await
     }
 
-    /// Deletes a profile, or 404.
-    pub async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<(), ApiError> {
-        if self.writes.delete::<Profile>(tenant, id.0).await? {
-            Ok(())
-        } else {
-            Err(ApiError::profile_not_found(id))
+    /// Deletes a profile that meets `if_match`, or 404 (412 when it does not meet it). With a
+    /// condition, the delete is conditional on the version the check read; when another change
+    /// lands in between, the next read fails the check.
+    pub async fn delete(
+        &self,
+        tenant: TenantId,
+        id: ProfileId,
+        if_match: &IfMatch,
+    ) -> Result<(), ApiError> {
+        let expected = match if_match.is_any() {
+            true => None,
+            false => {
+                let current = self.get(tenant, id).await?;
+                if_match.check(current.version, PROFILES.a_noun)?;
+                Some(current.version)
+            }
+        };
+        if self
+            .writes
+            .delete::<Profile>(tenant, id.0, expected)
+            .await?
+        {
+            return Ok(());
+        }
+        match expected {
+            // Changed or deleted meanwhile: the fresh read tells which.
+            Some(_) => {
+                let current = self.get(tenant, id).await?;
+                if_match.check(current.version, PROFILES.a_noun)?;
+                Err(ApiError::profile_not_found(id))
+            }
+            None => Err(ApiError::profile_not_found(id)),
         }
     }
 
@@ -133,19 +164,22 @@ impl Profiles {
         Ok(self.store.count::<Profile>(tenant, criteria).await?)
     }
 
-    /// Reads the profile, lets `change` edit it, and stores the result only if nobody changed the
-    /// profile meanwhile; otherwise starts again from the fresh row. `change` may run more than
-    /// once and must depend only on the profile it is given. Bumps `lastModifiedDateTime`.
+    /// Reads the profile, checks it meets `if_match` (412), lets `change` edit it, and stores
+    /// the result only if nobody changed the profile meanwhile; otherwise starts again from the
+    /// fresh row, whose new version then fails a condition. `change` may run more than once and
+    /// must depend only on the profile it is given. Bumps `lastModifiedDateTime` and the version.
     pub async fn modify<F>(
         &self,
         tenant: TenantId,
         id: ProfileId,
+        if_match: &IfMatch,
         change: F,
     ) -> Result<Profile, ApiError>
     where
         F: FnMut(&mut Profile) -> Result<(), ApiError> + Send,
     {
-        self.modify_with(tenant, id, change, |_| Vec::new()).await
+        self.modify_with(tenant, id, if_match, change, |_| Vec::new())
+            .await
     }
 
     /// [`Profiles::modify`], with the writes `along` gives for the changed profile in the same
@@ -154,6 +188,7 @@ impl Profiles {
         &self,
         tenant: TenantId,
         id: ProfileId,
+        if_match: &IfMatch,
         mut change: F,
         along: A,
     ) -> Result<Profile, ApiError>
@@ -163,6 +198,7 @@ impl Profiles {
     {
         for attempt in 0..MAX_ATTEMPTS {
             let current = self.get(tenant, id).await?;
+            if_match.check(current.version, PROFILES.a_noun)?;
             let mut next = current.clone();
             change(&mut next)?;
             next.touch(Timestamp::now());

@@ -165,7 +165,9 @@ impl Profiles {
             Err(e) => return refused(&e),
         }
         match self
-            .modify(p.tenant, p.id, |q| self.redraw_if_changed(q))
+            .modify(p.tenant, p.id, &super::IfMatch::ANY, |q| {
+                self.redraw_if_changed(q)
+            })
             .await
         {
             Ok(_) => Ok(Outcome::Redrawn),

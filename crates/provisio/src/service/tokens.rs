@@ -3,7 +3,7 @@
 
 use rand::distributions::{Distribution as _, Uniform};
 
-use super::Profiles;
+use super::{IfMatch, Profiles};
 use crate::error::ApiError;
 use crate::model::{
     EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp, Token, PROFILES,
@@ -61,6 +61,7 @@ impl Profiles {
         &self,
         tenant: TenantId,
         id: ProfileId,
+        if_match: &IfMatch,
         validity_seconds: i64,
     ) -> Result<Profile, ApiError> {
         let column = PROFILES
@@ -77,6 +78,7 @@ impl Profiles {
         self.modify_with(
             tenant,
             id,
+            if_match,
             |p| {
                 check_validity(p.enrollment_mode, validity_seconds)?;
                 self.qr.check_mode(p)?;
@@ -106,12 +108,18 @@ impl Profiles {
 
     /// `revokeToken`: the token, its QR code and its dates are cleared; the counts stay. Revoking
     /// when there is no token changes nothing.
-    pub async fn revoke_token(&self, tenant: TenantId, id: ProfileId) -> Result<Profile, ApiError> {
+    pub async fn revoke_token(
+        &self,
+        tenant: TenantId,
+        id: ProfileId,
+        if_match: &IfMatch,
+    ) -> Result<Profile, ApiError> {
         let current = self.get(tenant, id).await?;
         if current.token.is_none() {
+            if_match.check(current.version, PROFILES.a_noun)?;
             return Ok(current);
         }
-        self.modify(tenant, id, |p| {
+        self.modify(tenant, id, if_match, |p| {
             p.token = None;
             Ok(())
         })

@@ -112,15 +112,18 @@ impl Writes {
         Ok(self.commit_all(e.tenant(), changes).await? == Written::Done)
     }
 
-    /// Deletes an entity of `E`'s set; false when there was none.
+    /// Deletes an entity of `E`'s set (only at `expected_version`, when given); false when there
+    /// was none (or it had another version).
     pub async fn delete<E: Entity>(
         &self,
         tenant: TenantId,
         id: uuid::Uuid,
+        expected_version: Option<i64>,
     ) -> Result<bool, ApiError> {
         let delete = RowWrite::Delete {
             layout: E::set().layout(),
             id,
+            expected_version,
         };
         Ok(self.commit(tenant, delete).await? == Written::Done)
     }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 pub use query::{Criteria, Cursor, ListQuery};
 
 use crate::model::layout::{from_row, to_row, Layout, Row};
-use crate::model::output::{EntityJson, Selection};
+use crate::model::output::{Control, EntityJson, Metadata, Selection};
 use crate::model::{Entity, ProfileId, TenantId};
 
 /// One entity of a page as [`Store::render_rows`] returns it.
@@ -35,18 +35,23 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    /// `rows` of the entity set of `layout` rendered with `members` (never an image), each with
-    /// the cursor after it in `order`: what [`Store::render_rows`] returns by default.
+    /// `rows` of the entity set of `layout` rendered with `members` (never an image) and the
+    /// control information of `metadata` (`none` or `minimal`), each with the cursor after it
+    /// in `order`: what [`Store::render_rows`] returns by default.
     pub fn from_rows<E: Entity>(
         rows: Vec<Row>,
         order: &[odata::OrderBy],
-        members: &[usize],
+        (members, metadata): (&[usize], Metadata),
     ) -> anyhow::Result<Vec<Rendered>> {
         let layout = E::set().layout();
         let selection = Selection::Only(members.to_vec());
         anyhow::ensure!(
             !selection.includes_unlisted(layout),
             "members lists leave out are not rendered in a page"
+        );
+        anyhow::ensure!(
+            metadata != Metadata::Full,
+            "full metadata is written with the request's links, not rendered in a page"
         );
         rows.into_iter()
             .map(|row| {
@@ -56,6 +61,7 @@ impl Rendered {
                     context: None,
                     entity: &entity,
                     selection: &selection,
+                    control: Control::level(metadata),
                 };
                 Ok(Rendered {
                     json: serde_json::to_string(&view)?,
@@ -101,7 +107,8 @@ pub const DUPLICATE_ID: &str = "An entity with this id already exists.";
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Runs `writes` of `tenant` in one transaction: all of them, or none. An update whose row
-    /// is gone or has another version than `expected_version`, or a delete whose row is gone,
+    /// is gone or has another version than `expected_version`, or a delete whose row is gone (or
+    /// has another version than the one it expects),
     /// undoes the whole group ([`Written::Stale`]); an insert whose id is taken fails it with a
     /// conflict. Every write of every entity set comes here, so that whatever a change must
     /// bring along (an audit event, a counter) commits or fails with it.
@@ -143,8 +150,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<Row>, StoreError>;
 
     /// The page [`Store::list_rows`] returns, each entity as the JSON object of its
-    /// `@odata.type` and `members` (positions in the declaration, response order; never an
-    /// image, which fails), with the cursor right after it. `render` writes rows out in the
+    /// `@odata.type`, `@odata.etag` (both left out with `none` metadata; `full` fails) and
+    /// `members` (positions in the declaration, response order; never an image, which fails),
+    /// with the cursor right after it. `render` writes rows out in the
     /// service; a backend whose database renders them for less (SQLite's `json_object`)
     /// overrides this. PostgreSQL's `json_build_object` looks up the type of every argument of
     /// every row and measured slower than the service.
@@ -153,11 +161,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         layout: &'static Layout,
         tenant: TenantId,
         query: &ListQuery,
-        members: &[usize],
+        shape: (&[usize], Metadata),
         render: RenderRows,
     ) -> Result<Vec<Rendered>, StoreError> {
         let rows = self.list_rows(layout, tenant, query).await?;
-        Ok(render(rows, &query.order, members)?)
+        Ok(render(rows, &query.order, shape)?)
     }
 
     /// How many of the tenant's rows match `criteria`.
@@ -252,12 +260,14 @@ pub enum RowWrite {
         /// The version the writer read.
         expected_version: i64,
     },
-    /// Deletes a row.
+    /// Deletes a row (only if it still has `expected_version`, when one is given).
     Delete {
         /// The table.
         layout: &'static Layout,
         /// The row's id.
         id: Uuid,
+        /// The version the row must have (a conditional delete: `If-Match`), if any.
+        expected_version: Option<i64>,
     },
     /// Sets a counter column of a row (one of its entity set's `counters`, which updates leave
     /// alone) to 0, whatever its version: a new enrollment token starts its usage count again.
@@ -275,6 +285,23 @@ impl RowWrite {
     /// Whether the write needs an existing row (an update or a delete).
     pub fn needs_row(&self) -> bool {
         !matches!(self, RowWrite::Insert { .. })
+    }
+
+    /// `DELETE ... WHERE tenant_id = ? AND id = ?` of a [`RowWrite::Delete`], with `AND
+    /// version = ?` when `conditional`; `?` or `$n` placeholders.
+    pub fn delete_sql(layout: &Layout, conditional: bool, numbered: bool) -> String {
+        let (t, i, v) = match numbered {
+            true => ("$1", "$2", "$3"),
+            false => ("?", "?", "?"),
+        };
+        let version = match conditional {
+            true => format!(" AND version = {v}"),
+            false => String::new(),
+        };
+        format!(
+            "DELETE FROM {} WHERE tenant_id = {t} AND id = {i}{version}",
+            layout.table
+        )
     }
 
     /// `UPDATE ... SET column = 0 WHERE tenant_id = ? AND id = ?` of a [`RowWrite::ResetCounter`],
@@ -301,7 +328,8 @@ pub enum Written {
 }
 
 /// Renders rows of one entity set in the service: [`Rendered::from_rows`] of its type.
-pub type RenderRows = fn(Vec<Row>, &[odata::OrderBy], &[usize]) -> anyhow::Result<Vec<Rendered>>;
+pub type RenderRows =
+    fn(Vec<Row>, &[odata::OrderBy], (&[usize], Metadata)) -> anyhow::Result<Vec<Rendered>>;
 
 /// An id that names the entity set it belongs to, so that typed reads know what to return.
 pub trait EntityId: Copy + Send + Sync {
@@ -365,6 +393,7 @@ impl dyn Store {
         let delete = RowWrite::Delete {
             layout,
             id: id.uuid(),
+            expected_version: None,
         };
         Ok(self.write(tenant, vec![delete]).await? == Written::Done)
     }
@@ -402,22 +431,30 @@ impl dyn Store {
             .collect()
     }
 
-    /// One page of the tenant's entities, rendered (see [`Store::render_rows`]).
+    /// One page of the tenant's entities, rendered with minimal metadata (see
+    /// [`Store::render_rows`]).
     pub async fn list_rendered<E: Entity>(
         &self,
         tenant: TenantId,
         query: &ListQuery,
         members: &[usize],
     ) -> Result<Vec<Rendered>, StoreError> {
+        self.list_rendered_as::<E>(tenant, query, (members, Metadata::Minimal))
+            .await
+    }
+
+    /// One page of the tenant's entities, rendered with `members` and the control information
+    /// of a metadata level (`none` or `minimal`; see [`Store::render_rows`]).
+    pub async fn list_rendered_as<E: Entity>(
+        &self,
+        tenant: TenantId,
+        query: &ListQuery,
+        shape: (&[usize], Metadata),
+    ) -> Result<Vec<Rendered>, StoreError> {
         let layout = E::set().layout();
-        self.render_rows(
-            layout,
-            tenant,
-            &self.lookups(layout, query),
-            members,
-            Rendered::from_rows::<E>,
-        )
-        .await
+        let query = self.lookups(layout, query);
+        self.render_rows(layout, tenant, &query, shape, Rendered::from_rows::<E>)
+            .await
     }
 
     /// How many of the tenant's entities match `criteria`.

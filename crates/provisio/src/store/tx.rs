@@ -99,31 +99,53 @@ pub trait Tx: Send {
         row: Row,
         expected: i64,
     ) -> Result<u64, sqlx::Error> {
-        let sets: Vec<String> = layout
-            .updated
-            .iter()
-            .map(|&c| format!("{} = ?", layout.columns[c].name))
-            .collect();
-        let sql = format!(
-            "UPDATE {} SET {} WHERE tenant_id = ? AND id = ? AND version = ?",
-            layout.table,
-            sets.join(", ")
-        );
-        let key = (text(row.tenant()), text(row.id()));
-        let mut cells: Vec<Option<Cell>> = row.0.into_iter().map(Some).collect();
-        let mut args: Vec<Arg> = layout
-            .updated
-            .iter()
-            .map(|&c| {
-                (
-                    layout.columns[c].kind,
-                    cells[c].take().unwrap_or(Cell::Null),
-                )
-            })
-            .collect();
-        args.extend([key.0, key.1, int(expected)]);
+        let (sql, mut args) = set_columns(layout, &layout.updated, row, " AND version = ?");
+        args.push(int(expected));
         self.execute(&sql, args).await
     }
+
+    /// Writes the counter columns of `row` (those an update leaves alone), whatever the row's
+    /// version, which stays: a count, or a fact a device reports, is no edit
+    /// (docs/API.md, ETags and lost updates).
+    async fn write_counters(&mut self, layout: &Layout, row: Row) -> Result<u64, sqlx::Error> {
+        if layout.counters.is_empty() {
+            return Ok(0);
+        }
+        let (sql, args) = set_columns(layout, &layout.counters, row, "");
+        self.execute(&sql, args).await
+    }
+}
+
+/// `UPDATE <table> SET <column> = ?, ... WHERE tenant_id = ? AND id = ?<condition>` for the
+/// `columns` of `layout`, and its arguments: `row`'s cells in those columns, then its key.
+fn set_columns(
+    layout: &Layout,
+    columns: &[usize],
+    row: Row,
+    condition: &str,
+) -> (String, Vec<Arg>) {
+    let sets: Vec<String> = columns
+        .iter()
+        .map(|&c| format!("{} = ?", layout.columns[c].name))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE tenant_id = ? AND id = ?{condition}",
+        layout.table,
+        sets.join(", ")
+    );
+    let key = (text(row.tenant()), text(row.id()));
+    let mut cells: Vec<Option<Cell>> = row.0.into_iter().map(Some).collect();
+    let mut args: Vec<Arg> = columns
+        .iter()
+        .map(|&c| {
+            (
+                layout.columns[c].kind,
+                cells[c].take().unwrap_or(Cell::Null),
+            )
+        })
+        .collect();
+    args.extend([key.0, key.1]);
+    (sql, args)
 }
 
 /// Work that runs in one transaction. It keeps its own outcome (behind a lock) for its caller.

@@ -32,8 +32,8 @@ async fn create_fills_every_default_and_get_returns_the_same() {
     assert_eq!(h["location"].to_str().unwrap(), s.item(id));
     assert_eq!(
         created.as_object().unwrap().len(),
-        25,
-        "context, type and 23 members"
+        26,
+        "context, type, ETag and 23 members"
     );
     insta::assert_json_snapshot!("create_defaults", redact(created.clone(), &s.base));
 

@@ -26,6 +26,7 @@ mod query_table;
 mod raw_http;
 mod secrets;
 mod seeds;
+mod shape;
 mod slow_clients;
 mod soak;
 mod store;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use provisio::model::{EnrollmentMode, ProfileInput, TenantId};
+use provisio::model::{EnrollmentMode, IfMatch, ProfileInput, TenantId};
 use provisio::provisioning::{AospDpcSettings, QrCodes};
 use provisio::service::{Profiles, RedrawReport, FINGERPRINT};
 use reqwest::StatusCode;
@@ -177,7 +177,9 @@ async fn the_pass_visits_every_tenant_once_per_change_of_settings() {
             )
             .unwrap();
             let p = off.create(tenant, input).await.unwrap();
-            off.create_token(tenant, p.id, 3600).await.unwrap();
+            off.create_token(tenant, p.id, &IfMatch::ANY, 3600)
+                .await
+                .unwrap();
             with_token += 1;
             if !mode.is_aosp() {
                 gms += 1;

@@ -289,7 +289,7 @@ fn varied_profiles(t: TenantId) -> Vec<Profile> {
 
 #[tokio::test]
 async fn rendered_pages_hold_what_the_profiles_write_out() {
-    use provisio::model::output::{EntityJson, Selection};
+    use provisio::model::output::{Control, EntityJson, Metadata, Selection};
 
     let (store, _dir) = open().await;
     let t = tenant(1);
@@ -333,33 +333,41 @@ async fn rendered_pages_hold_what_the_profiles_write_out() {
                 ..ListQuery::new(50)
             };
             let profiles = store.list::<Profile>(t, &q).await.unwrap();
-            let rendered = store
-                .list_rendered::<Profile>(t, &q, &members)
-                .await
-                .unwrap();
-            assert_eq!(rendered.len(), profiles.len(), "{raw}");
-            assert_eq!(rendered.len(), 12);
-            for (r, p) in rendered.iter().zip(&profiles) {
-                let got: serde_json::Value =
-                    serde_json::from_str(&r.json).unwrap_or_else(|e| panic!("{e}: {}", r.json));
-                let want = serde_json::to_value(EntityJson {
-                    context: None,
-                    entity: p,
-                    selection,
-                })
-                .unwrap();
-                assert_eq!(got, want, "{raw}");
-                let keys = |v: &serde_json::Value| -> Vec<String> {
-                    v.as_object().unwrap().keys().cloned().collect()
-                };
-                assert_eq!(keys(&got), keys(&want), "{raw}");
-                assert_eq!(r.after, Cursor::after(&q.order, p).unwrap(), "{raw}");
+            for metadata in [Metadata::None, Metadata::Minimal] {
+                let rendered = store
+                    .list_rendered_as::<Profile>(t, &q, (&members, metadata))
+                    .await
+                    .unwrap();
+                assert_eq!(rendered.len(), profiles.len(), "{raw}");
+                assert_eq!(rendered.len(), 12);
+                for (r, p) in rendered.iter().zip(&profiles) {
+                    let got: serde_json::Value =
+                        serde_json::from_str(&r.json).unwrap_or_else(|e| panic!("{e}: {}", r.json));
+                    let want = serde_json::to_value(EntityJson {
+                        context: None,
+                        entity: p,
+                        selection,
+                        control: Control::level(metadata),
+                    })
+                    .unwrap();
+                    assert_eq!(got, want, "{raw} {metadata:?}");
+                    let keys = |v: &serde_json::Value| -> Vec<String> {
+                        v.as_object().unwrap().keys().cloned().collect()
+                    };
+                    assert_eq!(keys(&got), keys(&want), "{raw}");
+                    assert_eq!(r.after, Cursor::after(&q.order, p).unwrap(), "{raw}");
+                }
             }
         }
     }
     let image = Selection::All.members(layout);
     assert!(store
         .list_rendered::<Profile>(t, &ListQuery::new(5), &image)
+        .await
+        .is_err());
+    let listed = Selection::Listed.members(layout);
+    assert!(store
+        .list_rendered_as::<Profile>(t, &ListQuery::new(5), (&listed, Metadata::Full))
         .await
         .is_err());
     store.close().await;

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use provisio::model::layout::to_row;
-use provisio::model::{Body, Entity as _, Profile, ProfileId, ProfileInput, TenantId, Timestamp};
+use provisio::model::{
+    Body, Entity as _, IfMatch, Profile, ProfileId, ProfileInput, TenantId, Timestamp,
+};
 use provisio::provisioning::QrCodes;
 use provisio::service::{Profiles, WriteHook};
 use provisio::store::{Criteria, RowWrite, Store, StoreError, Written};
@@ -127,7 +129,12 @@ async fn a_hook_rides_along_with_every_write_of_the_service() {
         .unwrap();
     assert_eq!(logged().await, 1);
     profiles
-        .update(t, p.id, body(serde_json::json!({"description": "changed"})))
+        .update(
+            t,
+            p.id,
+            &IfMatch::ANY,
+            body(serde_json::json!({"description": "changed"})),
+        )
         .await
         .unwrap();
     assert_eq!(logged().await, 2);
@@ -136,14 +143,15 @@ async fn a_hook_rides_along_with_every_write_of_the_service() {
         .update(
             t,
             p.id,
+            &IfMatch::ANY,
             body(serde_json::json!({"wifiPassword": "x", "wifiSecurityType": "wpa"}))
         )
         .await
         .is_err());
     assert_eq!(logged().await, 2);
-    profiles.delete(t, p.id).await.unwrap();
+    profiles.delete(t, p.id, &IfMatch::ANY).await.unwrap();
     assert_eq!(logged().await, 3);
-    assert!(profiles.delete(t, p.id).await.is_err());
+    assert!(profiles.delete(t, p.id, &IfMatch::ANY).await.is_err());
     assert_eq!(
         logged().await,
         3,

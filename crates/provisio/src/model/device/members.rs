@@ -105,7 +105,9 @@ pub static DEVICES: EntitySet<ManagedDevice> = EntitySet {
     type_name: "managedDevice",
     table: "managed_devices",
     search: &["deviceName", "managedDeviceName", "serialNumber"],
-    counters: &[],
+    // What the device reports at each check-in: no edit, so writing them changes no version and
+    // an admin's PATCH (computed from an earlier read) never writes them back.
+    counters: &["lastSyncDateTime", "osVersion", "androidSecurityPatchLevel"],
     a_noun: "a managed device",
     check: |_| Ok(()),
     derived: LazyLock::new(|| Layout::of(&DEVICES)),

@@ -16,9 +16,9 @@ pub use settings::DeviceSettings;
 use self::input::{CheckinBody, EnrollBody};
 use super::Writes;
 use crate::error::{ApiError, DeviceError};
-use crate::model::device::{is_placeholder, DeviceId, ManagedDevice};
+use crate::model::device::{is_placeholder, DeviceId, ManagedDevice, DEVICES};
 use crate::model::device_name::{device_name, NameFacts};
-use crate::model::{Body, Entity as _, Profile, TenantId, Timestamp};
+use crate::model::{Body, Entity as _, IfMatch, Profile, TenantId, Timestamp};
 use crate::store::devices::{
     Command, CommandKind, DeviceOp, DeviceOutcome, DeviceWork, Enroll, EnrollPlan, Enrolled,
     IdempotencyKey,
@@ -316,9 +316,9 @@ impl Devices {
             DeviceOutcome::NotFound => Err(ApiError::NotFound(format!(
                 "No command with id '{command}' is waiting for this device."
             ))),
-            DeviceOutcome::CheckedIn(..) => Err(ApiError::Internal(anyhow::anyhow!(
-                "an acknowledgement answered as a check-in"
-            ))),
+            DeviceOutcome::CheckedIn(..) | DeviceOutcome::Stale(_) => Err(ApiError::Internal(
+                anyhow::anyhow!("an acknowledgement answered as another operation"),
+            )),
         }
     }
 
@@ -364,18 +364,27 @@ impl Devices {
         Ok(self.store.count::<ManagedDevice>(tenant, criteria).await?)
     }
 
-    /// PATCH: `notes` and `managedDeviceName` (the other members are read-only).
+    /// PATCH: `notes` and `managedDeviceName` (the other members are read-only), if the record
+    /// meets `if_match` (checked on each read; the write is conditional on the version read). A
+    /// body that changes nothing writes nothing.
     pub async fn update(
         &self,
         tenant: TenantId,
         id: DeviceId,
+        if_match: &IfMatch,
         body: &Value,
     ) -> Result<ManagedDevice, ApiError> {
         let input = Body::<ManagedDevice>::from_json(body)?;
         for _ in 0..MAX_ATTEMPTS {
             let current = self.get(tenant, id).await?;
+            if_match.check(current.version, DEVICES.a_noun)?;
             let mut next = current.clone();
             input.clone().apply(&mut next)?;
+            if next == current {
+                // Nothing to store (only read-only members, or the values it has): no edit, so
+                // the ETag stays.
+                return Ok(current);
+            }
             next.version = current.version + 1;
             if self.writes.update(&next, current.version).await? {
                 return Ok(next);
@@ -390,34 +399,53 @@ impl Devices {
         })
     }
 
-    /// DELETE: the record goes (and its count on its profile); its credential is then told it
-    /// was removed.
-    pub async fn delete(&self, tenant: TenantId, id: DeviceId) -> Result<(), ApiError> {
-        match self
-            .device_op(DeviceOp::Remove { tenant, id: id.0 })
-            .await?
-        {
-            DeviceOutcome::Done(_) => Ok(()),
-            _ => Err(device_not_found(id)),
-        }
+    /// DELETE: the record goes (and its count on its profile), if it meets `if_match`; its
+    /// credential is then told it was removed.
+    pub async fn delete(
+        &self,
+        tenant: TenantId,
+        id: DeviceId,
+        if_match: IfMatch,
+    ) -> Result<(), ApiError> {
+        let op = DeviceOp::Remove {
+            tenant,
+            id: id.0,
+            if_match: if_match.clone(),
+        };
+        Self::done(self.device_op(op).await?, id, &if_match).map(|_| ())
     }
 
-    /// `retire` or `wipe`: queued for the device's next check-in.
+    /// `retire` or `wipe`, if the record meets `if_match`: queued for the device's next
+    /// check-in.
     pub async fn queue(
         &self,
         tenant: TenantId,
         id: DeviceId,
         kind: CommandKind,
+        if_match: IfMatch,
     ) -> Result<ManagedDevice, ApiError> {
-        match self
-            .device_op(DeviceOp::Queue {
-                tenant,
-                id: id.0,
-                kind,
-            })
-            .await?
-        {
+        let op = DeviceOp::Queue {
+            tenant,
+            id: id.0,
+            kind,
+            if_match: if_match.clone(),
+        };
+        Self::done(self.device_op(op).await?, id, &if_match)
+    }
+
+    /// The record an admin's operation acted on, or its refusal: 412 for a record that does
+    /// not meet `if_match`, 404 for none.
+    fn done(
+        outcome: DeviceOutcome,
+        id: DeviceId,
+        if_match: &IfMatch,
+    ) -> Result<ManagedDevice, ApiError> {
+        match outcome {
             DeviceOutcome::Done(d) => Ok(d),
+            DeviceOutcome::Stale(version) => Err(if_match
+                .check(version, DEVICES.a_noun)
+                .err()
+                .map_or_else(|| device_not_found(id), ApiError::from)),
             _ => Err(device_not_found(id)),
         }
     }

@@ -149,6 +149,7 @@ impl Transaction for Enroll {
                 next.refresh_from(d, now);
                 next.version = stored.version + 1;
                 rewrite(tx, &next).await?;
+                tx.write_counters(DEVICES.layout(), to_row(&next)).await?;
                 Enrolled::Reused(Box::new(next))
             }
             (None, previous) => {

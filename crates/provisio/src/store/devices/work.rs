@@ -7,9 +7,10 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::{cell_int, cell_text, devices, lock, rewrite, uncount, Command, CommandKind};
-use crate::model::device::{management_state, ManagedDevice};
+use crate::model::device::{management_state, ManagedDevice, DEVICES};
+use crate::model::layout::to_row;
 use crate::model::layout::CellKind;
-use crate::model::{TenantId, Timestamp};
+use crate::model::{IfMatch, TenantId, Timestamp};
 use crate::store::tx::{int, text, Transaction, Tx};
 
 /// What a device operation found.
@@ -19,6 +20,8 @@ pub enum DeviceOutcome {
     Done(ManagedDevice),
     /// No such record (or command).
     NotFound,
+    /// The record does not meet the request's `If-Match`: its version now.
+    Stale(i64),
     /// The credential belongs to a record that was removed.
     Removed,
     /// The credential belongs to no record, present or removed.
@@ -43,6 +46,8 @@ pub enum DeviceOp {
         tenant: TenantId,
         /// The record.
         id: Uuid,
+        /// The version the request's `If-Match` allows.
+        if_match: IfMatch,
     },
     /// Queue `retire` or `wipe` for the device's next check-in.
     Queue {
@@ -52,6 +57,8 @@ pub enum DeviceOp {
         id: Uuid,
         /// The command.
         kind: CommandKind,
+        /// The version the request's `If-Match` allows.
+        if_match: IfMatch,
     },
     /// A device checks in with its credential.
     CheckIn {
@@ -191,17 +198,34 @@ async fn pending(tx: &mut dyn Tx, d: &ManagedDevice) -> Result<Vec<Command>, sql
 impl Transaction for DeviceWork {
     async fn run(&self, tx: &mut dyn Tx) -> Result<bool, sqlx::Error> {
         match &self.op {
-            DeviceOp::Remove { tenant, id } => {
+            DeviceOp::Remove {
+                tenant,
+                id,
+                if_match,
+            } => {
                 let Some(d) = by_id(tx, *tenant, *id).await? else {
                     return self.finish(DeviceOutcome::NotFound, false);
                 };
+                // Under the row's lock (PostgreSQL) or alone in the writer (SQLite): the
+                // version compared is the one the removal removes.
+                if !if_match.allows(d.version) {
+                    return self.finish(DeviceOutcome::Stale(d.version), false);
+                }
                 remove(tx, &d).await?;
                 self.finish(DeviceOutcome::Done(d), true)
             }
-            DeviceOp::Queue { tenant, id, kind } => {
+            DeviceOp::Queue {
+                tenant,
+                id,
+                kind,
+                if_match,
+            } => {
                 let Some(d) = by_id(tx, *tenant, *id).await? else {
                     return self.finish(DeviceOutcome::NotFound, false);
                 };
+                if !if_match.allows(d.version) {
+                    return self.finish(DeviceOutcome::Stale(d.version), false);
+                }
                 let waiting = pending(tx, &d).await?;
                 if !waiting.iter().any(|c| c.kind == *kind) {
                     tx.execute(
@@ -247,8 +271,8 @@ impl Transaction for DeviceWork {
                     next.security_patch_level = security_patch_level.clone();
                 }
                 next.last_sync = Timestamp::now();
-                next.version = d.version + 1;
-                rewrite(tx, &next).await?;
+                // Reported facts only (the set's counters): no edit, the version stays.
+                tx.write_counters(DEVICES.layout(), to_row(&next)).await?;
                 let commands = pending(tx, &next).await?;
                 self.finish(DeviceOutcome::CheckedIn(next, commands), true)
             }

@@ -181,11 +181,12 @@ pub fn select_rendered(
     tenant: TenantId,
     q: &ListQuery,
     members: &[usize],
+    metadata: crate::model::output::Metadata,
 ) -> anyhow::Result<Compiled> {
     let d = Dialect::Sqlite;
     let mut s = Query::select();
     let parts = render::Parts::of(layout, members);
-    for (i, object) in parts.objects(layout)?.into_iter().enumerate() {
+    for (i, object) in parts.objects(layout, metadata)?.into_iter().enumerate() {
         s.expr_as(Expr::cust(object), Alias::new(format!("p{i}")));
     }
     let table = Ident(layout.table);

@@ -1,7 +1,8 @@
 //! Entities rendered by SQLite: one SQL expression (`json_object`) that turns a stored row into
-//! the entity's JSON object, with `@odata.type` first and the selected members in response order
-//! — the same members and values [`EntityJson`](crate::model::output::EntityJson) writes from the
-//! entity, derived from the same declaration.
+//! the entity's JSON object, with `@odata.type` and `@odata.etag` first (unless the request asked
+//! for no metadata) and the selected members in response order — the same members and values
+//! [`EntityJson`](crate::model::output::EntityJson) writes from the entity, derived from the same
+//! declaration. Full metadata (links with the request's base URL) is written by the service.
 //!
 //! Sealed members cannot be rendered there: the object is rendered in runs between them
 //! ([`Parts`]), and the service opens each sealed value and puts it in its place ([`splice`]).
@@ -16,7 +17,8 @@
 use anyhow::bail;
 
 use crate::model::entity::MemberType;
-use crate::model::layout::Layout;
+use crate::model::layout::{Layout, VERSION};
+use crate::model::output::Metadata;
 
 /// A page's members split at the sealed ones, which the database cannot render: `runs` holds
 /// the members rendered in SQL before the first sealed member, between two, and after the last
@@ -48,12 +50,16 @@ impl Parts {
         parts
     }
 
-    /// The SQL expressions of the runs: the first with `@odata.type`.
-    pub fn objects(&self, layout: &Layout) -> anyhow::Result<Vec<String>> {
+    /// The SQL expressions of the runs: the first with the control information of `metadata`
+    /// (`none` or `minimal`; `full` fails).
+    pub fn objects(&self, layout: &Layout, metadata: Metadata) -> anyhow::Result<Vec<String>> {
+        if metadata == Metadata::Full {
+            bail!("full metadata is written by the service, which knows the request's base URL");
+        }
         self.runs
             .iter()
             .enumerate()
-            .map(|(n, run)| object(layout, run, n == 0))
+            .map(|(n, run)| object(layout, run, n == 0 && metadata.annotated()))
             .collect()
     }
 }
@@ -74,8 +80,10 @@ pub fn splice(runs: &[String], sealed: &[(&str, Option<String>)]) -> anyhow::Res
     out.push('{');
     out.push_str(&inner(first)?);
     for ((name, value), run) in sealed.iter().zip(&runs[1..]) {
-        // The first run holds `@odata.type`, so a member always came before.
-        out.push(',');
+        // Without metadata the first run may be empty (the first member selected is sealed).
+        if out.len() > 1 {
+            out.push(',');
+        }
         out.push_str(&serde_json::to_string(name)?);
         out.push(':');
         match value {
@@ -93,11 +101,18 @@ pub fn splice(runs: &[String], sealed: &[(&str, Option<String>)]) -> anyhow::Res
 }
 
 /// The expression of the JSON object with `members` (positions in the declaration, in the order
-/// given, which should be response order), after `@odata.type` when `typed`. Fails for an image
-/// member and for a sealed one.
+/// given, which should be response order), after `@odata.type` and `@odata.etag` when `typed`.
+/// Fails for an image member and for a sealed one.
 fn object(layout: &Layout, members: &[usize], typed: bool) -> anyhow::Result<String> {
     let mut args = if typed {
-        vec![quoted("@odata.type"), quoted(&layout.odata_type)]
+        // The weak ETag of `crate::model::output::etag`: W/"<version>".
+        let version = col(layout.table, layout.columns[VERSION].name);
+        vec![
+            quoted("@odata.type"),
+            quoted(&layout.odata_type),
+            quoted("@odata.etag"),
+            format!("'W/\"' || {version} || '\"'"),
+        ]
     } else {
         Vec::new()
     };
@@ -211,6 +226,7 @@ mod tests {
         assert_eq!(
             sql,
             "json_object('@odata.type', '#microsoft.graph.androidDeviceOwnerEnrollmentProfile', \
+             '@odata.etag', 'W/\"' || \"enrollment_profiles\".\"version\" || '\"', \
              'id', \"enrollment_profiles\".\"id\", 'enrollmentMode', \
              CASE \"enrollment_profiles\".\"enrollment_mode\" \
              WHEN 0 THEN 'corporateOwnedDedicatedDevice' WHEN 1 THEN 'corporateOwnedFullyManaged' \

@@ -31,6 +31,7 @@ use super::limits::ReadLimits;
 use super::{row, Criteria, ListQuery, RenderRows, Rendered, RowWrite, Store, StoreError, Written};
 use crate::crypto::Keyring;
 use crate::model::layout::{to_row, Layout, Row};
+use crate::model::output::Metadata;
 use crate::model::{Entity, TenantId};
 use crate::store::seal;
 use sql::{bind_row, insert_sql, map_err};
@@ -406,10 +407,10 @@ impl Store for SqliteStore {
         layout: &'static Layout,
         tenant: TenantId,
         q: &ListQuery,
-        members: &[usize],
+        shape: (&[usize], Metadata),
         _render: RenderRows,
     ) -> Result<Vec<Rendered>, StoreError> {
-        query::fetch_rendered(&self.lists, layout, tenant, q, members, &self.keys).await
+        query::fetch_rendered(&self.lists, layout, tenant, q, shape, &self.keys).await
     }
 
     async fn count_rows(

@@ -19,6 +19,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use super::sql::map_err;
 use crate::crypto::Keyring;
 use crate::model::layout::Layout;
+use crate::model::output::Metadata;
 use crate::model::TenantId;
 use crate::store::limits::{Admission, ReadLimits};
 use crate::store::query::{self, Compiled, Dialect};
@@ -162,10 +163,10 @@ pub async fn fetch_rendered(
     layout: &Layout,
     tenant: TenantId,
     q: &ListQuery,
-    members: &[usize],
+    (members, metadata): (&[usize], Metadata),
     keys: &Keyring,
 ) -> Result<Vec<Rendered>, StoreError> {
-    let Compiled { sql, values } = query::select_rendered(layout, tenant, q, members)?;
+    let Compiled { sql, values } = query::select_rendered(layout, tenant, q, members, metadata)?;
     let rows = readers.fetch_all(&sql, values).await?;
     Ok(query::read_rendered(
         layout,

@@ -250,7 +250,7 @@ fn managed_device_yields_official_csdl_layout_and_lists() {
 /// backends, scoped by tenant.
 #[tokio::test]
 async fn a_second_entity_set_runs_on_the_same_store_machinery() {
-    use provisio::model::output::EntityJson;
+    use provisio::model::output::{Control, EntityJson};
     use provisio::store::{Criteria, Cursor, ListQuery, Store};
 
     let dir = tempfile::tempdir().unwrap();
@@ -360,6 +360,7 @@ async fn a_second_entity_set_runs_on_the_same_store_machinery() {
                 context: None,
                 entity: d,
                 selection: &Selection::Listed,
+                control: Control::MINIMAL,
             })
             .unwrap();
             let got: serde_json::Value = serde_json::from_str(&r.json).unwrap();

@@ -121,7 +121,6 @@ fn queries() -> Vec<Case> {
         "$expand=commands",
         "$count=maybe",
         "$search=%22a",
-        "$format=xml",
         "$filter=",
     ] {
         out.push(
@@ -134,6 +133,16 @@ fn queries() -> Vec<Case> {
             .want(BAD),
         );
     }
+    // A format other than JSON is not acceptable (docs/API.md, Response formats).
+    out.push(
+        Case::raw(
+            "GET $format=xml",
+            format!("{DEVICES}?$format=xml"),
+            Vec::new(),
+        )
+        .method(Method::GET)
+        .want((StatusCode::NOT_ACCEPTABLE, "NotAcceptable")),
+    );
     out
 }
 
