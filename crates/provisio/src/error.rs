@@ -167,7 +167,7 @@ pub struct ErrorBody {
 /// Every error status the service answers with: its Graph error code, and the message used when
 /// the response did not come from an [`ApiError`] (which brings its own). Both
 /// [`ApiError::status_and_code`] and [`default_for_status`] read their codes from here.
-const STATUS_CODES: [(StatusCode, &str, &str); 16] = [
+const STATUS_CODES: [(StatusCode, &str, &str); 17] = [
     (
         StatusCode::BAD_REQUEST,
         "BadRequest",
@@ -212,6 +212,11 @@ const STATUS_CODES: [(StatusCode, &str, &str); 16] = [
         StatusCode::PRECONDITION_FAILED,
         "PreconditionFailed",
         "A precondition of the request failed.",
+    ),
+    (
+        StatusCode::FAILED_DEPENDENCY,
+        "FailedDependency",
+        "A request of the batch that this one depends on failed.",
     ),
     (
         StatusCode::PAYLOAD_TOO_LARGE,
