@@ -7,7 +7,6 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use axum::response::Html;
 use reqwest::{Method, StatusCode};
@@ -32,7 +31,11 @@ async fn preflights_and_responses_carry_the_cors_headers_of_allowed_origins_only
             .send()
     };
     let res = preflight(allowed).await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "no token needed for a preflight");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "no token needed for a preflight"
+    );
     let h = res.headers();
     assert_eq!(h["access-control-allow-origin"], allowed);
     let methods = h["access-control-allow-methods"].to_str().unwrap();
@@ -47,15 +50,29 @@ async fn preflights_and_responses_carry_the_cors_headers_of_allowed_origins_only
     let res = preflight("http://127.0.0.3:5173").await.unwrap();
     assert!(!res.headers().contains_key("access-control-allow-origin"));
 
-    let res = s.client.get(s.collection()).header("origin", allowed).send().await.unwrap();
+    let res = s
+        .client
+        .get(s.collection())
+        .header("origin", allowed)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["access-control-allow-origin"], allowed);
-    let exposed = res.headers()["access-control-expose-headers"].to_str().unwrap();
+    let exposed = res.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
     for name in provisio::api::cors::EXPOSED_HEADERS {
         assert!(exposed.contains(name), "{name} in {exposed}");
     }
     // Errors too, so that the app can read them.
-    let res = s.bare.get(s.collection()).header("origin", allowed).send().await.unwrap();
+    let res = s
+        .bare
+        .get(s.collection())
+        .header("origin", allowed)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["access-control-allow-origin"], allowed);
     expect_error(res, StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken").await;
 }
@@ -116,7 +133,9 @@ async fn a_page_of_an_allowed_origin_calls_the_api_and_another_origin_is_refused
     let chromium = tokio::task::spawn_blocking(chromium).await.unwrap();
     // The pages' origins must be known before the server starts, which names one of them.
     let bind = |ip: &'static str| async move {
-        TcpListener::bind((ip, 0)).await.unwrap_or_else(|e| panic!("binding {ip}: {e}"))
+        TcpListener::bind((ip, 0))
+            .await
+            .unwrap_or_else(|e| panic!("binding {ip}: {e}"))
     };
     let (allowed_listener, other_listener) = (bind("127.0.0.2").await, bind("127.0.0.3").await);
     let allowed = format!("http://{}", allowed_listener.local_addr().unwrap());
@@ -130,14 +149,22 @@ async fn a_page_of_an_allowed_origin_calls_the_api_and_another_origin_is_refused
     let got = run_page(&chromium, &allowed).await;
     assert_eq!(got["list"]["status"], 200, "{got}");
     assert_eq!(got["list"]["clientRequestId"], "from-the-page", "{got}");
-    assert_eq!(got["list"]["requestId"].as_str().map(str::len), Some(36), "{got}");
+    assert_eq!(
+        got["list"]["requestId"].as_str().map(str::len),
+        Some(36),
+        "{got}"
+    );
     assert_eq!(got["create"]["status"], 201, "{got}");
-    let location = got["create"]["location"].as_str().expect("Location is exposed");
+    let location = got["create"]["location"]
+        .as_str()
+        .expect("Location is exposed");
     assert!(location.starts_with(&s.collection()), "{location}");
 
     let refused = run_page(&chromium, &other).await;
     assert!(
-        refused["error"].as_str().is_some_and(|e| e.contains("Failed to fetch")),
+        refused["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Failed to fetch")),
         "{refused}"
     );
     assert!(refused.get("list").is_none(), "{refused}");
@@ -148,7 +175,10 @@ async fn a_page_of_an_allowed_origin_calls_the_api_and_another_origin_is_refused
 /// Loads `url` in headless Chromium until its script is done and returns what it wrote.
 async fn run_page(chromium: &Path, url: &str) -> Value {
     let profile = tempfile::tempdir().expect("browser profile");
-    let run = tokio::process::Command::new(chromium)
+    // At most a minute, however the browser fares.
+    let mut run = Command::new("timeout");
+    run.arg("60")
+        .arg(chromium)
         .args([
             "--headless",
             "--no-sandbox",
@@ -159,18 +189,20 @@ async fn run_page(chromium: &Path, url: &str) -> Value {
             "--dump-dom",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(url)
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), run)
+        .arg(url);
+    let out = tokio::task::spawn_blocking(move || run.output())
         .await
-        .expect("chromium finished within 60 s")
-        .expect("chromium runs");
+        .unwrap()
+        .expect("chromium runs (through coreutils' timeout)");
     let dom = String::from_utf8_lossy(&out.stdout);
     let text = dom
         .split_once("<pre id=\"out\">")
         .and_then(|(_, rest)| rest.split_once("</pre>"))
-        .map(|(text, _)| text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+        .map(|(text, _)| {
+            text.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&amp;", "&")
+        })
         .unwrap_or_else(|| {
             panic!(
                 "no result in the page: {dom}\n{}",
@@ -198,7 +230,10 @@ fn chromium() -> std::path::PathBuf {
         "this test needs Chromium: install the Debian package chromium (apt-get install chromium)"
     );
     let install = Command::new("sh")
-        .args(["-c", "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium"])
+        .args([
+            "-c",
+            "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium",
+        ])
         .output()
         .expect("apt-get runs");
     assert!(

@@ -24,8 +24,8 @@ use futures_util::stream::{FuturesUnordered, StreamExt as _};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use tower::ServiceExt as _;
 
-pub use parse::MAX_REQUESTS;
 use parse::Step;
+pub use parse::MAX_REQUESTS;
 use reply::Outcome;
 
 use super::extract::JsonBody;
@@ -79,10 +79,7 @@ async fn run(app: &Router, outer: &Parts, steps: &[Step]) -> Vec<(String, Outcom
                 if started[i] {
                     continue;
                 }
-                let failed_dependency = step
-                    .depends_on
-                    .iter()
-                    .find(|&&d| failed[d] == Some(true));
+                let failed_dependency = step.depends_on.iter().find(|&&d| failed[d] == Some(true));
                 if let Some(&d) = failed_dependency {
                     let message = format!(
                         "Request '{}' was not run: it depends on request '{}', which failed.",
@@ -181,7 +178,8 @@ fn target(url: &str) -> Result<Uri, String> {
         format!("/beta/{relative}")
     };
     let after_version = path.split(['/', '?']).nth(2).unwrap_or_default();
-    if after_version.eq_ignore_ascii_case("$batch") || after_version.eq_ignore_ascii_case("%24batch")
+    if after_version.eq_ignore_ascii_case("$batch")
+        || after_version.eq_ignore_ascii_case("%24batch")
     {
         return Err("A batch cannot hold another $batch request.".into());
     }

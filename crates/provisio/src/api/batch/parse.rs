@@ -67,9 +67,9 @@ fn bad(message: String) -> ApiError {
 
 /// The steps of a batch body, or a 400 naming what is wrong.
 pub fn steps(body: &Value) -> Result<Vec<Step>, ApiError> {
-    let top = body.as_object().ok_or_else(|| {
-        bad("The batch must be a JSON object with a 'requests' array.".into())
-    })?;
+    let top = body
+        .as_object()
+        .ok_or_else(|| bad("The batch must be a JSON object with a 'requests' array.".into()))?;
     if let Some(other) = top.keys().find(|k| *k != "requests") {
         return Err(bad(format!(
             "The batch has the member '{}'; only 'requests' is accepted.",
@@ -117,9 +117,9 @@ pub fn steps(body: &Value) -> Result<Vec<Step>, ApiError> {
 }
 
 fn step(item: &Value, positions: &HashMap<&str, usize>) -> Result<Step, ApiError> {
-    let fields = item.as_object().ok_or_else(|| {
-        bad("Each request of the batch must be a JSON object.".into())
-    })?;
+    let fields = item
+        .as_object()
+        .ok_or_else(|| bad("Each request of the batch must be a JSON object.".into()))?;
     let id = fields.get("id").and_then(Value::as_str).unwrap_or_default();
     let shown = truncate(id, 64);
     let known = ["id", "method", "url", "headers", "body", "dependsOn"];
@@ -176,9 +176,7 @@ fn headers(fields: &Map<String, Value>, shown: &str) -> Result<HeaderMap, ApiErr
     let mut out = HeaderMap::with_capacity(map.len());
     for (name, value) in map {
         let parsed_name = HeaderName::from_bytes(name.as_bytes()).ok();
-        let parsed_value = value
-            .as_str()
-            .and_then(|v| HeaderValue::from_str(v).ok());
+        let parsed_value = value.as_str().and_then(|v| HeaderValue::from_str(v).ok());
         let (Some(name), Some(value)) = (parsed_name, parsed_value) else {
             return Err(bad(format!(
                 "The header '{}' of request '{shown}' is not a valid header name with a string value.",
@@ -313,8 +311,15 @@ mod tests {
         assert_eq!(steps[1].method, Method::POST);
         assert_eq!(steps[1].depends_on, [0]);
         let names: Vec<_> = steps[1].headers.keys().map(|n| n.as_str()).collect();
-        assert_eq!(names, ["content-type", "prefer"], "the inner token is dropped");
-        assert_eq!(steps[1].body.as_deref(), Some(&br#"{"displayName":"A"}"#[..]));
+        assert_eq!(
+            names,
+            ["content-type", "prefer"],
+            "the inner token is dropped"
+        );
+        assert_eq!(
+            steps[1].body.as_deref(),
+            Some(&br#"{"displayName":"A"}"#[..])
+        );
         assert_eq!(steps[2].body.as_deref(), Some(&b"\x89PNG"[..]));
     }
 

@@ -177,7 +177,10 @@ mod tests {
 
     fn encoded(content_type: &str, bytes: &[u8]) -> String {
         let mut h = HeaderMap::new();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(content_type).unwrap(),
+        );
         encode(&h, bytes).get().to_owned()
     }
 

@@ -25,7 +25,13 @@ fn package_dir() -> PathBuf {
     }
     std::fs::create_dir_all(&dir).expect("tool cache directory");
     let out = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--prefix",
+        ])
         .arg(&dir)
         .arg(PACKAGE)
         .output()
@@ -94,13 +100,14 @@ async fn the_javascript_client_builds_sends_and_reads_batches() {
     let dir = tokio::task::spawn_blocking(package_dir).await.unwrap();
     let s = TestServer::start().await;
     let token = s.dev_token(s.dev_tenant, &[provisio::auth::READ_WRITE_ALL], false);
-    let out = tokio::process::Command::new("node")
-        .args(["-e", SCRIPT])
+    let mut node = Command::new("node");
+    node.args(["-e", SCRIPT])
         .current_dir(&dir)
         .env("BASE", &s.base)
-        .env("TOKEN", &token)
-        .output()
+        .env("TOKEN", &token);
+    let out = tokio::task::spawn_blocking(move || node.output())
         .await
+        .unwrap()
         .unwrap_or_else(|e| panic!("node could not be run ({e}): install node 20"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the client failed: {stderr}");

@@ -55,7 +55,10 @@ async fn creates_then_reads_with_depends_on_and_each_answer_has_json_headers_and
     assert_eq!(r.len(), 4);
     let created = &r["create"];
     assert_eq!(status(created), 201, "{created}");
-    assert_eq!(created["body"]["displayName"], "From a batch", "the body is JSON, not a string");
+    assert_eq!(
+        created["body"]["displayName"], "From a batch",
+        "the body is JSON, not a string"
+    );
     let id = created["body"]["id"].as_str().unwrap();
     let location = created["headers"]["Location"].as_str().unwrap();
     assert_eq!(location, s.item(id), "links use the batch's host");
@@ -64,11 +67,17 @@ async fn creates_then_reads_with_depends_on_and_each_answer_has_json_headers_and
         .unwrap()
         .starts_with("application/json"));
     assert_eq!(created["headers"]["client-request-id"], "mine-1");
-    assert_ne!(created["headers"]["request-id"], r["list"]["headers"]["request-id"]);
+    assert_ne!(
+        created["headers"]["request-id"],
+        r["list"]["headers"]["request-id"]
+    );
     assert_eq!(status(&r["list"]), 200);
     assert_eq!(r["list"]["body"]["value"][0]["displayName"], "From a batch");
     assert_eq!(r["count"]["body"], "1", "text answers are strings");
-    assert_eq!(r["filtered"]["body"]["@odata.count"], 1, "spaces in a url are sent encoded");
+    assert_eq!(
+        r["filtered"]["body"]["@odata.count"], 1,
+        "spaces in a url are sent encoded"
+    );
     // The profile exists outside the batch too.
     assert_eq!(s.list_all().await.len(), 1);
 }
@@ -103,7 +112,10 @@ async fn a_failed_dependency_is_424_for_its_dependents_and_their_dependents() {
         .unwrap()
         .contains("request '1'"));
     assert_eq!(status(&r["4"]), 200, "an independent request runs");
-    assert!(s.list_all().await.is_empty(), "the dependent create never ran");
+    assert!(
+        s.list_all().await.is_empty(),
+        "the dependent create never ran"
+    );
 }
 
 #[tokio::test]
@@ -132,7 +144,10 @@ async fn urls_are_relative_to_beta_and_refused_one_by_one_otherwise() {
     let message = |id: &str| {
         assert_eq!(status(&r[id]), 400, "{id}: {}", r[id]);
         assert_eq!(r[id]["body"]["error"]["code"], "BadRequest");
-        r[id]["body"]["error"]["message"].as_str().unwrap().to_owned()
+        r[id]["body"]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     assert!(message("v1").contains("'v1.0'"));
     assert!(message("absolute").contains("absolute"));
@@ -195,7 +210,11 @@ async fn each_request_is_throttled_on_its_own_with_retry_after() {
     assert_eq!(refused.len(), 2);
     for a in refused {
         assert_eq!(a["body"]["error"]["code"], "TooManyRequests");
-        let retry: u64 = a["headers"]["Retry-After"].as_str().unwrap().parse().unwrap();
+        let retry: u64 = a["headers"]["Retry-After"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=60).contains(&retry), "{a}");
     }
 }
@@ -211,19 +230,39 @@ async fn malformed_and_hostile_batches_are_refused_whole_and_change_nothing() {
         .collect();
     let cases = [
         (json!({"requests": over}), "at most 20"),
-        (json!({"requests": [create, get("c", &[])]}), "more than one request"),
+        (
+            json!({"requests": [create, get("c", &[])]}),
+            "more than one request",
+        ),
         (json!({"requests": [create, get("x", &["nope"])]}), "'nope'"),
-        (json!({"requests": [create, get("a", &["b"]), get("b", &["a"])]}), "cycle"),
+        (
+            json!({"requests": [create, get("a", &["b"]), get("b", &["a"])]}),
+            "cycle",
+        ),
         (json!({"requests": [create, get("a", &["a"])]}), "cycle"),
-        (json!({"requests": [create, {"id": "b", "method": "POST", "url": PROFILES, "body": {}}]}), "Content-Type"),
-        (json!({"requests": [create, {"id": "b", "url": PROFILES}]}), "'method'"),
-        (json!({"requests": [create, {"id": 7, "method": "GET", "url": PROFILES}]}), "'id'"),
+        (
+            json!({"requests": [create, {"id": "b", "method": "POST", "url": PROFILES, "body": {}}]}),
+            "Content-Type",
+        ),
+        (
+            json!({"requests": [create, {"id": "b", "url": PROFILES}]}),
+            "'method'",
+        ),
+        (
+            json!({"requests": [create, {"id": 7, "method": "GET", "url": PROFILES}]}),
+            "'id'",
+        ),
         (json!({"requests": create}), "array"),
         (json!({"requests": []}), "empty"),
         (json!([create]), "JSON object"),
     ];
     for (body, expected) in cases {
-        let message = expect_error(batch(&s, &body).await, StatusCode::BAD_REQUEST, "BadRequest").await;
+        let message = expect_error(
+            batch(&s, &body).await,
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+        )
+        .await;
         assert!(message.contains(expected), "{expected}: {message}");
     }
     let raw = |text: String, content_type: &'static str| {
@@ -236,7 +275,12 @@ async fn malformed_and_hostile_batches_are_refused_whole_and_change_nothing() {
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
     let duplicate_keys = r#"{"requests": [], "requests": []}"#.to_owned();
     for text in ["{not json".to_owned(), String::new(), deep, duplicate_keys] {
-        expect_error(raw(text, "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "BadRequest").await;
+        expect_error(
+            raw(text, "application/json").await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+        )
+        .await;
     }
     let huge = format!(
         r#"{{"requests": [{{"id": "1", "method": "POST", "url": "{PROFILES}", "headers": {{"Content-Type": "application/json"}}, "body": {{"displayName": "{}"}}}}]}}"#,
@@ -244,14 +288,27 @@ async fn malformed_and_hostile_batches_are_refused_whole_and_change_nothing() {
     );
     let res = raw(huge, "application/json").await.unwrap();
     expect_error(res, StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLarge").await;
-    let res = raw(r#"{"requests": []}"#.into(), "text/plain").await.unwrap();
-    expect_error(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType").await;
+    let res = raw(r#"{"requests": []}"#.into(), "text/plain")
+        .await
+        .unwrap();
+    expect_error(
+        res,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UnsupportedMediaType",
+    )
+    .await;
     let res = s.get(&s.url("/beta/$batch")).await;
     expect_error(res, StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed").await;
-    assert!(s.list_all().await.is_empty(), "no request of a refused batch ran");
+    assert!(
+        s.list_all().await.is_empty(),
+        "no request of a refused batch ran"
+    );
     // The path takes the usual forms.
     let res = s
-        .post_json(&s.url("/BETA/%24batch/"), &json!({"requests": [get("1", &[])]}))
+        .post_json(
+            &s.url("/BETA/%24batch/"),
+            &json!({"requests": [get("1", &[])]}),
+        )
         .await;
     assert_eq!(responses(res).await["1"]["status"], 200);
 }
