@@ -4,6 +4,8 @@
 
 mod js_client;
 
+use std::collections::BTreeMap;
+
 use provisio::auth::READ_ALL;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -18,17 +20,22 @@ async fn batch(s: &TestServer, body: &Value) -> reqwest::Response {
 }
 
 /// The responses of a 200 batch answer, by id; panics on duplicates or a missing id.
-async fn responses(res: reqwest::Response) -> std::collections::BTreeMap<String, Value> {
+async fn responses(res: reqwest::Response) -> BTreeMap<String, Value> {
     let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(ct.starts_with("application/json"), "{ct}");
     let v = ok_json(res).await;
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = BTreeMap::new();
     for r in v["responses"].as_array().expect("responses") {
         let id = r["id"].as_str().expect("id").to_owned();
         assert!(r["status"].is_u64(), "{r}");
         assert!(out.insert(id, r.clone()).is_none(), "a duplicate id: {v}");
     }
     out
+}
+
+/// Sends these requests as one batch and returns the answers by id.
+async fn answers(s: &TestServer, requests: Value) -> BTreeMap<String, Value> {
+    responses(batch(s, &json!({ "requests": requests })).await).await
 }
 
 fn status(r: &Value) -> u64 {
@@ -38,9 +45,9 @@ fn status(r: &Value) -> u64 {
 #[tokio::test]
 async fn creates_then_reads_with_depends_on_and_each_answer_has_json_headers_and_ids() {
     let s = TestServer::start().await;
-    let res = batch(
+    let r = answers(
         &s,
-        &json!({"requests": [
+        json!([
             {"id": "create", "method": "POST", "url": PROFILES,
              "headers": {"Content-Type": "application/json", "client-request-id": "mine-1"},
              "body": {"displayName": "From a batch"}},
@@ -48,10 +55,9 @@ async fn creates_then_reads_with_depends_on_and_each_answer_has_json_headers_and
             {"id": "count", "method": "GET", "url": format!("{PROFILES}/$count"), "dependsOn": ["create"]},
             {"id": "filtered", "method": "GET", "dependsOn": ["create"],
              "url": format!("{PROFILES}?$filter=displayName eq 'From a batch'&$count=true")},
-        ]}),
+        ]),
     )
     .await;
-    let r = responses(res).await;
     assert_eq!(r.len(), 4);
     let created = &r["create"];
     assert_eq!(status(created), 201, "{created}");
@@ -86,18 +92,17 @@ async fn creates_then_reads_with_depends_on_and_each_answer_has_json_headers_and
 async fn a_failed_dependency_is_424_for_its_dependents_and_their_dependents() {
     let s = TestServer::start().await;
     let missing = format!("{PROFILES}/8f1c2a4e-0000-4000-8000-00000000abcd");
-    let res = batch(
+    let r = answers(
         &s,
-        &json!({"requests": [
+        json!([
             {"id": "1", "method": "GET", "url": missing},
             {"id": "2", "method": "POST", "url": PROFILES, "dependsOn": ["1"],
              "headers": {"Content-Type": "application/json"}, "body": {"displayName": "never"}},
             {"id": "3", "method": "GET", "url": PROFILES, "dependsOn": ["2"]},
             {"id": "4", "method": "GET", "url": PROFILES},
-        ]}),
+        ]),
     )
     .await;
-    let r = responses(res).await;
     assert_eq!(status(&r["1"]), 404);
     assert_eq!(r["1"]["body"]["error"]["code"], "ResourceNotFound");
     for dependent in ["2", "3"] {
@@ -121,9 +126,9 @@ async fn a_failed_dependency_is_424_for_its_dependents_and_their_dependents() {
 #[tokio::test]
 async fn urls_are_relative_to_beta_and_refused_one_by_one_otherwise() {
     let s = TestServer::start().await;
-    let res = batch(
+    let r = answers(
         &s,
-        &json!({"requests": [
+        json!([
             {"id": "plain", "method": "GET", "url": PROFILES},
             {"id": "no-slash", "method": "get", "url": &PROFILES[1..]},
             {"id": "beta", "method": "GET", "url": format!("/beta{PROFILES}")},
@@ -134,10 +139,9 @@ async fn urls_are_relative_to_beta_and_refused_one_by_one_otherwise() {
              "headers": {"Content-Type": "application/json"}, "body": {"requests": []}},
             {"id": "unknown", "method": "GET", "url": "/deviceManagement/nothingHere"},
             {"id": "metadata", "method": "GET", "url": "/$metadata"},
-        ]}),
+        ]),
     )
     .await;
-    let r = responses(res).await;
     for ok in ["plain", "no-slash", "beta", "any-case"] {
         assert_eq!(status(&r[ok]), 200, "{ok}: {}", r[ok]);
     }
@@ -204,7 +208,7 @@ async fn each_request_is_throttled_on_its_own_with_retry_after() {
         .map(|i| json!({"id": i.to_string(), "method": "GET", "url": PROFILES}))
         .collect();
     // The batch itself is not counted: its five requests are, three admitted.
-    let r = responses(batch(&s, &json!({ "requests": requests })).await).await;
+    let r = answers(&s, Value::from(requests)).await;
     let refused: Vec<&Value> = r.values().filter(|a| status(a) == 429).collect();
     assert_eq!(r.values().filter(|a| status(a) == 200).count(), 3, "{r:?}");
     assert_eq!(refused.len(), 2);
