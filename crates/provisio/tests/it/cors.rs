@@ -92,11 +92,17 @@ async fn without_allowed_origins_there_are_no_cors_headers() {
     expect_error(res, StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken").await;
 }
 
-/// The page: calls the API with a token and the headers the Graph SDKs send, and writes what it
-/// got (or the browser's refusal) into `#out`.
-fn page(api: &str, token: &str) -> String {
+/// The page: calls the API with a token and the headers the Graph SDKs send. Framed (the page
+/// of the other origin, inside the first), it posts what it got, or the browser's refusal, to
+/// its parent; on top, it writes its own outcome and its frame's into `#out`. One browser run
+/// tries both origins.
+fn page(api: &str, token: &str, frame: Option<&str>) -> String {
+    let frame = frame.map_or_else(String::new, |src| {
+        format!(r#"<iframe src="{src}/"></iframe>"#)
+    });
     format!(
-        r#"<!doctype html><html><body><pre id="out">pending</pre><script>
+        r#"<!doctype html><html><body><pre id="out">pending</pre>{frame}<script>
+const framed = new Promise(done => addEventListener("message", e => done(e.data)));
 (async () => {{
   const out = {{}};
   const profiles = "{api}{COLLECTION}";
@@ -114,7 +120,12 @@ fn page(api: &str, token: &str) -> String {
   }} catch (e) {{
     out.error = String(e);
   }}
-  document.getElementById("out").textContent = JSON.stringify(out);
+  if (window.parent !== window) {{
+    parent.postMessage(out, "*");
+    return;
+  }}
+  const other = await framed;
+  document.getElementById("out").textContent = JSON.stringify({{ own: out, other }});
 }})();
 </script></body></html>"#
     )
@@ -142,11 +153,11 @@ async fn a_page_of_an_allowed_origin_calls_the_api_and_another_origin_is_refused
     let origin = allowed.clone();
     let s = TestServer::start_with(move |s| s.cors.allowed_origins = vec![origin]).await;
     let token = s.dev_token(s.dev_tenant, &[provisio::auth::READ_WRITE_ALL], false);
-    let html = page(&s.base, &token);
-    serve_page(allowed_listener, html.clone());
-    let other = serve_page(other_listener, html);
+    let other = serve_page(other_listener, page(&s.base, &token, None));
+    serve_page(allowed_listener, page(&s.base, &token, Some(&other)));
 
-    let got = run_page(&chromium, &allowed).await;
+    let both = run_page(&chromium, &allowed).await;
+    let (got, refused) = (&both["own"], &both["other"]);
     assert_eq!(got["list"]["status"], 200, "{got}");
     assert_eq!(got["list"]["clientRequestId"], "from-the-page", "{got}");
     assert_eq!(
@@ -160,7 +171,6 @@ async fn a_page_of_an_allowed_origin_calls_the_api_and_another_origin_is_refused
         .expect("Location is exposed");
     assert!(location.starts_with(&s.collection()), "{location}");
 
-    let refused = run_page(&chromium, &other).await;
     assert!(
         refused["error"]
             .as_str()
