@@ -94,14 +94,14 @@ async fn without_allowed_origins_there_are_no_cors_headers() {
 
 /// The page: calls the API with a token and the headers the Graph SDKs send. Framed (the page
 /// of the other origin, inside the first), it posts what it got, or the browser's refusal, to
-/// its parent; on top, it writes its own outcome and its frame's into `#out`. One browser run
-/// tries both origins.
+/// its parent; on top, it posts its own outcome and its frame's to `/result` on its own origin,
+/// where the test reads them. One browser run tries both origins.
 fn page(api: &str, token: &str, frame: Option<&str>) -> String {
     let frame = frame.map_or_else(String::new, |src| {
         format!(r#"<iframe src="{src}/"></iframe>"#)
     });
     format!(
-        r#"<!doctype html><html><body><pre id="out">pending</pre>{frame}<script>
+        r#"<!doctype html><html><body>{frame}<script>
 const framed = new Promise(done => addEventListener("message", e => done(e.data)));
 (async () => {{
   const out = {{}};
@@ -125,16 +125,28 @@ const framed = new Promise(done => addEventListener("message", e => done(e.data)
     return;
   }}
   const other = await framed;
-  document.getElementById("out").textContent = JSON.stringify({{ own: out, other }});
+  await fetch("/result", {{ method: "POST", body: JSON.stringify({{ own: out, other }}) }});
 }})();
 </script></body></html>"#
     )
 }
 
-/// Serves `html` at `/` on `listener`; returns the origin.
-fn serve_page(listener: TcpListener, html: String) -> String {
+/// Serves `html` at `/` on `listener`, and takes the page's report at `POST /result` into
+/// `results`; returns the origin.
+fn serve_page(
+    listener: TcpListener,
+    html: String,
+    results: tokio::sync::mpsc::Sender<String>,
+) -> String {
     let origin = format!("http://{}", listener.local_addr().unwrap());
-    let app = axum::Router::new().route("/", axum::routing::get(move || async move { Html(html) }));
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(move || async move { Html(html) }))
+        .route(
+            "/result",
+            axum::routing::post(move |body: String| async move {
+                let _ = results.send(body).await;
+            }),
+        );
     tokio::spawn(async move { axum::serve(listener, app).await });
     origin
 }
@@ -153,10 +165,15 @@ async fn a_page_of_an_allowed_origin_calls_the_api_and_another_origin_is_refused
     let origin = allowed.clone();
     let s = TestServer::start_with(move |s| s.cors.allowed_origins = vec![origin]).await;
     let token = s.dev_token(s.dev_tenant, &[provisio::auth::READ_WRITE_ALL], false);
-    let other = serve_page(other_listener, page(&s.base, &token, None));
-    serve_page(allowed_listener, page(&s.base, &token, Some(&other)));
+    let (results, mut reports) = tokio::sync::mpsc::channel(1);
+    let other = serve_page(other_listener, page(&s.base, &token, None), results.clone());
+    serve_page(
+        allowed_listener,
+        page(&s.base, &token, Some(&other)),
+        results,
+    );
 
-    let both = run_page(&chromium, &allowed).await;
+    let both = run_page(&chromium, &allowed, &mut reports).await;
     let (got, refused) = (&both["own"], &both["other"]);
     assert_eq!(got["list"]["status"], 200, "{got}");
     assert_eq!(got["list"]["clientRequestId"], "from-the-page", "{got}");
@@ -182,44 +199,35 @@ async fn a_page_of_an_allowed_origin_calls_the_api_and_another_origin_is_refused
     assert_eq!(s.list_all().await.len(), 1);
 }
 
-/// Loads `url` in headless Chromium until its script is done and returns what it wrote.
-async fn run_page(chromium: &Path, url: &str) -> Value {
+/// Opens `url` in headless Chromium and returns what the page reports (at most 60 s), then
+/// ends the browser.
+async fn run_page(
+    chromium: &Path,
+    url: &str,
+    reports: &mut tokio::sync::mpsc::Receiver<String>,
+) -> Value {
     let profile = tempfile::tempdir().expect("browser profile");
-    // At most a minute, however the browser fares.
-    let mut run = Command::new("timeout");
-    run.arg("60")
-        .arg(chromium)
+    let mut browser = Command::new(chromium)
         .args([
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
             "--no-first-run",
             "--disable-extensions",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(url);
-    let out = tokio::task::spawn_blocking(move || run.output())
-        .await
-        .unwrap()
-        .expect("chromium runs (through coreutils' timeout)");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let text = dom
-        .split_once("<pre id=\"out\">")
-        .and_then(|(_, rest)| rest.split_once("</pre>"))
-        .map(|(text, _)| {
-            text.replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&")
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "no result in the page: {dom}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-    serde_json::from_str(&text).unwrap_or_else(|_| panic!("the page wrote {text}"))
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium runs");
+    let report = tokio::time::timeout(std::time::Duration::from_secs(60), reports.recv()).await;
+    let _ = browser.kill();
+    let _ = browser.wait();
+    let text = report
+        .expect("the page reported within 60 s")
+        .expect("the page's report");
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("the page reported {text}"))
 }
 
 /// The `chromium` binary; installed with apt-get when missing and running as root.
