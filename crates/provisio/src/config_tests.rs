@@ -185,6 +185,7 @@ fn sample(key: &str) -> &'static str {
         "sealing.key_file" => "/etc/provisio/sealing-keys",
         "sealing.keys" => "7:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "devices.token_usage_limit" => "50",
+        "cors.allowed_origins" => "https://admin.example.org",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -249,6 +250,7 @@ fn loaded(s: &Settings, key: &str) -> String {
             .unwrap_or_default(),
         "sealing.keys" => text(&s.sealing.keys),
         "devices.token_usage_limit" => s.devices.token_usage_limit.to_string(),
+        "cors.allowed_origins" => s.cors.allowed_origins.join(","),
         other => panic!("no reader for {other}"),
     }
 }
@@ -304,6 +306,7 @@ fn toml_literal(key: &str, value: &str) -> String {
         || key.ends_with("audiences")
         || key.ends_with("allow")
         || key.ends_with("trusted_proxies")
+        || key.ends_with("allowed_origins")
     {
         format!("[{value:?}]")
     } else if value.parse::<u64>().is_ok() || value == "true" || value == "false" {

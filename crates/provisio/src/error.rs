@@ -222,6 +222,11 @@ const STATUS_CODES: [(StatusCode, &str, &str); 17] = [
         "A precondition of the request failed.",
     ),
     (
+        StatusCode::FAILED_DEPENDENCY,
+        "FailedDependency",
+        "A request of the batch that this one depends on failed.",
+    ),
+    (
         StatusCode::PAYLOAD_TOO_LARGE,
         "RequestEntityTooLarge",
         "The request body is larger than the limit of 1 MiB.",

@@ -26,6 +26,23 @@ pub struct RequestIds {
     pub client_request_id: String,
 }
 
+impl RequestIds {
+    /// Fresh ids for a request with these headers: a new request id, and the request's own
+    /// `client-request-id` when it sent one of at most 200 characters.
+    pub fn new(headers: &HeaderMap) -> Self {
+        let request_id = Uuid::new_v4().to_string();
+        let client_request_id = headers
+            .get("client-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 200)
+            .map_or_else(|| request_id.clone(), str::to_owned);
+        RequestIds {
+            request_id,
+            client_request_id,
+        }
+    }
+}
+
 const INNER_DATE: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
 
@@ -33,17 +50,7 @@ const INNER_DATE: &[FormatItem<'static>] =
 /// turns every error response into the Graph error envelope.
 pub async fn request_context(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let request_id = Uuid::new_v4().to_string();
-    let client_request_id = req
-        .headers()
-        .get("client-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 200)
-        .map_or_else(|| request_id.clone(), str::to_owned);
-    let ids = RequestIds {
-        request_id,
-        client_request_id,
-    };
+    let ids = RequestIds::new(req.headers());
     req.extensions_mut().insert(ids.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
@@ -79,12 +86,12 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     res
 }
 
-fn error_envelope(res: Response, body: &ErrorBody, ids: &RequestIds) -> Response {
-    let (mut parts, _) = res.into_parts();
+/// The Graph error envelope of `body` for the request with `ids`.
+pub fn envelope(body: &ErrorBody, ids: &RequestIds) -> serde_json::Value {
     let date = time::OffsetDateTime::now_utc()
         .format(INNER_DATE)
         .unwrap_or_default();
-    let envelope = json!({
+    json!({
         "error": {
             "code": body.code,
             "message": body.message,
@@ -94,7 +101,12 @@ fn error_envelope(res: Response, body: &ErrorBody, ids: &RequestIds) -> Response
                 "client-request-id": ids.client_request_id,
             }
         }
-    });
+    })
+}
+
+fn error_envelope(res: Response, body: &ErrorBody, ids: &RequestIds) -> Response {
+    let (mut parts, _) = res.into_parts();
+    let envelope = envelope(body, ids);
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,

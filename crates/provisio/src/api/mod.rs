@@ -1,6 +1,8 @@
 //! The HTTP API: routes, shared state, and the layers every request passes through.
 
 mod actions;
+pub mod batch;
+pub mod cors;
 pub mod device_protocol;
 mod devices;
 pub mod extract;
@@ -62,6 +64,8 @@ pub struct HttpSettings {
     pub public_base_url: Option<String>,
     /// Whether to believe `X-Forwarded-Proto` / `X-Forwarded-Host` (behind a trusted proxy).
     pub trust_forwarded_headers: bool,
+    /// The origins of browser apps that may call the API.
+    pub cors: cors::CorsSettings,
 }
 
 impl axum::extract::FromRef<AppState> for crate::auth::Verifier {
@@ -81,10 +85,22 @@ impl AppState {
     }
 }
 
-/// The whole service: the routes with the request context around each of them, inside an outer
-/// router whose only job is to normalise the path before the routes see it.
+/// The whole service: [`service`] with `$batch`, whose requests go through the same service
+/// without it, and the CORS answers for browser apps when origins are allowed.
 pub fn app(state: AppState) -> Router {
-    let inner = router(state)
+    let cors = cors::layer(&state.settings.cors);
+    let without_batch = service(state.clone(), None);
+    let app = service(state, Some(batch::Dispatch(without_batch)));
+    match cors {
+        Some(cors) => app.layer(cors),
+        None => app,
+    }
+}
+
+/// The routes with the request context around each of them, inside an outer router whose only
+/// job is to normalise the path before the routes see it.
+fn service(state: AppState, batch: Option<batch::Dispatch>) -> Router {
+    let inner = router(state, batch)
         .layer(axum::middleware::from_fn(head_limits::check))
         .layer(axum::middleware::from_fn(middleware::request_context));
     Router::new()
@@ -92,8 +108,9 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::normalize_path))
 }
 
-/// The routes (docs/API.md, Paths), from the table in [`routes`].
-pub fn router(state: AppState) -> Router {
+/// The routes (docs/API.md, Paths), from the table in [`routes`]; `$batch` when given the app its
+/// requests go through.
+pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
@@ -143,7 +160,7 @@ pub fn router(state: AppState) -> Router {
         "/metrics",
         get(crate::metrics::endpoint).with_state(metrics),
     );
-    router
+    router = router
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn(format::negotiate))
         .layer(axum::middleware::from_fn_with_state(
@@ -152,7 +169,15 @@ pub fn router(state: AppState) -> Router {
                 metrics: state.metrics.clone(),
             },
             crate::throttle::enforce,
-        ))
+        ));
+    // After the throttle: each request of a batch counts, not the batch.
+    if let Some(dispatch) = batch {
+        router = router.route(
+            batch::PATH,
+            post(batch::handle).layer(axum::Extension(dispatch)),
+        );
+    }
+    router
         .layer(axum::middleware::from_fn_with_state(
             state.auth.clone(),
             crate::auth::require_token,

@@ -77,11 +77,12 @@ pub fn collections() -> [&'static Collection; 2] {
 
 /// Path segments that are no collection or action: the version, the singleton, the system
 /// resources, and the health and readiness checks.
-pub const FIXED_SEGMENTS: [&str; 7] = [
+pub const FIXED_SEGMENTS: [&str; 8] = [
     "beta",
     "deviceManagement",
     "$count",
     "$metadata",
+    "$batch",
     "healthz",
     "readyz",
     "v1.0",

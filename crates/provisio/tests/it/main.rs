@@ -2,7 +2,9 @@
 
 mod auth;
 mod backup;
+mod batch;
 mod common;
+mod cors;
 mod crud;
 mod declaration;
 mod device_cli;
