@@ -170,7 +170,7 @@ pub struct ErrorBody {
 /// Every error status the service answers with: its Graph error code, and the message used when
 /// the response did not come from an [`ApiError`] (which brings its own). Both
 /// [`ApiError::status_and_code`] and [`default_for_status`] read their codes from here.
-const STATUS_CODES: [(StatusCode, &str, &str); 17] = [
+const STATUS_CODES: [(StatusCode, &str, &str); 18] = [
     (
         StatusCode::BAD_REQUEST,
         "BadRequest",
