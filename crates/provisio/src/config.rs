@@ -146,6 +146,9 @@ pub struct Settings {
     /// How devices enroll (`--devices-*`).
     #[command(flatten)]
     pub devices: crate::service::devices::DeviceSettings,
+    /// How long audit events are kept (`--audit-*`).
+    #[command(flatten)]
+    pub audit: crate::service::audit::AuditSettings,
 }
 
 /// How log lines are written.
@@ -306,6 +309,7 @@ impl Settings {
         self.queries.validate()?;
         self.sealing.validate()?;
         self.devices.validate()?;
+        self.audit.validate()?;
         if let Some(url) = &self.public_base_url {
             let trimmed = url.trim_end_matches('/');
             let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))

@@ -7,9 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
+use super::audit::RequestOrigin;
 use super::extract::{ExistingProfile, JsonBody};
 use super::reply::odata_json;
 use super::AppState;
+use crate::auth::READ_WRITE_ALL;
 use crate::error::ApiError;
 use crate::model::input::{json_kind, truncate};
 use crate::service::{MembershipRequest, MembershipResult};
@@ -18,10 +20,12 @@ use crate::service::{MembershipRequest, MembershipResult};
 pub async fn create_token(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let seconds = token_validity(&body.required()?)?;
     st.profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
         .create_token(caller.tenant, profile.id, seconds)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -70,10 +74,14 @@ fn no_parameters(action: &str, body: &JsonBody) -> Result<(), ApiError> {
 pub async fn revoke_token(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     no_parameters("revokeToken", &body)?;
-    st.profiles.revoke_token(caller.tenant, profile.id).await?;
+    st.profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
+        .revoke_token(caller.tenant, profile.id)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -81,12 +89,14 @@ pub async fn revoke_token(
 pub async fn set_membership_target(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let request = MembershipRequest::from_json(&body.required()?)?;
     let result = st
         .profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
         .set_membership_target(caller.tenant, profile.id, request)
         .await?;
     Ok(membership_reply(&st.base_url(&headers), &result))
@@ -108,10 +118,12 @@ pub async fn retrieve_membership_target(
 pub async fn clear_membership_target(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     no_parameters("clearEnrollmentTimeDeviceMembershipTarget", &body)?;
     st.profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
         .clear_membership_target(caller.tenant, profile.id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())

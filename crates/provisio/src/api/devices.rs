@@ -9,10 +9,11 @@ use axum::http::{request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::audit::RequestOrigin;
 use super::extract::JsonBody;
 use super::listing::{count_of, list_of};
 use super::{query, reply, AppState};
-use crate::auth::{authenticate, Access, Identity, DEVICES_PRIVILEGED};
+use crate::auth::{authenticate, Access, Identity, DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL};
 use crate::error::ApiError;
 use crate::model::device::{DeviceId, ManagedDevice, DEVICES};
 use crate::model::input::{json_kind, truncate};
@@ -112,12 +113,14 @@ pub async fn update(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     st.devices.get(caller.tenant, id).await?;
     let device = st
         .devices
+        .by(origin.origin(&[DEVICES_READ_WRITE_ALL]))
         .update(caller.tenant, id, &body.required()?)
         .await?;
     Ok(reply::patched(&st.base_url(&headers), &headers, &device))
@@ -128,8 +131,12 @@ pub async fn delete(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    origin: RequestOrigin,
 ) -> Result<Response, ApiError> {
-    st.devices.delete(caller.tenant, id).await?;
+    st.devices
+        .by(origin.origin(&[DEVICES_READ_WRITE_ALL]))
+        .delete(caller.tenant, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -138,11 +145,13 @@ pub async fn retire(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     st.devices.get(caller.tenant, id).await?;
     parameters("retire", body.optional()?.as_ref(), &[])?;
     st.devices
+        .by(origin.origin(&[DEVICES_READ_WRITE_ALL]))
         .queue(caller.tenant, id, CommandKind::Retire)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -165,6 +174,7 @@ pub async fn wipe(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     if !caller.privileged {
@@ -175,6 +185,7 @@ pub async fn wipe(
     st.devices.get(caller.tenant, id).await?;
     parameters("wipe", body.optional()?.as_ref(), &WIPE_PARAMETERS)?;
     st.devices
+        .by(origin.origin(&[DEVICES_READ_WRITE_ALL, DEVICES_PRIVILEGED]))
         .queue(caller.tenant, id, CommandKind::Wipe)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())

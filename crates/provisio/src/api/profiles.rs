@@ -5,12 +5,13 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::audit::RequestOrigin;
 use super::extract::{ExistingProfile, JsonBody, ProfilePath};
 use super::query;
 use super::reply;
 use super::routes::PROFILES as ROUTES;
 use super::AppState;
-use crate::auth::Principal;
+use crate::auth::{Principal, READ_WRITE_ALL};
 use crate::error::ApiError;
 use crate::model::{ProfileInput, Selection};
 
@@ -18,11 +19,16 @@ use crate::model::{ProfileInput, Selection};
 pub async fn create(
     State(st): State<AppState>,
     caller: Principal,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let input = ProfileInput::from_json(&body.required()?)?;
-    let profile = st.profiles.create(caller.tenant, input).await?;
+    let profile = st
+        .profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
+        .create(caller.tenant, input)
+        .await?;
     let base = st.base_url(&headers);
     let mut res = reply::entity(StatusCode::CREATED, &base, &profile, &Selection::All);
     if let Ok(v) = HeaderValue::from_str(&format!("{base}{}/{}", ROUTES.path, profile.id)) {
@@ -54,11 +60,16 @@ pub async fn get_one(
 pub async fn update(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let input = ProfileInput::from_json(&body.required()?)?;
-    let profile = st.profiles.update(caller.tenant, profile.id, input).await?;
+    let profile = st
+        .profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
+        .update(caller.tenant, profile.id, input)
+        .await?;
     Ok(reply::patched(&st.base_url(&headers), &headers, &profile))
 }
 
@@ -67,8 +78,12 @@ pub async fn delete(
     State(st): State<AppState>,
     caller: Principal,
     ProfilePath(id): ProfilePath,
+    origin: RequestOrigin,
 ) -> Result<Response, ApiError> {
-    st.profiles.delete(caller.tenant, id).await?;
+    st.profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
+        .delete(caller.tenant, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

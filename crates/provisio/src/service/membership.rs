@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::Profiles;
 use crate::error::ApiError;
+use crate::model::audit::Activity;
 use crate::model::input::{json_kind, truncate};
 use crate::model::{MembershipTarget, MembershipTargetType, Profile, ProfileId, TenantId};
 
@@ -139,6 +140,7 @@ impl Profiles {
             None => None,
         };
         let stored = self
+            .doing(Activity::SetMembershipTarget)
             .modify(tenant, id, |p| {
                 p.membership_target = target.clone();
                 Ok(())
@@ -156,11 +158,12 @@ impl Profiles {
         if self.get(tenant, id).await?.membership_target.is_none() {
             return Ok(());
         }
-        self.modify(tenant, id, |p| {
-            p.membership_target = None;
-            Ok(())
-        })
-        .await?;
+        self.doing(Activity::ClearMembershipTarget)
+            .modify(tenant, id, |p| {
+                p.membership_target = None;
+                Ok(())
+            })
+            .await?;
         Ok(())
     }
 }

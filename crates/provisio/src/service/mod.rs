@@ -2,6 +2,7 @@
 //! membership-target actions, the rules that span several members, and the retry loop that makes
 //! concurrent changes safe.
 
+pub mod audit;
 pub mod devices;
 mod membership;
 mod readiness;
@@ -15,9 +16,10 @@ use std::sync::Arc;
 pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
 pub use readiness::{NotReady, Readiness, FULL_RETRY_AFTER_SECONDS};
 pub use redraw::{RedrawReport, FINGERPRINT};
-pub use writes::{WriteHook, Writes};
+pub use writes::{Acting, Change, WriteHook, Writes};
 
 use crate::error::ApiError;
+use crate::model::audit::{Activity, Origin};
 use crate::model::{rules, Entity as _, Profile, ProfileId, ProfileInput, TenantId, Timestamp};
 use crate::provisioning::QrCodes;
 use crate::store::{Criteria, ListQuery, Rendered, Store};
@@ -35,11 +37,28 @@ pub struct Profiles {
 
 impl Profiles {
     /// Operations over `store`, drawing QR codes with `qr`.
+    /// Every change is recorded in the audit trail ([`audit::AuditTrail`]).
     pub fn new(store: Arc<dyn Store>, qr: QrCodes) -> Self {
         Profiles {
-            writes: Writes::new(store.clone()),
+            writes: Writes::new(store.clone()).with_hook(Arc::new(audit::AuditTrail)),
             store,
             qr,
+        }
+    }
+
+    /// The same operations, their changes made by `origin` (the audit trail's actor).
+    pub fn by(&self, origin: Arc<Origin>) -> Self {
+        Profiles {
+            writes: self.writes.by(origin),
+            ..self.clone()
+        }
+    }
+
+    /// The same operations, their changes recorded as `activity`.
+    fn doing(&self, activity: Activity) -> Self {
+        Profiles {
+            writes: self.writes.doing(activity),
+            ..self.clone()
         }
     }
 
@@ -96,13 +115,18 @@ impl Profiles {
         .await
     }
 
-    /// Deletes a profile, or 404.
+    /// Deletes a profile, or 404. The delete is conditional on the profile read just before
+    /// (its audit event shows what was deleted), and starts again when the profile changed
+    /// meanwhile.
     pub async fn delete(&self, tenant: TenantId, id: ProfileId) -> Result<(), ApiError> {
-        if self.writes.delete::<Profile>(tenant, id.0).await? {
-            Ok(())
-        } else {
-            Err(ApiError::profile_not_found(id))
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.get(tenant, id).await?;
+            if self.writes.delete(&current).await? {
+                return Ok(());
+            }
+            tokio::task::yield_now().await;
         }
+        Err(busy())
     }
 
     /// One page of profiles.
@@ -169,7 +193,7 @@ impl Profiles {
             next.version = current.version + 1;
             if self
                 .writes
-                .update_with(&next, current.version, along(&next))
+                .update_with(&next, &current, along(&next))
                 .await?
             {
                 return Ok(next);
@@ -178,10 +202,14 @@ impl Profiles {
                 tokio::task::yield_now().await;
             }
         }
-        Err(ApiError::Unavailable {
-            message: "The profile is being changed by many requests at once; retry the request."
-                .into(),
-            retry_after: 1,
-        })
+        Err(busy())
+    }
+}
+
+/// The answer when a profile kept changing under every attempt.
+fn busy() -> ApiError {
+    ApiError::Unavailable {
+        message: "The profile is being changed by many requests at once; retry the request.".into(),
+        retry_after: 1,
     }
 }

@@ -5,6 +5,7 @@ use rand::distributions::{Distribution as _, Uniform};
 
 use super::Profiles;
 use crate::error::ApiError;
+use crate::model::audit::Activity;
 use crate::model::{
     EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp, Token, PROFILES,
     TOKEN_USAGE_COUNT,
@@ -74,34 +75,35 @@ impl Profiles {
                 column,
             }]
         };
-        self.modify_with(
-            tenant,
-            id,
-            |p| {
-                check_validity(p.enrollment_mode, validity_seconds)?;
-                self.qr.check_mode(p)?;
-                let value = new_token_value();
-                let created = Timestamp::now();
-                let expires = created.plus_seconds(validity_seconds).ok_or_else(|| {
-                    ApiError::BadRequest(
-                        "tokenValidityInSeconds reaches past the year 9999.".into(),
-                    )
-                })?;
-                let drawn = self.qr.draw(p, value.expose())?;
-                p.token = Some(Token {
-                    id: uuid::Uuid::new_v4(),
-                    value,
-                    created,
-                    expires,
-                    qr_content: Sensitive::new(drawn.content),
-                    qr_png: drawn.png,
-                });
-                p.token_usage_count = 0;
-                Ok(())
-            },
-            reset,
-        )
-        .await
+        self.doing(Activity::CreateToken)
+            .modify_with(
+                tenant,
+                id,
+                |p| {
+                    check_validity(p.enrollment_mode, validity_seconds)?;
+                    self.qr.check_mode(p)?;
+                    let value = new_token_value();
+                    let created = Timestamp::now();
+                    let expires = created.plus_seconds(validity_seconds).ok_or_else(|| {
+                        ApiError::BadRequest(
+                            "tokenValidityInSeconds reaches past the year 9999.".into(),
+                        )
+                    })?;
+                    let drawn = self.qr.draw(p, value.expose())?;
+                    p.token = Some(Token {
+                        id: uuid::Uuid::new_v4(),
+                        value,
+                        created,
+                        expires,
+                        qr_content: Sensitive::new(drawn.content),
+                        qr_png: drawn.png,
+                    });
+                    p.token_usage_count = 0;
+                    Ok(())
+                },
+                reset,
+            )
+            .await
     }
 
     /// `revokeToken`: the token, its QR code and its dates are cleared; the counts stay. Revoking
@@ -111,11 +113,12 @@ impl Profiles {
         if current.token.is_none() {
             return Ok(current);
         }
-        self.modify(tenant, id, |p| {
-            p.token = None;
-            Ok(())
-        })
-        .await
+        self.doing(Activity::RevokeToken)
+            .modify(tenant, id, |p| {
+                p.token = None;
+                Ok(())
+            })
+            .await
     }
 
     /// Draws the QR code again when what it says changed.

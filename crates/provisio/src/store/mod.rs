@@ -252,12 +252,14 @@ pub enum RowWrite {
         /// The version the writer read.
         expected_version: i64,
     },
-    /// Deletes a row.
+    /// Deletes a row (if it still has `expected_version`, when given).
     Delete {
         /// The table.
         layout: &'static Layout,
         /// The row's id.
         id: Uuid,
+        /// The version the writer read, if the delete depends on it.
+        expected_version: Option<i64>,
     },
     /// Sets a counter column of a row (one of its entity set's `counters`, which updates leave
     /// alone) to 0, whatever its version: a new enrollment token starts its usage count again.
@@ -286,6 +288,25 @@ impl RowWrite {
         };
         format!(
             "UPDATE {} SET {column} = 0 WHERE tenant_id = {t} AND id = {i}",
+            layout.table
+        )
+    }
+}
+
+impl RowWrite {
+    /// `DELETE ... WHERE tenant_id = ? AND id = ?` of a [`RowWrite::Delete`], with `AND version
+    /// = ?` when it is conditional; `?` or `$n` placeholders.
+    pub fn delete_sql(layout: &Layout, conditional: bool, numbered: bool) -> String {
+        let (t, i, v) = match numbered {
+            true => ("$1", "$2", "$3"),
+            false => ("?", "?", "?"),
+        };
+        let version = match conditional {
+            true => format!(" AND version = {v}"),
+            false => String::new(),
+        };
+        format!(
+            "DELETE FROM {} WHERE tenant_id = {t} AND id = {i}{version}",
             layout.table
         )
     }
@@ -365,6 +386,7 @@ impl dyn Store {
         let delete = RowWrite::Delete {
             layout,
             id: id.uuid(),
+            expected_version: None,
         };
         Ok(self.write(tenant, vec![delete]).await? == Written::Done)
     }

@@ -256,16 +256,21 @@ where
                 .execute(conn)
                 .await?
         }
-        RowWrite::Delete { layout, id } => {
-            let sql = format!(
-                "DELETE FROM {} WHERE tenant_id = $1 AND id = $2",
-                layout.table
-            );
-            sqlx::query(&sql)
+        RowWrite::Delete {
+            layout,
+            id,
+            expected_version,
+        } => {
+            let sql = RowWrite::delete_sql(layout, expected_version.is_some(), true);
+            let q = sqlx::query(&sql)
                 .bind(tenant.to_string())
-                .bind(id.to_string())
-                .execute(conn)
-                .await?
+                .bind(id.to_string());
+            match expected_version {
+                Some(v) => q.bind(*v),
+                None => q,
+            }
+            .execute(conn)
+            .await?
         }
     };
     Ok(done.rows_affected())

@@ -56,6 +56,8 @@ pub(super) enum WriteOp {
         tenant: String,
         /// The row's id.
         id: String,
+        /// The version it must still have, if the delete depends on it.
+        expected_version: Option<i64>,
     },
     /// Set a counter of a row to 0.
     ResetCounter {
@@ -96,10 +98,15 @@ impl WriteOp {
                 tenant,
                 expected_version,
             },
-            RowWrite::Delete { layout, id } => WriteOp::Delete {
+            RowWrite::Delete {
+                layout,
+                id,
+                expected_version,
+            } => WriteOp::Delete {
                 layout,
                 tenant,
                 id: id.to_string(),
+                expected_version,
             },
             RowWrite::ResetCounter { layout, id, column } => WriteOp::ResetCounter {
                 layout,
@@ -502,16 +509,20 @@ async fn execute_one(
                 .execute(&mut **conn)
                 .await?
         }
-        WriteOp::Delete { layout, tenant, id } => {
-            let sql = format!(
-                "DELETE FROM {} WHERE tenant_id = ? AND id = ?",
-                layout.table
-            );
-            sqlx::query(&sql)
-                .bind(tenant.clone())
-                .bind(id.clone())
-                .execute(&mut **conn)
-                .await?
+        WriteOp::Delete {
+            layout,
+            tenant,
+            id,
+            expected_version,
+        } => {
+            let sql = RowWrite::delete_sql(layout, expected_version.is_some(), false);
+            let q = sqlx::query(&sql).bind(tenant.clone()).bind(id.clone());
+            match expected_version {
+                Some(v) => q.bind(*v),
+                None => q,
+            }
+            .execute(&mut **conn)
+            .await?
         }
         WriteOp::ResetCounter {
             layout,
