@@ -185,6 +185,7 @@ fn sample(key: &str) -> &'static str {
         "sealing.key_file" => "/etc/provisio/sealing-keys",
         "sealing.keys" => "7:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "devices.token_usage_limit" => "50",
+        "audit.retention_days" => "90",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -249,6 +250,7 @@ fn loaded(s: &Settings, key: &str) -> String {
             .unwrap_or_default(),
         "sealing.keys" => text(&s.sealing.keys),
         "devices.token_usage_limit" => s.devices.token_usage_limit.to_string(),
+        "audit.retention_days" => s.audit.retention_days.to_string(),
         other => panic!("no reader for {other}"),
     }
 }

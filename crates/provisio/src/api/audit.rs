@@ -236,11 +236,10 @@ fn category_parameter(args: &str) -> Result<String, ApiError> {
         .strip_prefix('\'')
         .and_then(|v| v.strip_suffix('\''))
         .ok_or_else(bad)?;
-    let text = quoted.replace("''", "'");
-    if text.contains('\'') {
+    if quoted.replace("''", "").contains('\'') {
         return Err(bad());
     }
-    Ok(text)
+    Ok(quoted.replace("''", "'"))
 }
 
 #[cfg(test)]

@@ -40,3 +40,26 @@ impl AuditSettings {
             .then(|| std::time::Duration::from_secs(u64::from(self.retention_days) * 86_400))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_is_forever_by_default_and_bounded() {
+        let forever = AuditSettings::default();
+        assert!(forever.validate().is_ok());
+        assert_eq!(forever.retention(), None);
+        let month = AuditSettings { retention_days: 30 };
+        assert_eq!(
+            month.retention(),
+            Some(std::time::Duration::from_secs(30 * 86_400))
+        );
+        let err = AuditSettings {
+            retention_days: MAX_RETENTION_DAYS + 1,
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.to_string().contains("audit.retention_days"), "{err}");
+    }
+}

@@ -38,6 +38,7 @@ fn delete(tenant: TenantId, id: &str) -> WriteOp {
         layout: layout(),
         tenant: tenant.to_string(),
         id: id.into(),
+        expected_version: None,
     }
 }
 
