@@ -137,10 +137,18 @@ const ACTIONS: [Action; 7] = [
     ),
 ];
 
+/// A function bound to a collection (see [`FUNCTIONS`]).
+type Function = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
 /// Functions bound to a collection: the entity type of its members, name, parameters after the
 /// binding one (name, type), return type. Graph declares their parameters and return types
 /// `Unicode="false"`, and so does this document.
-const FUNCTIONS: [(&str, &str, &[(&str, &str)], &str); 2] = [
+const FUNCTIONS: [Function; 2] = [
     (
         AUDIT,
         "getAuditActivityTypes",
