@@ -6,10 +6,9 @@
 //! Also who makes a request's changes ([`RequestOrigin`]): the caller of the token, its client
 //! address and the request's correlation id, which every audit event names.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, Path, State};
+use axum::extract::{FromRequestParts, OriginalUri, Path, State};
 use axum::http::{request::Parts, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
@@ -39,14 +38,7 @@ impl FromRequestParts<AppState> for RequestOrigin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
-        let ip = state
-            .device_throttle
-            .client_address(peer, &parts.headers)
-            .to_string();
+        let ip = super::device_protocol::client_address(parts, state).to_string();
         // The client's own id when it is a GUID, so that it finds its events; else ours.
         let correlation_id = parts
             .extensions

@@ -26,6 +26,16 @@ use crate::model::{Profile, PROFILES};
 use crate::service::devices::input;
 use crate::throttle::{too_many_enrollments, too_many_failures};
 
+/// The client's address: the peer, or behind trusted proxies the address they forwarded (as
+/// `device_throttle.trusted_proxies` says).
+pub fn client_address(parts: &Parts, state: &AppState) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
+    state.device_throttle.client_address(peer, &parts.headers)
+}
+
 /// The client address of a device request, for its failures to count against.
 #[derive(Debug, Clone, Copy)]
 pub struct Attempt {
@@ -36,12 +46,8 @@ impl FromRequestParts<AppState> for Attempt {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
         Ok(Attempt {
-            addr: state.device_throttle.client_address(peer, &parts.headers),
+            addr: client_address(parts, state),
         })
     }
 }

@@ -82,25 +82,41 @@ pub static AUDIT_RESOURCE: ComplexDecl = ComplexDecl {
     ],
 };
 
-/// A read-only text member that is never null here (Graph declares it nullable), filterable and
+/// A member the service sets and clients only read: listed, not secret.
+macro_rules! member {
+    ($name:literal, $ty:expr, $nullable:expr, $column:literal, $key:expr, $query:expr, $get:expr, $set:expr) => {
+        MemberDecl {
+            name: $name,
+            ty: $ty,
+            nullable: $nullable,
+            column: $column,
+            key: $key,
+            input: Input::ReadOnly,
+            query: $query,
+            listed: true,
+            secret: Secret::No,
+            default: OnCreate::Service,
+            get: $get,
+            set: $set,
+        }
+    };
+}
+
+/// A text member that is never null here (Graph declares it nullable), filterable and
 /// sortable: through its lower-cased `key` column when it has one, else through SQL's
 /// `lower()` (the service writes these values, all ASCII).
 macro_rules! text_member {
     ($name:literal, $column:literal, $key:expr, $field:ident) => {
-        MemberDecl {
-            name: $name,
-            ty: MemberType::String,
-            nullable: Nullable::NotHere,
-            column: $column,
-            key: $key,
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            secret: Secret::No,
-            default: OnCreate::Service,
-            get: |e| Val::Str(&e.$field),
-            set: |e, v| put(&mut e.$field, text(v)),
-        }
+        member!(
+            $name,
+            MemberType::String,
+            Nullable::NotHere,
+            $column,
+            $key,
+            Query::FilterSort,
+            |e| Val::Str(&e.$field),
+            |e, v| put(&mut e.$field, text(v))
+        )
     };
 }
 
@@ -134,36 +150,28 @@ pub static AUDIT_EVENTS: EntitySet<AuditEvent> = EntitySet {
         id_member(),
         text_member!("displayName", "display_name", None, display_name),
         text_member!("componentName", "component_name", None, component_name),
-        MemberDecl {
-            name: "actor",
-            ty: MemberType::Complex(&AUDIT_ACTOR),
-            nullable: Nullable::Yes,
-            column: "actor",
-            // The actor with its texts lower-cased, for `$filter=actor/...`.
-            key: Some("actor_key"),
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            secret: Secret::No,
-            default: OnCreate::Service,
-            get: |e| Val::Json(e.actor.clone()),
-            set: |e, v| put(&mut e.actor, json(v)),
-        },
+        // The actor with its texts lower-cased in `actor_key`, for `$filter=actor/...`.
+        member!(
+            "actor",
+            MemberType::Complex(&AUDIT_ACTOR),
+            Nullable::Yes,
+            "actor",
+            Some("actor_key"),
+            Query::FilterSort,
+            |e| Val::Json(e.actor.clone()),
+            |e, v| put(&mut e.actor, json(v))
+        ),
         text_member!("activity", "activity", None, activity),
-        MemberDecl {
-            name: "activityDateTime",
-            ty: MemberType::DateTime,
-            nullable: Nullable::No,
-            column: "activity_at",
-            key: None,
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            secret: Secret::No,
-            default: OnCreate::Service,
-            get: |e| Val::Time(e.at),
-            set: |e, v| put(&mut e.at, time(v)),
-        },
+        member!(
+            "activityDateTime",
+            MemberType::DateTime,
+            Nullable::No,
+            "activity_at",
+            None,
+            Query::FilterSort,
+            |e| Val::Time(e.at),
+            |e, v| put(&mut e.at, time(v))
+        ),
         text_member!(
             "activityType",
             "activity_type",
@@ -177,34 +185,26 @@ pub static AUDIT_EVENTS: EntitySet<AuditEvent> = EntitySet {
             operation_type
         ),
         text_member!("activityResult", "result", None, result),
-        MemberDecl {
-            name: "correlationId",
-            ty: MemberType::Guid,
-            nullable: Nullable::No,
-            column: "correlation_id",
-            key: None,
-            input: Input::ReadOnly,
-            query: Query::FilterSort,
-            listed: true,
-            secret: Secret::No,
-            default: OnCreate::Service,
-            get: |e| Val::Uuid(e.correlation_id),
-            set: |e, v| put(&mut e.correlation_id, guid(v)),
-        },
-        MemberDecl {
-            name: "resources",
-            ty: MemberType::ComplexCollection(&AUDIT_RESOURCE),
-            nullable: Nullable::NotHere,
-            column: "resources",
-            key: None,
-            input: Input::ReadOnly,
-            query: Query::SelectOnly,
-            listed: true,
-            secret: Secret::No,
-            default: OnCreate::Service,
-            get: |e| Val::Json(e.resources.clone()),
-            set: |e, v| put(&mut e.resources, json(v)),
-        },
+        member!(
+            "correlationId",
+            MemberType::Guid,
+            Nullable::No,
+            "correlation_id",
+            None,
+            Query::FilterSort,
+            |e| Val::Uuid(e.correlation_id),
+            |e, v| put(&mut e.correlation_id, guid(v))
+        ),
+        member!(
+            "resources",
+            MemberType::ComplexCollection(&AUDIT_RESOURCE),
+            Nullable::NotHere,
+            "resources",
+            None,
+            Query::SelectOnly,
+            |e| Val::Json(e.resources.clone()),
+            |e, v| put(&mut e.resources, json(v))
+        ),
         text_member!("category", "category", Some("category_key"), category),
     ],
 };

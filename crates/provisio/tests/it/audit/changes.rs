@@ -5,16 +5,14 @@ use std::sync::Arc;
 
 use provisio::auth::dev::{DEV_APP_ID, DEV_APP_NAME, DEV_USER};
 use provisio::auth::{DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL, READ_WRITE_ALL};
-use provisio::model::audit::AuditEvent;
 use provisio::model::{Body, ProfileInput, TenantId};
 use provisio::provisioning::QrCodes;
 use provisio::service::Profiles;
-use provisio::store::Criteria;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{events, modified, of_type};
+use super::{events, modified, of_type, stored};
 use crate::common::{ok_json, TestServer};
 use crate::devices::{checkin, enroll, new_token, Device};
 
@@ -298,16 +296,7 @@ async fn changes_that_do_not_commit_leave_no_event() {
         .create(t, body(json!({"displayName": "Raced"})))
         .await
         .unwrap();
-    let logged = || {
-        let store = store.clone();
-        async move {
-            store
-                .count::<AuditEvent>(t, &Criteria::default())
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(logged().await, 1);
+    assert_eq!(stored(&store, t).await, 1);
     let mut stale = p.clone();
     stale.version = 7;
     let mut next = p.clone();
@@ -323,7 +312,7 @@ async fn changes_that_do_not_commit_leave_no_event() {
         )
         .await
         .is_err());
-    assert_eq!(logged().await, 1);
+    assert_eq!(stored(&store, t).await, 1);
     store.close().await;
 
     // An enrollment refused at the token's limit.

@@ -46,6 +46,17 @@ pub async fn of_type(s: &TestServer, ty: &str) -> Vec<Value> {
     events(s, &format!("$filter=activityType eq '{ty}'")).await
 }
 
+/// How many events `tenant` has in `store`.
+pub async fn stored(
+    store: &std::sync::Arc<dyn provisio::store::Store>,
+    tenant: provisio::model::TenantId,
+) -> u64 {
+    store
+        .count::<provisio::model::audit::AuditEvent>(tenant, &provisio::store::Criteria::default())
+        .await
+        .unwrap()
+}
+
 /// The modified property `name` of an event's resource `r`: (old, new).
 pub fn modified(event: &Value, r: usize, name: &str) -> Option<(Value, Value)> {
     event["resources"][r]["modifiedProperties"]

@@ -2,8 +2,7 @@
 //! Graph's permissions for it, one tenant's events only; and no secret in any event or in the
 //! log.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use provisio::auth::{AUDIT_READ_WRITE_ALL, READ_WRITE_ALL};
 use reqwest::{Method, StatusCode};
@@ -13,6 +12,7 @@ use uuid::Uuid;
 use super::{events, events_url, reader};
 use crate::common::{client_with_token, expect_error, ok_json, TestServer};
 use crate::devices::{new_token, Device};
+use crate::durability::{serve_command, spawn_command, Process};
 
 #[tokio::test]
 async fn the_trail_is_queried_like_every_collection() {
@@ -222,45 +222,13 @@ async fn the_trail_is_read_only_needs_its_permission_and_shows_one_tenant() {
     s.stop().await;
 }
 
-/// Starts the binary with debug logging into `log`; (base URL, development token).
-fn spawn_logging(
-    dir: &std::path::Path,
-    log: &std::path::Path,
-) -> (std::process::Child, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
+/// Starts the binary with debug logging into `log`.
+fn spawn_logging(dir: &std::path::Path, log: &std::path::Path) -> Process {
+    let mut command = serve_command(dir, &crate::common::fresh_database_url(), "debug");
     command
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-level",
-            "debug",
-            "--data-dir",
-        ])
-        .arg(dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).unwrap());
-    if let Some(url) = crate::common::fresh_database_url() {
-        command.args(["--database-url", &url]);
-    }
-    let mut child = command.spawn().expect("start provisio");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("provisio listening on ")
-        .unwrap()
-        .to_owned();
-    let token = loop {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "no token printed");
-        if let Some(t) = line.trim().strip_prefix("export TOKEN=") {
-            break t.to_owned();
-        }
-    };
-    (child, base, token)
+    spawn_command(command)
 }
 
 #[tokio::test]
@@ -269,7 +237,11 @@ async fn no_event_and_no_log_line_holds_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("provisio.log");
     let data = dir.path().join("data");
-    let (mut child, base, token) = spawn_logging(&data, &log);
+    let Process {
+        mut child,
+        base,
+        token,
+    } = spawn_logging(&data, &log);
     let admin = client_with_token(&token);
     let profiles = format!("{base}/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles");
     let p = ok_json(

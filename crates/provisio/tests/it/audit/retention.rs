@@ -7,7 +7,9 @@ use provisio::model::audit::{Activity, AuditEvent, Origin};
 use provisio::model::layout::to_row;
 use provisio::model::{Entity as _, TenantId, Timestamp};
 use provisio::service::audit::prune::prune;
-use provisio::store::{Criteria, RowWrite, Store};
+use provisio::store::{RowWrite, Store};
+
+use super::stored;
 use uuid::Uuid;
 
 fn event(tenant: TenantId, at: &str) -> AuditEvent {
@@ -52,16 +54,7 @@ async fn old_events_are_pruned_in_every_tenant() {
     store.insert(b, &kept).await.unwrap();
     let cutoff = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
     assert_eq!(prune(&store, cutoff).await.unwrap(), 1_006);
-    let count = |t| {
-        let store = store.clone();
-        async move {
-            store
-                .count::<AuditEvent>(t, &Criteria::default())
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!((count(a).await, count(b).await), (1, 1));
+    assert_eq!((stored(&store, a).await, stored(&store, b).await), (1, 1));
     let layout = provisio::model::audit::AUDIT_EVENTS.layout();
     assert!(store.get_row(layout, b, kept.id).await.unwrap().is_some());
     assert_eq!(prune(&store, cutoff).await.unwrap(), 0);
