@@ -149,6 +149,9 @@ pub struct Settings {
     /// Browser apps on other origins (`--cors-*`).
     #[command(flatten)]
     pub cors: crate::api::cors::CorsSettings,
+    /// How long audit events are kept (`--audit-*`).
+    #[command(flatten)]
+    pub audit: crate::service::audit::AuditSettings,
 }
 
 /// How log lines are written.
@@ -310,6 +313,7 @@ impl Settings {
         self.sealing.validate()?;
         self.devices.validate()?;
         self.cors.validate()?;
+        self.audit.validate()?;
         if let Some(url) = &self.public_base_url {
             let trimmed = url.trim_end_matches('/');
             let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))

@@ -186,6 +186,7 @@ fn sample(key: &str) -> &'static str {
         "sealing.keys" => "7:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "devices.token_usage_limit" => "50",
         "cors.allowed_origins" => "https://admin.example.org",
+        "audit.retention_days" => "90",
         other => panic!("README.md lists {other}, which this test has no sample for"),
     }
 }
@@ -251,6 +252,7 @@ fn loaded(s: &Settings, key: &str) -> String {
         "sealing.keys" => text(&s.sealing.keys),
         "devices.token_usage_limit" => s.devices.token_usage_limit.to_string(),
         "cors.allowed_origins" => s.cors.allowed_origins.join(","),
+        "audit.retention_days" => s.audit.retention_days.to_string(),
         other => panic!("no reader for {other}"),
     }
 }

@@ -57,6 +57,10 @@ pub async fn run(
         .redraw_for_settings()
         .await
         .context("bringing stored QR codes in line with the DPC settings")?;
+    let pruning = settings
+        .audit
+        .retention()
+        .map(|keep| crate::service::audit::prune::spawn(store.clone(), keep));
     announce(addr, &settings, &state.auth)?;
 
     tracing::info!(connections, "serving at most this many connections at once");
@@ -70,6 +74,9 @@ pub async fn run(
         grace,
     )
     .await;
+    if let Some(task) = pruning {
+        task.abort();
+    }
     store.close().await;
     tracing::info!("database closed; bye");
     Ok(())

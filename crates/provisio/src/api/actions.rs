@@ -7,11 +7,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
+use super::audit::RequestOrigin;
 use super::extract::{ExistingProfile, JsonBody};
 use super::format::Format;
 use super::preconditions::if_match;
 use super::reply::odata_json;
 use super::AppState;
+use crate::auth::READ_WRITE_ALL;
 use crate::error::ApiError;
 use crate::model::input::{json_kind, truncate};
 use crate::model::{IfMatch, Profile, PROFILES};
@@ -30,11 +32,13 @@ pub async fn create_token(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
     headers: HeaderMap,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let condition = condition(&headers, &profile)?;
     let seconds = token_validity(&body.required()?)?;
     st.profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
         .create_token(caller.tenant, profile.id, &condition, seconds)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -84,11 +88,13 @@ pub async fn revoke_token(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
     headers: HeaderMap,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let condition = condition(&headers, &profile)?;
     no_parameters("revokeToken", &body)?;
     st.profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
         .revoke_token(caller.tenant, profile.id, &condition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -98,6 +104,7 @@ pub async fn revoke_token(
 pub async fn set_membership_target(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    origin: RequestOrigin,
     headers: HeaderMap,
     format: Format,
     body: JsonBody,
@@ -106,6 +113,7 @@ pub async fn set_membership_target(
     let request = MembershipRequest::from_json(&body.required()?)?;
     let result = st
         .profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
         .set_membership_target(caller.tenant, profile.id, &condition, request)
         .await?;
     Ok(membership_reply(&st.base_url(&headers), &result, format))
@@ -130,11 +138,13 @@ pub async fn clear_membership_target(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
     headers: HeaderMap,
+    origin: RequestOrigin,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let condition = condition(&headers, &profile)?;
     no_parameters("clearEnrollmentTimeDeviceMembershipTarget", &body)?;
     st.profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
         .clear_membership_target(caller.tenant, profile.id, &condition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())

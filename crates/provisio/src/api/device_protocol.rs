@@ -16,11 +16,25 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use uuid::Uuid;
 
+use super::audit::RequestOrigin;
 use super::extract::JsonBody;
 use super::AppState;
 use crate::error::{ApiError, DeviceError};
+use crate::model::audit::{resource, Activity, AuditEvent, Changed, Origin};
+use crate::model::layout::to_row;
+use crate::model::{Profile, PROFILES};
 use crate::service::devices::input;
 use crate::throttle::{too_many_enrollments, too_many_failures};
+
+/// The client's address: the peer, or behind trusted proxies the address they forwarded (as
+/// `device_throttle.trusted_proxies` says).
+pub fn client_address(parts: &Parts, state: &AppState) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
+    state.device_throttle.client_address(peer, &parts.headers)
+}
 
 /// The client address of a device request, for its failures to count against.
 #[derive(Debug, Clone, Copy)]
@@ -32,12 +46,8 @@ impl FromRequestParts<AppState> for Attempt {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
         Ok(Attempt {
-            addr: state.device_throttle.client_address(peer, &parts.headers),
+            addr: client_address(parts, state),
         })
     }
 }
@@ -66,6 +76,30 @@ impl Attempt {
             }
         }
         Err(e)
+    }
+}
+
+/// Records in the audit trail that an enrollment with `profile`'s token was refused for the
+/// token's rate cap (the first refusal of a burst; the log has every one). The refusal stands
+/// whether or not the event could be written.
+async fn record_rate_cap(st: &AppState, origin: &Origin, profile: &Profile) {
+    let layout = PROFILES.layout();
+    let row = to_row(profile);
+    let shown = resource(Changed {
+        layout,
+        before: Some(&row),
+        after: Some(&row),
+    });
+    let event = AuditEvent::new(
+        profile.tenant,
+        origin,
+        Activity::EnrollmentRateCapExceeded,
+        layout.type_name,
+        vec![shown],
+        false,
+    );
+    if let Err(e) = crate::service::audit::record(st.profiles.store(), &event).await {
+        tracing::warn!(error = %e, "the audit event of a refused enrollment could not be written");
     }
 }
 
@@ -129,9 +163,11 @@ pub async fn check(
 pub async fn enroll(
     State(st): State<AppState>,
     attempt: Attempt,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: Result<JsonBody, ApiError>,
 ) -> Result<Response, ApiError> {
+    let origin = origin.origin(&[]);
     let result = async {
         let key = idempotency_key(&headers)?;
         let secret = device_secret(&headers, false)?;
@@ -146,11 +182,15 @@ pub async fn enroll(
                     profile = %profile.id,
                     "enrollments with one token came faster than the per-token cap; refused"
                 );
+                if st.device_throttle.first_refusal(key) {
+                    record_rate_cap(&st, &origin, &profile).await;
+                }
                 return Err(too_many_enrollments(retry_after));
             }
         }
         let result = st
             .devices
+            .by(origin.clone())
             .enroll(profile, body, secret.as_deref(), key)
             .await?;
         let status = match result.created {
@@ -184,6 +224,7 @@ pub async fn checkin(
 pub async fn acknowledge(
     State(st): State<AppState>,
     attempt: Attempt,
+    origin: RequestOrigin,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Result<JsonBody, ApiError>,
@@ -197,7 +238,10 @@ pub async fn acknowledge(
             )));
         };
         input::ack_body(body?.optional()?.as_ref())?;
-        st.devices.acknowledge(&secret, command).await?;
+        st.devices
+            .by(origin.origin(&[]))
+            .acknowledge(&secret, command)
+            .await?;
         Ok(StatusCode::NO_CONTENT.into_response())
     }
     .await;

@@ -9,12 +9,13 @@ use axum::http::{request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::audit::RequestOrigin;
 use super::extract::JsonBody;
 use super::format::Format;
 use super::listing::{count_of, list_of};
 use super::preconditions::if_match;
 use super::{query, reply, AppState};
-use crate::auth::{authenticate, Access, Identity, DEVICES_PRIVILEGED};
+use crate::auth::{authenticate, Access, Identity, DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL};
 use crate::error::ApiError;
 use crate::model::device::{DeviceId, ManagedDevice, DEVICES};
 use crate::model::input::{json_kind, truncate};
@@ -119,6 +120,7 @@ pub async fn update(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    origin: RequestOrigin,
     headers: HeaderMap,
     format: Format,
     body: JsonBody,
@@ -128,6 +130,7 @@ pub async fn update(
     condition.check(current.version, DEVICES.a_noun)?;
     let device = st
         .devices
+        .by(origin.origin(&[DEVICES_READ_WRITE_ALL]))
         .update(caller.tenant, id, &condition, &body.required()?)
         .await?;
     Ok(reply::patched(
@@ -143,10 +146,14 @@ pub async fn delete(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    origin: RequestOrigin,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let condition = if_match(&headers)?;
-    st.devices.delete(caller.tenant, id, condition).await?;
+    st.devices
+        .by(origin.origin(&[DEVICES_READ_WRITE_ALL]))
+        .delete(caller.tenant, id, condition)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -156,6 +163,7 @@ pub async fn retire(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
@@ -163,6 +171,7 @@ pub async fn retire(
     st.devices.get(caller.tenant, id).await?;
     parameters("retire", body.optional()?.as_ref(), &[])?;
     st.devices
+        .by(origin.origin(&[DEVICES_READ_WRITE_ALL]))
         .queue(caller.tenant, id, CommandKind::Retire, condition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -185,6 +194,7 @@ pub async fn wipe(
     State(st): State<AppState>,
     caller: DeviceCaller,
     DevicePath(id): DevicePath,
+    origin: RequestOrigin,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
@@ -197,6 +207,7 @@ pub async fn wipe(
     st.devices.get(caller.tenant, id).await?;
     parameters("wipe", body.optional()?.as_ref(), &WIPE_PARAMETERS)?;
     st.devices
+        .by(origin.origin(&[DEVICES_READ_WRITE_ALL, DEVICES_PRIVILEGED]))
         .queue(caller.tenant, id, CommandKind::Wipe, condition)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -1,6 +1,7 @@
 //! The HTTP API: routes, shared state, and the layers every request passes through.
 
 mod actions;
+pub mod audit;
 pub mod batch;
 pub mod cors;
 pub mod device_protocol;
@@ -143,6 +144,11 @@ pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
     for (name, handler) in &devices.actions {
         router = router.route(&format!("{collection}/{{id}}/{name}"), handler.clone());
     }
+    let audit = routes::AUDIT_EVENTS.path.as_str();
+    router = router
+        .route(audit, get(audit::list))
+        .route(&format!("{audit}/$count"), get(audit::count))
+        .route(&format!("{audit}/{{id}}"), get(audit::get_one));
     let prefix = device_protocol::PREFIX;
     router = router
         .route(&format!("{prefix}/check"), post(device_protocol::check))

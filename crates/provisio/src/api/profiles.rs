@@ -5,6 +5,7 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::audit::RequestOrigin;
 use super::extract::{ExistingProfile, JsonBody, ProfilePath};
 use super::format::Format;
 use super::preconditions::if_match;
@@ -12,7 +13,7 @@ use super::query;
 use super::reply;
 use super::routes::PROFILES as ROUTES;
 use super::AppState;
-use crate::auth::Principal;
+use crate::auth::{Principal, READ_WRITE_ALL};
 use crate::error::ApiError;
 use crate::model::{ProfileInput, Selection, PROFILES};
 
@@ -20,12 +21,17 @@ use crate::model::{ProfileInput, Selection, PROFILES};
 pub async fn create(
     State(st): State<AppState>,
     caller: Principal,
+    origin: RequestOrigin,
     headers: HeaderMap,
     format: Format,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let input = ProfileInput::from_json(&body.required()?)?;
-    let profile = st.profiles.create(caller.tenant, input).await?;
+    let profile = st
+        .profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
+        .create(caller.tenant, input)
+        .await?;
     let base = st.base_url(&headers);
     let mut res = reply::entity(
         StatusCode::CREATED,
@@ -68,6 +74,7 @@ pub async fn get_one(
 pub async fn update(
     State(st): State<AppState>,
     ExistingProfile { caller, profile }: ExistingProfile,
+    origin: RequestOrigin,
     headers: HeaderMap,
     format: Format,
     body: JsonBody,
@@ -77,6 +84,7 @@ pub async fn update(
     let input = ProfileInput::from_json(&body.required()?)?;
     let profile = st
         .profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
         .update(caller.tenant, profile.id, &condition, input)
         .await?;
     Ok(reply::patched(
@@ -92,10 +100,14 @@ pub async fn delete(
     State(st): State<AppState>,
     caller: Principal,
     ProfilePath(id): ProfilePath,
+    origin: RequestOrigin,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let condition = if_match(&headers)?;
-    st.profiles.delete(caller.tenant, id, &condition).await?;
+    st.profiles
+        .by(origin.origin(&[READ_WRITE_ALL]))
+        .delete(caller.tenant, id, &condition)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

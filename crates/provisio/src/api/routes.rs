@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use axum::routing::{post, MethodRouter};
 
 use super::{actions, AppState};
+use crate::model::audit::AuditEvent;
 use crate::model::device::ManagedDevice;
 use crate::model::{Entity as _, Profile};
 
@@ -70,9 +71,20 @@ pub static DEVICES: LazyLock<Collection> = LazyLock::new(|| {
     }
 });
 
+/// The audit trail: read-only, no actions; its functions are bound to the collection
+/// (docs/API.md, Audit trail).
+pub static AUDIT_EVENTS: LazyLock<Collection> = LazyLock::new(|| {
+    let segment = AuditEvent::set().name;
+    Collection {
+        segment,
+        path: format!("{ROOT}/{segment}"),
+        actions: Vec::new(),
+    }
+});
+
 /// Every collection the API serves.
-pub fn collections() -> [&'static Collection; 2] {
-    [&PROFILES, &DEVICES]
+pub fn collections() -> [&'static Collection; 3] {
+    [&PROFILES, &DEVICES, &AUDIT_EVENTS]
 }
 
 /// Path segments that are no collection or action: the version, the singleton, the system

@@ -17,6 +17,11 @@ pub const DEVICES_READ_WRITE_ALL: &str = "DeviceManagementManagedDevices.ReadWri
 /// Lets a caller wipe managed devices.
 pub const DEVICES_PRIVILEGED: &str = "DeviceManagementManagedDevices.PrivilegedOperations.All";
 
+/// Lets a caller read the audit trail (Graph documents it for `auditEvents`).
+pub const AUDIT_READ_ALL: &str = "DeviceManagementApps.Read.All";
+/// Also lets a caller read the audit trail (the trail itself is read-only).
+pub const AUDIT_READ_WRITE_ALL: &str = "DeviceManagementApps.ReadWrite.All";
+
 /// The permissions a token grants for this service's resources.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Permissions {
@@ -30,6 +35,8 @@ pub struct Permissions {
     pub devices_write: bool,
     /// `DeviceManagementManagedDevices.PrivilegedOperations.All` (wipe).
     pub devices_privileged: bool,
+    /// `DeviceManagementApps.Read.All` or `.ReadWrite.All`: the audit trail.
+    pub audit_read: bool,
 }
 
 /// What a request does with the resource.
@@ -77,6 +84,7 @@ impl Permissions {
             p.devices_write |= is(DEVICES_READ_WRITE_ALL);
             p.devices_read |= is(DEVICES_READ_ALL);
             p.devices_privileged |= is(DEVICES_PRIVILEGED);
+            p.audit_read |= is(AUDIT_READ_ALL) || is(AUDIT_READ_WRITE_ALL);
         }
         p
     }
@@ -125,6 +133,10 @@ pub struct Identity {
     pub app_id: Option<String>,
     /// True for application tokens (`roles`, no `scp`).
     pub app_only: bool,
+    /// The signed-in user's name: `upn`, else `preferred_username` (for the audit trail).
+    pub user_principal_name: Option<String>,
+    /// The client application's name, `app_displayname` (for the audit trail).
+    pub app_name: Option<String>,
 }
 
 impl Identity {
@@ -184,6 +196,8 @@ mod tests {
             object_id: Some("a\nb c=\"d\"".into()),
             app_id: None,
             app_only: true,
+            user_principal_name: None,
+            app_name: None,
         };
         assert_eq!(
             id.log_label(),

@@ -17,7 +17,7 @@ use rand::RngCore as _;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::access::{DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL, READ_WRITE_ALL};
+use super::access::{AUDIT_READ_ALL, DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL, READ_WRITE_ALL};
 
 /// The file in the data directory that holds the development secret.
 pub const KEY_FILE: &str = "dev-signing-key";
@@ -27,6 +27,10 @@ pub const DEV_ISSUER: &str = "https://provisio.invalid/dev";
 pub const DEV_AUDIENCE: &str = "api://provisio";
 /// `azp` (the client application) of development tokens.
 pub const DEV_APP_ID: &str = "0d3e5a1f-7c2b-4e8d-9f60-000000000de0";
+/// The `app_displayname` of development tokens.
+pub const DEV_APP_NAME: &str = "provisio development";
+/// The `preferred_username` of delegated development tokens.
+pub const DEV_USER: &str = "developer@provisio.invalid";
 /// How long the token printed at start-up stays valid.
 pub const BANNER_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
@@ -126,6 +130,7 @@ impl DevKey {
             "oid": oid,
             "sub": oid,
             "azp": DEV_APP_ID,
+            "app_displayname": DEV_APP_NAME,
             "ver": "2.0",
         });
         let claim = if req.app {
@@ -137,6 +142,8 @@ impl DevKey {
             map.insert(claim.0.to_owned(), claim.1);
             if req.app {
                 map.insert("idtyp".into(), Value::from("app"));
+            } else {
+                map.insert("preferred_username".into(), Value::from(DEV_USER));
             }
         }
         let key = EncodingKey::from_secret(&self.secret);
@@ -149,9 +156,14 @@ impl DevKey {
     pub fn banner(&self, addr: SocketAddr, tenant: Uuid) -> anyhow::Result<String> {
         let token = self.issue(&TokenRequest {
             tenant,
-            permissions: [READ_WRITE_ALL, DEVICES_READ_WRITE_ALL, DEVICES_PRIVILEGED]
-                .map(str::to_owned)
-                .to_vec(),
+            permissions: [
+                READ_WRITE_ALL,
+                DEVICES_READ_WRITE_ALL,
+                DEVICES_PRIVILEGED,
+                AUDIT_READ_ALL,
+            ]
+            .map(str::to_owned)
+            .to_vec(),
             app: false,
             lifetime: BANNER_TOKEN_LIFETIME,
         })?;
@@ -165,7 +177,7 @@ impl DevKey {
             _ => addr,
         };
         Ok(format!(
-            "development mode: tokens are HS256, signed with {key}; this one acts for tenant {tenant} with {READ_WRITE_ALL}, {DEVICES_READ_WRITE_ALL} and {DEVICES_PRIVILEGED} for 24 hours (more: provisio token issue --help)\n\
+            "development mode: tokens are HS256, signed with {key}; this one acts for tenant {tenant} with {READ_WRITE_ALL}, {DEVICES_READ_WRITE_ALL}, {DEVICES_PRIVILEGED} and {AUDIT_READ_ALL} for 24 hours (more: provisio token issue --help)\n\
              export TOKEN={token}\n\
              curl -H \"Authorization: Bearer $TOKEN\" http://{reachable}/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles",
             key = self.path.display(),

@@ -22,8 +22,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 
 pub use access::{
-    Access, Identity, Permissions, DEVICES_PRIVILEGED, DEVICES_READ_ALL, DEVICES_READ_WRITE_ALL,
-    READ_ALL, READ_WRITE_ALL,
+    Access, Identity, Permissions, AUDIT_READ_ALL, AUDIT_READ_WRITE_ALL, DEVICES_PRIVILEGED,
+    DEVICES_READ_ALL, DEVICES_READ_WRITE_ALL, READ_ALL, READ_WRITE_ALL,
 };
 pub use settings::{AuthMode, AuthSettings};
 pub use verify::Verifier;

@@ -53,6 +53,9 @@ struct Claims {
     oid: Option<String>,
     appid: Option<String>,
     azp: Option<String>,
+    upn: Option<String>,
+    preferred_username: Option<String>,
+    app_displayname: Option<String>,
 }
 
 impl Verifier {
@@ -146,6 +149,8 @@ impl Verifier {
             object_id: c.oid,
             app_id: c.appid.or(c.azp),
             app_only: scopes.is_empty(),
+            user_principal_name: c.upn.or(c.preferred_username),
+            app_name: c.app_displayname,
         })
     }
 

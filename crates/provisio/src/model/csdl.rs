@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 
+use super::audit::AuditEvent;
 use super::device::ManagedDevice;
 use super::entity::{ComplexDecl, Entity, EnumDecl, MemberType, Nullable, MIME_CONTENT_TYPE};
 use super::layout::Layout;
@@ -135,6 +136,30 @@ const ACTIONS: [Action; 7] = [
         None,
     ),
 ];
+
+/// A function bound to a collection (see [`FUNCTIONS`]).
+type Function = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+/// Functions bound to a collection: the entity type of its members, name, parameters after the
+/// binding one (name, type), return type. Graph declares their parameters and return types
+/// `Unicode="false"`, and so does this document.
+const FUNCTIONS: [Function; 2] = [
+    (
+        AUDIT,
+        "getAuditActivityTypes",
+        &[("category", "Edm.String")],
+        "Collection(Edm.String)",
+    ),
+    (AUDIT, "getAuditCategories", &[], "Collection(Edm.String)"),
+];
+
+/// The audit event's type name.
+const AUDIT: &str = "auditEvent";
 
 /// `obliterationBehavior`, the type of a parameter of `wipe`, as Graph declares it.
 const OBLITERATION_BEHAVIOR: EnumDecl = EnumDecl {
@@ -266,7 +291,11 @@ fn property(out: &mut String, indent: &str, name: &str, ty: &str, nullable: bool
 
 /// The whole `$metadata` document of the entity sets the service serves.
 pub fn document() -> String {
-    let layouts = [Profile::set().layout(), ManagedDevice::set().layout()];
+    let layouts = [
+        Profile::set().layout(),
+        ManagedDevice::set().layout(),
+        AuditEvent::set().layout(),
+    ];
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
          <edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">\n  \
@@ -344,6 +373,23 @@ pub fn document() -> String {
             let _ = writeln!(out, "{i4}<ReturnType Type=\"{ty}\" />");
         }
         let _ = writeln!(out, "{i3}</Action>");
+    }
+    for (binding, name, params, returns) in FUNCTIONS {
+        let _ = writeln!(out, "{i3}<Function Name=\"{name}\" IsBound=\"true\">");
+        let _ = writeln!(
+            out,
+            "{i4}<Parameter Name=\"bindingParameter\" Type=\"Collection(graph.{binding})\" />"
+        );
+        for (p, ty) in params {
+            let _ = writeln!(
+                out,
+                "{i4}<Parameter Name=\"{p}\" Type=\"{ty}\" Unicode=\"false\" />"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{i4}<ReturnType Type=\"{returns}\" Unicode=\"false\" />\n{i3}</Function>"
+        );
     }
     let _ = writeln!(
         out,

@@ -341,7 +341,8 @@ pub fn to_cell(ty: MemberType, v: Val<'_>) -> Cell {
     }
 }
 
-/// The lower-cased key of a member's value: the folded text, or the JSON array of folded items.
+/// The lower-cased key of a member's value: the folded text, the JSON array of folded items, or
+/// a complex value's JSON with every text in it folded (what `$filter=actor/...` compares).
 pub fn key_cell(v: &Val<'_>) -> Cell {
     match v {
         Val::Str(s) => Cell::Text(fold_case(s)),
@@ -349,7 +350,24 @@ pub fn key_cell(v: &Val<'_>) -> Cell {
             let keys: Vec<String> = items.iter().map(|t| fold_case(t)).collect();
             Cell::Text(serde_json::Value::from(keys).to_string())
         }
+        Val::Json(serde_json::Value::Null) => Cell::Null,
+        Val::Json(j) => Cell::Text(folded_json(j).to_string()),
         _ => Cell::Null,
+    }
+}
+
+/// `v` with every string in it (keys excepted) lower-cased with [`fold_case`].
+fn folded_json(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(fold_case(s)),
+        Value::Array(items) => Value::Array(items.iter().map(folded_json).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), folded_json(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! it — reading bodies, writing JSON, the storage layout, the OData schema and the CSDL. No I/O
 //! and no HTTP here.
 
+pub mod audit;
 pub mod csdl;
 pub mod device;
 pub mod device_name;

@@ -31,7 +31,7 @@ fn enum_type(decl: &EnumDecl) -> &'static EnumType {
 }
 
 /// A complex type and its properties (each filterable and sortable through a path; nested
-/// complex values are selectable only).
+/// complex values and collections are selectable only).
 fn complex_type(decl: &ComplexDecl) -> &'static ComplexType {
     let properties: Vec<Property> = decl
         .properties
@@ -40,9 +40,10 @@ fn complex_type(decl: &ComplexDecl) -> &'static ComplexType {
             let p = Property::new(f.name, property_type(f.ty));
             let p = if f.nullable { p } else { p.not_null() };
             match f.ty {
-                MemberType::Complex(_) | MemberType::ComplexCollection(_) | MemberType::Image => {
-                    p.not_filterable().not_sortable()
-                }
+                MemberType::Complex(_)
+                | MemberType::ComplexCollection(_)
+                | MemberType::StringCollection
+                | MemberType::Image => p.not_filterable().not_sortable(),
                 _ => p,
             }
         })

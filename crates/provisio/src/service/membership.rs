@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{IfMatch, Profiles};
 use crate::error::ApiError;
+use crate::model::audit::Activity;
 use crate::model::input::{json_kind, truncate};
 use crate::model::{
     MembershipTarget, MembershipTargetType, Profile, ProfileId, TenantId, PROFILES,
@@ -142,6 +143,7 @@ impl Profiles {
             None => None,
         };
         let stored = self
+            .doing(Activity::SetMembershipTarget)
             .modify(tenant, id, if_match, |p| {
                 p.membership_target = target.clone();
                 Ok(())
@@ -161,11 +163,12 @@ impl Profiles {
         if current.membership_target.is_none() {
             return Ok(if_match.check(current.version, PROFILES.a_noun)?);
         }
-        self.modify(tenant, id, if_match, |p| {
-            p.membership_target = None;
-            Ok(())
-        })
-        .await?;
+        self.doing(Activity::ClearMembershipTarget)
+            .modify(tenant, id, if_match, |p| {
+                p.membership_target = None;
+                Ok(())
+            })
+            .await?;
         Ok(())
     }
 }

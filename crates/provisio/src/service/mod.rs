@@ -2,6 +2,7 @@
 //! membership-target actions, the rules that span several members, and the retry loop that makes
 //! concurrent changes safe.
 
+pub mod audit;
 pub mod devices;
 mod membership;
 mod precondition;
@@ -17,9 +18,10 @@ pub use crate::model::IfMatch;
 pub use membership::{MembershipRequest, MembershipResult, TargetStatus};
 pub use readiness::{NotReady, Readiness, FULL_RETRY_AFTER_SECONDS};
 pub use redraw::{RedrawReport, FINGERPRINT};
-pub use writes::{WriteHook, Writes};
+pub use writes::{Acting, Change, WriteHook, Writes};
 
 use crate::error::ApiError;
+use crate::model::audit::{Activity, Origin};
 use crate::model::{
     rules, Entity as _, Profile, ProfileId, ProfileInput, TenantId, Timestamp, PROFILES,
 };
@@ -39,11 +41,28 @@ pub struct Profiles {
 
 impl Profiles {
     /// Operations over `store`, drawing QR codes with `qr`.
+    /// Every change is recorded in the audit trail ([`audit::AuditTrail`]).
     pub fn new(store: Arc<dyn Store>, qr: QrCodes) -> Self {
         Profiles {
-            writes: Writes::new(store.clone()),
+            writes: Writes::new(store.clone()).with_hook(Arc::new(audit::AuditTrail)),
             store,
             qr,
+        }
+    }
+
+    /// The same operations, their changes made by `origin` (the audit trail's actor).
+    pub fn by(&self, origin: Arc<Origin>) -> Self {
+        Profiles {
+            writes: self.writes.by(origin),
+            ..self.clone()
+        }
+    }
+
+    /// The same operations, their changes recorded as `activity`.
+    fn doing(&self, activity: Activity) -> Self {
+        Profiles {
+            writes: self.writes.doing(activity),
+            ..self.clone()
         }
     }
 
@@ -101,39 +120,25 @@ impl Profiles {
         .await
     }
 
-    /// Deletes a profile that meets `if_match`, or 404 (412 when it does not meet it). With a
-    /// condition, the delete is conditional on the version the check read; when another change
-    /// lands in between, the next read fails the check.
+    /// Deletes a profile that meets `if_match`, or 404 (412 when it does not meet it). The
+    /// delete is conditional on the profile read just before (its audit event shows what was
+    /// deleted), and starts again when the profile changed meanwhile: the next read then checks
+    /// the condition again.
     pub async fn delete(
         &self,
         tenant: TenantId,
         id: ProfileId,
         if_match: &IfMatch,
     ) -> Result<(), ApiError> {
-        let expected = match if_match.is_any() {
-            true => None,
-            false => {
-                let current = self.get(tenant, id).await?;
-                if_match.check(current.version, PROFILES.a_noun)?;
-                Some(current.version)
+        for _ in 0..MAX_ATTEMPTS {
+            let current = self.get(tenant, id).await?;
+            if_match.check(current.version, PROFILES.a_noun)?;
+            if self.writes.delete(&current).await? {
+                return Ok(());
             }
-        };
-        if self
-            .writes
-            .delete::<Profile>(tenant, id.0, expected)
-            .await?
-        {
-            return Ok(());
+            tokio::task::yield_now().await;
         }
-        match expected {
-            // Changed or deleted meanwhile: the fresh read tells which.
-            Some(_) => {
-                let current = self.get(tenant, id).await?;
-                if_match.check(current.version, PROFILES.a_noun)?;
-                Err(ApiError::profile_not_found(id))
-            }
-            None => Err(ApiError::profile_not_found(id)),
-        }
+        Err(busy())
     }
 
     /// One page of profiles.
@@ -205,7 +210,7 @@ impl Profiles {
             next.version = current.version + 1;
             if self
                 .writes
-                .update_with(&next, current.version, along(&next))
+                .update_with(&next, &current, along(&next))
                 .await?
             {
                 return Ok(next);
@@ -214,10 +219,14 @@ impl Profiles {
                 tokio::task::yield_now().await;
             }
         }
-        Err(ApiError::Unavailable {
-            message: "The profile is being changed by many requests at once; retry the request."
-                .into(),
-            retry_after: 1,
-        })
+        Err(busy())
+    }
+}
+
+/// The answer when a profile kept changing under every attempt.
+fn busy() -> ApiError {
+    ApiError::Unavailable {
+        message: "The profile is being changed by many requests at once; retry the request.".into(),
+        retry_after: 1,
     }
 }

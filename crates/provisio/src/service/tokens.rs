@@ -5,6 +5,7 @@ use rand::distributions::{Distribution as _, Uniform};
 
 use super::{IfMatch, Profiles};
 use crate::error::ApiError;
+use crate::model::audit::Activity;
 use crate::model::{
     EnrollmentMode, Profile, ProfileId, Sensitive, TenantId, Timestamp, Token, PROFILES,
     TOKEN_USAGE_COUNT,
@@ -75,35 +76,36 @@ impl Profiles {
                 column,
             }]
         };
-        self.modify_with(
-            tenant,
-            id,
-            if_match,
-            |p| {
-                check_validity(p.enrollment_mode, validity_seconds)?;
-                self.qr.check_mode(p)?;
-                let value = new_token_value();
-                let created = Timestamp::now();
-                let expires = created.plus_seconds(validity_seconds).ok_or_else(|| {
-                    ApiError::BadRequest(
-                        "tokenValidityInSeconds reaches past the year 9999.".into(),
-                    )
-                })?;
-                let drawn = self.qr.draw(p, value.expose())?;
-                p.token = Some(Token {
-                    id: uuid::Uuid::new_v4(),
-                    value,
-                    created,
-                    expires,
-                    qr_content: Sensitive::new(drawn.content),
-                    qr_png: drawn.png,
-                });
-                p.token_usage_count = 0;
-                Ok(())
-            },
-            reset,
-        )
-        .await
+        self.doing(Activity::CreateToken)
+            .modify_with(
+                tenant,
+                id,
+                if_match,
+                |p| {
+                    check_validity(p.enrollment_mode, validity_seconds)?;
+                    self.qr.check_mode(p)?;
+                    let value = new_token_value();
+                    let created = Timestamp::now();
+                    let expires = created.plus_seconds(validity_seconds).ok_or_else(|| {
+                        ApiError::BadRequest(
+                            "tokenValidityInSeconds reaches past the year 9999.".into(),
+                        )
+                    })?;
+                    let drawn = self.qr.draw(p, value.expose())?;
+                    p.token = Some(Token {
+                        id: uuid::Uuid::new_v4(),
+                        value,
+                        created,
+                        expires,
+                        qr_content: Sensitive::new(drawn.content),
+                        qr_png: drawn.png,
+                    });
+                    p.token_usage_count = 0;
+                    Ok(())
+                },
+                reset,
+            )
+            .await
     }
 
     /// `revokeToken`: the token, its QR code and its dates are cleared; the counts stay. Revoking
@@ -119,11 +121,12 @@ impl Profiles {
             if_match.check(current.version, PROFILES.a_noun)?;
             return Ok(current);
         }
-        self.modify(tenant, id, if_match, |p| {
-            p.token = None;
-            Ok(())
-        })
-        .await
+        self.doing(Activity::RevokeToken)
+            .modify(tenant, id, if_match, |p| {
+                p.token = None;
+                Ok(())
+            })
+            .await
     }
 
     /// Draws the QR code again when what it says changed.

@@ -260,13 +260,13 @@ pub enum RowWrite {
         /// The version the writer read.
         expected_version: i64,
     },
-    /// Deletes a row (only if it still has `expected_version`, when one is given).
+    /// Deletes a row (if it still has `expected_version`, when given).
     Delete {
         /// The table.
         layout: &'static Layout,
         /// The row's id.
         id: Uuid,
-        /// The version the row must have (a conditional delete: `If-Match`), if any.
+        /// The version the writer read, if the delete depends on it.
         expected_version: Option<i64>,
     },
     /// Sets a counter column of a row (one of its entity set's `counters`, which updates leave

@@ -61,6 +61,9 @@ struct Inner<C: Clock> {
     address: ClientAddress,
     failures: Option<Limiter<IpAddr, C>>,
     tokens: Option<Limiter<TokenKey, C>>,
+    /// One place a minute per token: which refusals of a token's cap the audit trail records
+    /// (the first of each refused burst, not every refused request).
+    reported: Option<Limiter<TokenKey, C>>,
     cap: usize,
     clock: C,
     origin: C::Instant,
@@ -97,8 +100,16 @@ impl<C: Clock + Clone> DeviceThrottle<C> {
                 clock.clone(),
             )
         });
+        let reported = tokens.as_ref().map(|_| {
+            RateLimiter::new(
+                Quota::per_minute(NonZeroU32::MIN),
+                Bounded::new(cap, Overflow::Shared),
+                clock.clone(),
+            )
+        });
         DeviceThrottle {
             inner: Arc::new(Inner {
+                reported,
                 address: ClientAddress {
                     trusted: settings.trusted().unwrap_or_default(),
                     header: settings.forwarded_header,
@@ -143,6 +154,16 @@ impl<C: Clock + Clone> DeviceThrottle<C> {
         };
         self.inner.sweep_if_due();
         self.inner.check(limiter, &token)
+    }
+
+    /// Whether a refusal of `token`'s cap is the first of a refused burst, which the audit trail
+    /// records: true at most once a minute per token, so that a flood of refused enrollments
+    /// writes a few events, not one per request.
+    pub fn first_refusal(&self, token: TokenKey) -> bool {
+        self.inner
+            .reported
+            .as_ref()
+            .is_some_and(|l| self.inner.check(l, &token).is_ok())
     }
 
     /// Addresses and tokens whose counts are held (for tests of the bound).
@@ -202,7 +223,7 @@ impl<C: Clock> Inner<C> {
                 l.shrink_to_fit();
             }
         }
-        if let Some(l) = &self.tokens {
+        for l in [&self.tokens, &self.reported].into_iter().flatten() {
             l.retain_recent();
             if shrink {
                 l.shrink_to_fit();

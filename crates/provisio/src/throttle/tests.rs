@@ -12,6 +12,8 @@ fn caller(tenant: u128, app: Option<&str>) -> Identity {
         object_id: None,
         app_id: app.map(str::to_owned),
         app_only: true,
+        user_principal_name: None,
+        app_name: None,
     }
 }
 

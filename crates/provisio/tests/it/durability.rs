@@ -26,29 +26,30 @@ pub fn spawn(data_dir: &Path, db: &Option<String>) -> Process {
 
 /// [`spawn`] with more `serve` flags.
 pub fn spawn_with(data_dir: &Path, db: &Option<String>, flags: &[&str]) -> Process {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
-    command
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-level",
-            "warn",
-            "--data-dir",
-        ])
-        .arg(data_dir);
-    if let Some(url) = db {
-        command.args(["--database-url", url]);
-    }
+    let mut command = serve_command(data_dir, db, "warn");
     command.args(flags);
     spawn_command(command)
 }
 
-/// Runs a prepared `provisio serve` command and reads its banner and development token.
+/// `provisio serve` on a free port, on `db` (PostgreSQL) or SQLite in `data_dir`, logging at
+/// `log_level`.
+pub fn serve_command(data_dir: &Path, db: &Option<String>, log_level: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_provisio"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-level", log_level])
+        .arg("--data-dir")
+        .arg(data_dir);
+    if let Some(url) = db {
+        command.args(["--database-url", url]);
+    }
+    command
+}
+
+/// Runs a prepared `provisio serve` command and reads its banner and development token (its
+/// standard error goes where the command says, by default to the test's).
 pub fn spawn_command(mut command: Command) -> Process {
     let mut child = command
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .spawn()
         .expect("start provisio");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));

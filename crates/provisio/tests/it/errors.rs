@@ -209,7 +209,7 @@ async fn health_and_readiness_need_no_token() {
 #[tokio::test]
 async fn a_collection_not_served_names_its_segment() {
     let s = TestServer::start().await;
-    let res = s.get(&s.collection_of("auditEvents")).await;
+    let res = s.get(&s.collection_of("deviceConfigurations")).await;
     let msg = expect_error(res, StatusCode::BAD_REQUEST, "BadRequest").await;
-    assert!(msg.contains("'auditEvents'"), "{msg}");
+    assert!(msg.contains("'deviceConfigurations'"), "{msg}");
 }

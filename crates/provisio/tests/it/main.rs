@@ -1,5 +1,6 @@
 //! End-to-end tests over a real socket, and store-level tests.
 
+mod audit;
 mod auth;
 mod backup;
 mod batch;

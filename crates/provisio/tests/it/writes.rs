@@ -8,7 +8,7 @@ use provisio::model::{
     Body, Entity as _, IfMatch, Profile, ProfileId, ProfileInput, TenantId, Timestamp,
 };
 use provisio::provisioning::QrCodes;
-use provisio::service::{Profiles, WriteHook};
+use provisio::service::{Acting, Change, Profiles, WriteHook};
 use provisio::store::{Criteria, RowWrite, Store, StoreError, Written};
 use uuid::Uuid;
 
@@ -89,15 +89,15 @@ async fn a_group_commits_whole_or_not_at_all() {
     store.close().await;
 }
 
-/// Writes a copy of each change into another tenant: what an audit trail will do.
+/// Writes a copy of each change into another tenant, as the audit trail writes its events.
 #[derive(Debug)]
 struct CopyEveryChange;
 
 const LOG_TENANT: u128 = 99;
 
 impl WriteHook for CopyEveryChange {
-    fn attach(&self, _tenant: TenantId, change: &RowWrite) -> Vec<RowWrite> {
-        let what = match change {
+    fn attach(&self, _tenant: TenantId, _acting: &Acting, change: Change<'_>) -> Vec<RowWrite> {
+        let what = match change.write {
             RowWrite::Insert { .. } => "insert",
             RowWrite::Update { .. } => "update",
             RowWrite::Delete { .. } => "delete",

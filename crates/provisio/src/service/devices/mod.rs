@@ -16,6 +16,7 @@ pub use settings::DeviceSettings;
 use self::input::{CheckinBody, EnrollBody};
 use super::Writes;
 use crate::error::{ApiError, DeviceError};
+use crate::model::audit::Origin;
 use crate::model::device::{is_placeholder, DeviceId, ManagedDevice, DEVICES};
 use crate::model::device_name::{device_name, NameFacts};
 use crate::model::{Body, Entity as _, IfMatch, Profile, TenantId, Timestamp};
@@ -44,6 +45,20 @@ pub struct Devices {
     store: Arc<dyn Store>,
     writes: Writes,
     settings: Arc<DeviceSettings>,
+}
+
+impl Devices {
+    /// The same operations, their changes made by `origin` (the audit trail's actor).
+    pub fn by(&self, origin: Arc<Origin>) -> Self {
+        Devices {
+            writes: self.writes.by(origin),
+            ..self.clone()
+        }
+    }
+
+    fn origin(&self) -> Arc<Origin> {
+        self.writes.acting().origin.clone()
+    }
 }
 
 /// What `POST /device/v1/check` answers.
@@ -210,6 +225,7 @@ impl Devices {
                 key,
                 request_hash: body.request_hash.clone(),
             }),
+            origin: self.origin(),
         };
         let work = self.store.run(Enroll::new(plan)).await?;
         let outcome = work
@@ -323,7 +339,7 @@ impl Devices {
     }
 
     async fn device_op(&self, op: DeviceOp) -> Result<DeviceOutcome, ApiError> {
-        let work = self.store.run(DeviceWork::new(op)).await?;
+        let work = self.store.run(DeviceWork::new(op, self.origin())).await?;
         work.outcome().ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!("a device operation left no outcome"))
         })
@@ -386,7 +402,7 @@ impl Devices {
                 return Ok(current);
             }
             next.version = current.version + 1;
-            if self.writes.update(&next, current.version).await? {
+            if self.writes.update(&next, &current).await? {
                 return Ok(next);
             }
             tokio::task::yield_now().await;

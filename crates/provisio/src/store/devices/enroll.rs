@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use super::{cell_int, cell_text};
 use super::{
-    devices, identity_args, rewrite, uncount, CellKind, Enroll, Enrolled, IDEMPOTENCY_SECONDS,
-    IDENTITY,
+    devices, identity_args, record_enrollment, rewrite, uncount, CellKind, Enroll, Enrolled,
+    IDEMPOTENCY_SECONDS, IDENTITY,
 };
 use crate::model::device::DEVICES;
 use crate::model::layout::to_row;
@@ -143,7 +143,7 @@ impl Transaction for Enroll {
             )
             .await?;
         }
-        let outcome = match (reused, current) {
+        let outcome = match (reused, current.clone()) {
             (Some(stored), _) => {
                 let mut next = stored.clone();
                 next.refresh_from(d, now);
@@ -201,6 +201,7 @@ impl Transaction for Enroll {
             )
             .await?;
         }
+        record_enrollment(tx, &plan.origin, current.as_ref(), &outcome).await?;
         self.finish(outcome, true)
     }
 }

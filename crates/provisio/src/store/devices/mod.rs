@@ -8,11 +8,12 @@
 //! a deadlock or a unique-key race is retried by the store with the whole transaction. SQLite
 //! runs each transaction alone in its writer.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
 use super::tx::{int, text, Arg, Tx};
+use crate::model::audit::{resource, Activity, AuditEvent, Changed, Origin, AUDIT_EVENTS};
 use crate::model::device::{Identity, ManagedDevice, DEVICES};
 use crate::model::layout::{from_row, to_row, Cell, CellKind};
 use crate::model::TenantId;
@@ -96,6 +97,8 @@ pub struct EnrollPlan {
     pub proofs: Vec<String>,
     /// The request's idempotency key.
     pub idempotency: Option<IdempotencyKey>,
+    /// The device and its request, for the audit event.
+    pub origin: Arc<Origin>,
 }
 
 /// What an enrollment did.
@@ -213,4 +216,70 @@ async fn uncount(tx: &mut dyn Tx, tenant: TenantId, profile: Uuid) -> Result<(),
     )
     .await?;
     Ok(())
+}
+
+/// A device record before and after a change (none before a create, none after a removal).
+type DeviceChange<'a> = (Option<&'a ManagedDevice>, Option<&'a ManagedDevice>);
+
+/// Writes the audit event of a change of device records, in the change's transaction: one
+/// INSERT, from what the transaction already holds.
+async fn record(
+    tx: &mut dyn Tx,
+    origin: &Origin,
+    activity: Activity,
+    changes: &[DeviceChange<'_>],
+) -> Result<(), sqlx::Error> {
+    let layout = DEVICES.layout();
+    let Some(tenant) = changes.iter().find_map(|(b, a)| a.or(*b)).map(|d| d.tenant) else {
+        return Ok(());
+    };
+    let resources = changes
+        .iter()
+        .map(|(before, after)| {
+            // The credential hash is a hidden column the event shows masked when it changed.
+            let (b, a) = (before.map(to_row), after.map(to_row));
+            let changed = Changed {
+                layout,
+                before: b.as_ref(),
+                after: a.as_ref(),
+            };
+            resource(changed)
+        })
+        .collect();
+    let event = AuditEvent::new(tenant, origin, activity, layout.type_name, resources, true);
+    tx.insert(AUDIT_EVENTS.layout(), to_row(&event)).await?;
+    Ok(())
+}
+
+/// Writes the audit event of an enrollment: a new record (superseding the device's `current`
+/// one, if it had one), or `current` refreshed.
+async fn record_enrollment(
+    tx: &mut dyn Tx,
+    origin: &Origin,
+    current: Option<&ManagedDevice>,
+    outcome: &Enrolled,
+) -> Result<(), sqlx::Error> {
+    match outcome {
+        Enrolled::Created {
+            device,
+            superseded: None,
+        } => record(tx, origin, Activity::Enroll, &[(None, Some(&**device))]).await,
+        Enrolled::Created {
+            device,
+            superseded: Some(old),
+        } => {
+            let changes = [(None, Some(&**device)), (current, Some(&**old))];
+            record(tx, origin, Activity::Supersede, &changes).await
+        }
+        Enrolled::Reused(device) => {
+            record(
+                tx,
+                origin,
+                Activity::ReEnroll,
+                &[(current, Some(&**device))],
+            )
+            .await
+        }
+        Enrolled::TokenGone | Enrolled::LimitReached | Enrolled::KeyReused => Ok(()),
+    }
 }

@@ -1,12 +1,13 @@
 //! The device operations besides enrollment, each one transaction: removing a record, queueing
 //! a command, a check-in and a command's acknowledgement.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{cell_int, cell_text, devices, lock, rewrite, uncount, Command, CommandKind};
+use super::{cell_int, cell_text, devices, lock, record, rewrite, uncount, Command, CommandKind};
+use crate::model::audit::{Activity, Origin};
 use crate::model::device::{management_state, ManagedDevice, DEVICES};
 use crate::model::layout::to_row;
 use crate::model::layout::CellKind;
@@ -34,6 +35,7 @@ pub enum DeviceOutcome {
 #[derive(Debug)]
 pub struct DeviceWork {
     op: DeviceOp,
+    origin: Arc<Origin>,
     outcome: Mutex<Option<DeviceOutcome>>,
 }
 
@@ -79,10 +81,11 @@ pub enum DeviceOp {
 }
 
 impl DeviceWork {
-    /// The work `op` describes.
-    pub fn new(op: DeviceOp) -> Self {
+    /// The work `op` describes, asked by `origin` (the actor of its audit event).
+    pub fn new(op: DeviceOp, origin: Arc<Origin>) -> Self {
         DeviceWork {
             op,
+            origin,
             outcome: Mutex::new(None),
         }
     }
@@ -212,6 +215,7 @@ impl Transaction for DeviceWork {
                     return self.finish(DeviceOutcome::Stale(d.version), false);
                 }
                 remove(tx, &d).await?;
+                record(tx, &self.origin, Activity::Delete, &[(Some(&d), None)]).await?;
                 self.finish(DeviceOutcome::Done(d), true)
             }
             DeviceOp::Queue {
@@ -248,6 +252,11 @@ impl Transaction for DeviceWork {
                 };
                 next.version = d.version + 1;
                 rewrite(tx, &next).await?;
+                let activity = match kind {
+                    CommandKind::Retire => Activity::Retire,
+                    CommandKind::Wipe => Activity::Wipe,
+                };
+                record(tx, &self.origin, activity, &[(Some(&d), Some(&next))]).await?;
                 self.finish(DeviceOutcome::Done(next), true)
             }
             DeviceOp::CheckIn {
@@ -298,6 +307,8 @@ impl Transaction for DeviceWork {
                 match c.kind {
                     CommandKind::Retire => {
                         remove(tx, &d).await?;
+                        let changes = [(Some(&d), None)];
+                        record(tx, &self.origin, Activity::AcknowledgeRetire, &changes).await?;
                         self.finish(DeviceOutcome::Done(d), true)
                     }
                     CommandKind::Wipe => {
@@ -315,6 +326,8 @@ impl Transaction for DeviceWork {
                         next.management_state = management_state::WIPE_ISSUED;
                         next.version = d.version + 1;
                         rewrite(tx, &next).await?;
+                        let changes = [(Some(&d), Some(&next))];
+                        record(tx, &self.origin, Activity::AcknowledgeWipe, &changes).await?;
                         self.finish(DeviceOutcome::Done(next), true)
                     }
                 }

@@ -57,6 +57,11 @@ pub struct Column {
     pub ty: ColumnType,
     /// Whether the column holds NULLs.
     pub nullable: bool,
+    /// For a property of a complex member (`actor/userPrincipalName`): the property's name,
+    /// read with `json_extract` from the member's key column, which holds the value's JSON with
+    /// its texts lower-cased (PostgreSQL has a `json_extract` of the same meaning, migration
+    /// 0007).
+    pub path: Option<&'static str>,
 }
 
 /// The column behind a member named in a query.
@@ -94,6 +99,39 @@ pub fn column(layout: &Layout, member: &str) -> anyhow::Result<Column> {
         index,
         ty,
         nullable: c.nullable,
+        path: None,
+    })
+}
+
+/// The column behind a property a query names: a member ([`column`]), or a text property of
+/// a complex member that has a key column (`actor/userPrincipalName`).
+pub fn prop_column(layout: &Layout, prop: &odata::PropRef) -> anyhow::Result<Column> {
+    let Some(parent) = prop.parent() else {
+        return column(layout, prop.name());
+    };
+    let leaf = prop.def().name;
+    let m = layout
+        .members
+        .iter()
+        .find(|m| m.name == parent.name)
+        .filter(|m| m.query != Query::SelectOnly);
+    let found = m.and_then(|m| match (m.ty, m.key) {
+        (MemberType::Complex(decl), Some(key)) => decl
+            .properties
+            .iter()
+            .find(|f| f.name == leaf && f.ty == MemberType::String)
+            .map(|_| (m, key)),
+        _ => None,
+    });
+    let (m, key) = found.ok_or_else(|| anyhow!("the property '{prop}' has no query column"))?;
+    Ok(Column {
+        table: layout.table,
+        member: m.name,
+        name: layout.columns[key].name,
+        index: key,
+        ty: ColumnType::Text { sql_lower: false },
+        nullable: true,
+        path: Some(leaf),
     })
 }
 
@@ -106,6 +144,7 @@ pub fn id_column(layout: &Layout) -> Column {
         index: ID,
         ty: ColumnType::Text { sql_lower: false },
         nullable: false,
+        path: None,
     }
 }
 
@@ -115,8 +154,15 @@ impl Column {
         Expr::col((Ident(self.table), Ident(self.name))).into()
     }
 
-    /// What comparisons and sorting use: the column, or `lower(column)`.
+    /// What comparisons and sorting use: the column, `lower(column)`, or the property a path
+    /// names in the column's JSON.
     pub fn expr(&self) -> SimpleExpr {
+        if let Some(path) = self.path {
+            return Func::cust(Ident("json_extract"))
+                .arg(self.raw())
+                .arg(Expr::val(format!("$.{path}")))
+                .into();
+        }
         match self.ty {
             ColumnType::Text { sql_lower: true } => Func::lower(self.raw()).into(),
             _ => self.raw(),
@@ -137,6 +183,15 @@ impl Column {
 
     /// The value [`Column::expr`] has for the entity stored as `row`.
     pub fn value_in(&self, row: &Row) -> KeyValue {
+        if let Some(path) = self.path {
+            let text = match row.0.get(self.index) {
+                Some(Cell::Text(s)) => serde_json::from_str::<serde_json::Value>(s)
+                    .ok()
+                    .and_then(|v| v.get(path).and_then(|p| p.as_str()).map(str::to_owned)),
+                _ => None,
+            };
+            return text.map_or(KeyValue::Null, KeyValue::Text);
+        }
         match row.0.get(self.index) {
             Some(Cell::Text(s)) => match self.ty {
                 ColumnType::Text { sql_lower: true } => KeyValue::Text(fold_case(s)),

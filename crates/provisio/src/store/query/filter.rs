@@ -13,7 +13,7 @@ use sea_query::{
     Alias, Expr, ExprTrait as _, Func, LikeExpr, Query, SimpleExpr, Value as SqlValue,
 };
 
-use super::columns::{column, Column};
+use super::columns::{column, prop_column, Column};
 use super::Dialect;
 use crate::model::layout::{fold_case, Layout};
 
@@ -24,7 +24,7 @@ pub fn condition(
     negated: bool,
     d: Dialect,
 ) -> anyhow::Result<SimpleExpr> {
-    let column = |name: &str| column(layout, name);
+    let column = |prop: &odata::PropRef| prop_column(layout, prop);
     Ok(match filter {
         Filter::And(items) | Filter::Or(items) => {
             // `not (a and b)` is `not a or not b`, and the other way round.
@@ -37,11 +37,11 @@ pub fn condition(
         }
         Filter::Not(inner) => condition(layout, inner, !negated, d)?,
         Filter::Compare { prop, op, value } => {
-            let c = column(prop.name())?;
+            let c = column(prop)?;
             compare(&c, c.expr(), *op, c.literal(value), negated)
         }
         Filter::IsNull { prop, negated: ne } => {
-            let e = column(prop.name())?.expr();
+            let e = column(prop)?.expr();
             if *ne != negated {
                 e.is_not_null()
             } else {
@@ -49,7 +49,7 @@ pub fn condition(
             }
         }
         Filter::In { prop, values } => {
-            let c = column(prop.name())?;
+            let c = column(prop)?;
             let values: Vec<SqlValue> = values.iter().map(|v| c.literal(v)).collect();
             if negated {
                 or_null(&c, c.expr().is_not_in(values))
@@ -58,7 +58,7 @@ pub fn condition(
             }
         }
         Filter::StringMatch { func, prop, arg } => {
-            let c = column(prop.name())?;
+            let c = column(prop)?;
             let matched = string_match(c.expr(), *func, arg);
             if negated {
                 or_null(&c, matched.not())
@@ -67,7 +67,7 @@ pub fn condition(
             }
         }
         Filter::Any { prop, lambda } => {
-            let c = column(prop.name())?;
+            let c = column(prop)?;
             let exists = match lambda {
                 None => non_empty(&c, d),
                 Some(l) => any_element(&c, &l.predicate, d),

@@ -12,7 +12,7 @@ use sea_query::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::columns::{column, id_column, Column, ColumnType};
+use super::columns::{id_column, prop_column, Column, ColumnType};
 use super::filter::join;
 use super::Dialect;
 use crate::model::layout::{to_row, Layout, Row, ID};
@@ -113,7 +113,7 @@ pub struct SortKey {
 pub fn sort_keys(layout: &Layout, order: &[OrderBy]) -> anyhow::Result<Vec<SortKey>> {
     let mut keys = Vec::with_capacity(order.len() + 1);
     for o in order {
-        let c = column(layout, o.prop.name())?;
+        let c = prop_column(layout, &o.prop)?;
         keys.push(SortKey {
             column: c,
             dir: o.direction,

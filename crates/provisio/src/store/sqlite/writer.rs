@@ -56,7 +56,7 @@ pub(super) enum WriteOp {
         tenant: String,
         /// The row's id.
         id: String,
-        /// The version the row must have, if any.
+        /// The version it must still have, if the delete depends on it.
         expected_version: Option<i64>,
     },
     /// Set a counter of a row to 0.

@@ -120,8 +120,9 @@ async fn first_start_prints_a_working_token_and_token_issue_mints_more() {
     assert_eq!(c["tid"], "00000000-0000-4000-8000-000000000001");
     assert_eq!(
         c["scp"],
-        format!("{READ_WRITE} DeviceManagementManagedDevices.ReadWrite.All DeviceManagementManagedDevices.PrivilegedOperations.All")
+        format!("{READ_WRITE} DeviceManagementManagedDevices.ReadWrite.All DeviceManagementManagedDevices.PrivilegedOperations.All DeviceManagementApps.Read.All")
     );
+    assert_eq!(c["preferred_username"], "developer@provisio.invalid");
     let client = client_with_token(&token);
     let created = client
         .post(format!("{base}{COLLECTION}"))

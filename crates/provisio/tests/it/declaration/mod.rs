@@ -1,15 +1,15 @@
-//! The entity-set declaration is general: the official shapes of `managedDevice` (enums,
-//! non-nullable members with defaults, members lists leave out unless selected) and `auditEvent`
-//! (a complex member, a collection of complex values, filters on `actor/...`) are declared here,
-//! without being served, and the declaration yields their CSDL (compared with Graph's official
-//! metadata), their storage layout, body reading, JSON and type-checked filters.
+//! The entity-set declaration is general: the official shape of `managedDevice` (enums,
+//! non-nullable members with defaults, members lists leave out unless selected) is declared
+//! here, and the served `auditEvent` (a complex member, a collection of complex values, filters
+//! on `actor/...`) is checked here too; the declaration yields their CSDL (compared with Graph's
+//! official metadata), their storage layout, body reading, JSON and type-checked filters.
 
 use std::sync::LazyLock;
 
 use provisio::model::csdl::entity_type;
 use provisio::model::entity::{
-    id_member, ComplexDecl, Entity, EntitySet, EnumDecl, Field, Input, MemberDecl, MemberType,
-    Nullable, OnCreate, Owned, Query, Secret, Val,
+    id_member, Entity, EntitySet, EnumDecl, Input, MemberDecl, MemberType, Nullable, OnCreate,
+    Owned, Query, Secret, Val,
 };
 use provisio::model::layout::{from_row, to_row, Layout};
 use provisio::model::output::{entity_json, Selection};
@@ -53,14 +53,6 @@ fn text(v: Owned) -> Result<Option<String>, String> {
     match v {
         Owned::Null => Ok(None),
         Owned::Str(s) => Ok(Some(s)),
-        other => Err(format!("{other:?}")),
-    }
-}
-
-fn json_member(v: Owned) -> Result<serde_json::Value, String> {
-    match v {
-        Owned::Json(j) => Ok(j),
-        Owned::Null => Ok(serde_json::Value::Null),
         other => Err(format!("{other:?}")),
     }
 }
