@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 404 `ResourceNotFound`.
     #[error("{0}")]
     NotFound(String),
+    /// 406 `NotAcceptable`: no representation the request's negotiation headers accept.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// 409 `Conflict`.
     #[error("{0}")]
     Conflict(String),
@@ -167,7 +170,7 @@ pub struct ErrorBody {
 /// Every error status the service answers with: its Graph error code, and the message used when
 /// the response did not come from an [`ApiError`] (which brings its own). Both
 /// [`ApiError::status_and_code`] and [`default_for_status`] read their codes from here.
-const STATUS_CODES: [(StatusCode, &str, &str); 16] = [
+const STATUS_CODES: [(StatusCode, &str, &str); 17] = [
     (
         StatusCode::BAD_REQUEST,
         "BadRequest",
@@ -192,6 +195,11 @@ const STATUS_CODES: [(StatusCode, &str, &str); 16] = [
         StatusCode::METHOD_NOT_ALLOWED,
         "MethodNotAllowed",
         "The HTTP method is not allowed on this resource.",
+    ),
+    (
+        StatusCode::NOT_ACCEPTABLE,
+        "NotAcceptable",
+        "The service cannot answer in a form the request accepts.",
     ),
     (
         StatusCode::REQUEST_TIMEOUT,
@@ -277,6 +285,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
@@ -404,6 +413,7 @@ mod tests {
             ApiError::Unauthenticated(String::new()),
             ApiError::Forbidden(String::new()),
             ApiError::NotFound(String::new()),
+            ApiError::NotAcceptable(String::new()),
             ApiError::Conflict(String::new()),
             ApiError::RequestTimeout(String::new()),
             ApiError::PreconditionFailed(String::new()),
@@ -432,6 +442,7 @@ mod tests {
                 "InvalidAuthenticationToken",
                 "Forbidden",
                 "ResourceNotFound",
+                "NotAcceptable",
                 "Conflict",
                 "RequestTimeout",
                 "PreconditionFailed",

@@ -13,6 +13,8 @@ mod profiles;
 pub mod query;
 pub mod reply;
 pub mod routes;
+mod service_root;
+pub mod versions;
 
 use std::sync::Arc;
 
@@ -83,6 +85,7 @@ impl AppState {
 /// router whose only job is to normalise the path before the routes see it.
 pub fn app(state: AppState) -> Router {
     let inner = router(state)
+        .layer(axum::middleware::from_fn(versions::check_max_version))
         .layer(axum::middleware::from_fn(head_limits::check))
         .layer(axum::middleware::from_fn(middleware::request_context));
     Router::new()
@@ -95,7 +98,9 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
-        .route("/beta/$metadata", get(metadata::metadata));
+        .route("/beta/$metadata", get(metadata::metadata))
+        .route("/beta", get(service_root::document))
+        .route(routes::ROOT, get(service_root::device_management));
     let profiles = &routes::PROFILES;
     let collection = profiles.path.as_str();
     router = router

@@ -3,6 +3,7 @@
 mod auth;
 mod backup;
 mod common;
+mod conventions;
 mod crud;
 mod declaration;
 mod device_cli;

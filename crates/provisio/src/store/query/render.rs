@@ -17,6 +17,8 @@ use anyhow::bail;
 
 use crate::model::entity::MemberType;
 use crate::model::layout::Layout;
+use crate::model::timestamp::MIN_TEXT;
+use crate::model::Timestamp;
 
 /// A page's members split at the sealed ones, which the database cannot render: `runs` holds
 /// the members rendered in SQL before the first sealed member, between two, and after the last
@@ -118,12 +120,12 @@ fn object(layout: &Layout, members: &[usize], typed: bool) -> anyhow::Result<Str
             | MemberType::Complex(_)
             | MemberType::ComplexCollection(_) => format!("json({column})"),
             MemberType::Image => bail!("an image cannot be rendered by the database"),
+            MemberType::DateTime => date_time(&column),
             MemberType::String
             | MemberType::GuidString
             | MemberType::Guid
             | MemberType::Int32
-            | MemberType::Int64
-            | MemberType::DateTime => column,
+            | MemberType::Int64 => column,
         });
     }
     Ok(format!("json_object({})", args.join(", ")))
@@ -136,6 +138,16 @@ fn names(column: &str, members: &[(&str, i64)]) -> String {
         .map(|(name, value)| format!("WHEN {value} THEN {}", quoted(name)))
         .collect();
     format!("CASE {column} {} END", arms.join(" "))
+}
+
+/// A date-time column (stored in the fixed-width form) as responses show it: the minimum, the
+/// token dates' "not set", as [`MIN_TEXT`].
+fn date_time(column: &str) -> String {
+    format!(
+        "CASE {column} WHEN {} THEN {} ELSE {column} END",
+        quoted(&Timestamp::MIN.to_string()),
+        quoted(MIN_TEXT)
+    )
 }
 
 /// A Boolean column (0 or 1) as JSON `true`/`false`, which only the JSON text gives.
