@@ -5,12 +5,14 @@
 //! entity container holds, the `deviceManagement` singleton, from which a metadata-driven client
 //! reaches every collection through its containment navigation properties (`$metadata`).
 //! `GET /beta/deviceManagement` answers the singleton with the members this service can fill:
-//! only `id`, the caller's tenant.
+//! only `id`, the caller's tenant. Its query options are read as a single entity's are
+//! (`$select` applies, the others are checked and do not apply).
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
+use odata::{Limits, Property, PropertyType, Schema, Select};
 use serde_json::json;
 
 use super::{reply, AppState};
@@ -19,6 +21,12 @@ use crate::auth::{
 };
 use crate::error::ApiError;
 use crate::model::csdl::SINGLETON;
+
+/// The singleton's members as queries see them: `id` (declared by `graph.entity`), nothing else.
+static SCHEMA: Schema = Schema {
+    entity_type: "microsoft.graph.deviceManagement",
+    properties: &[Property::new("id", PropertyType::String).not_null()],
+};
 
 /// `GET /beta` (and `/beta/`): the service document. Like `$metadata` it needs no token: it is
 /// the same for every caller and clients read it before they authenticate.
@@ -32,7 +40,9 @@ pub async fn document(State(st): State<AppState>, headers: HeaderMap) -> Respons
 }
 
 /// `GET /beta/deviceManagement`: the singleton of the caller's tenant. Any permission that reads
-/// one of its collections reads it; it takes no query options.
+/// one of its collections reads it. Its query options are checked against its one member
+/// (400 when malformed or naming another); `$select` names the members in the context URL, the
+/// others do not apply to a single entity, as for an entity read by id.
 pub async fn device_management(
     State(st): State<AppState>,
     identity: Option<Extension<Identity>>,
@@ -52,14 +62,17 @@ pub async fn device_management(
              {DEVICES_READ_WRITE_ALL} (scp or roles)."
         )));
     }
-    if uri.query().is_some_and(|q| !q.is_empty()) {
-        return Err(ApiError::BadRequest(format!(
-            "The {SINGLETON} singleton takes no query options; its only member is 'id'."
-        )));
-    }
+    let options = odata::parse_query(uri.query().unwrap_or(""), &SCHEMA, &Limits::DEFAULT)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    // The context URL of a singleton, with the select list when `$select` names members (OData
+    // 4.01 Protocol §10.8); `id` is the only member, so it is the only one to name.
+    let selected = match options.select {
+        Some(Select::Properties(_)) => "(id)",
+        None | Some(Select::All) => "",
+    };
     let base = st.base_url(&headers);
     let body = json!({
-        "@odata.context": format!("{base}/beta/$metadata#{SINGLETON}"),
+        "@odata.context": format!("{base}/beta/$metadata#{SINGLETON}{selected}"),
         "id": identity.tenant.to_string(),
     });
     Ok(reply::odata_json(StatusCode::OK, &body))
