@@ -8,6 +8,11 @@ use serde_json::{json, Value};
 use crate::common::{expect_error, ok_json, TestServer};
 use crate::devices::new_token;
 
+/// A page of the profiles with the query string `query`.
+async fn profiles(s: &TestServer, query: &str) -> Value {
+    ok_json(s.get(&format!("{}?{query}", s.collection())).await).await
+}
+
 #[tokio::test]
 async fn top_zero_is_an_empty_page_with_the_count_when_asked() {
     let s = TestServer::start().await;
@@ -20,30 +25,19 @@ async fn top_zero_is_an_empty_page_with_the_count_when_asked() {
         assert!(page.get("@odata.nextLink").is_none(), "{page}");
         assert!(page.get("@odata.count").is_none(), "{page}");
     }
-    let page = ok_json(
-        s.get(&format!(
-            "{}?$top=0&$count=true&$filter=startswith(displayName,'p')",
-            s.collection()
-        ))
-        .await,
-    )
-    .await;
+    let page = profiles(&s, "$top=0&$count=true&$filter=startswith(displayName,'p')").await;
     assert_eq!(page["value"], json!([]));
     assert_eq!(page["@odata.count"], 3);
     assert!(page.get("@odata.nextLink").is_none(), "{page}");
     // A zero page of a later position, and with the image selected (read as entities).
-    let first = ok_json(s.get(&format!("{}?$top=1", s.collection())).await).await;
+    let first = profiles(&s, "$top=1").await;
     let next = first["@odata.nextLink"]
         .as_str()
         .unwrap()
         .replace("$top=1", "$top=0");
     let page = ok_json(s.get(&next).await).await;
     assert_eq!(page["value"], json!([]));
-    let page = ok_json(
-        s.get(&format!("{}?$top=0&$select=qrCodeImage", s.collection()))
-            .await,
-    )
-    .await;
+    let page = profiles(&s, "$top=0&$select=qrCodeImage").await;
     assert_eq!(page["value"], json!([]));
     let msg = expect_error(
         s.get(&format!("{}?$top=-1", s.collection())).await,
@@ -182,12 +176,9 @@ async fn unset_token_dates_show_as_graph_shows_them() {
         "",
         "&$select=tokenCreationDateTime,tokenExpirationDateTime,qrCodeImage",
     ] {
-        let page = ok_json(
-            s.get(&format!(
-                "{}?$filter=tokenCreationDateTime eq {MIN_TEXT}{query}",
-                s.collection()
-            ))
-            .await,
+        let page = profiles(
+            &s,
+            &format!("$filter=tokenCreationDateTime eq {MIN_TEXT}{query}"),
         )
         .await;
         assert_eq!(token_dates(&page["value"][0]), unset, "{query}");
@@ -207,7 +198,7 @@ async fn unset_token_dates_show_as_graph_shows_them() {
         .post_json(&format!("{}/revokeToken", s.item(&id)), &json!({}))
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let page = ok_json(s.get(&s.collection()).await).await;
+    let page = profiles(&s, "").await;
     assert_eq!(token_dates(&page["value"][0]), unset);
     s.stop().await;
 }
