@@ -77,3 +77,14 @@ pub async fn device_management(
     });
     Ok(reply::odata_json(StatusCode::OK, &body))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_collections_live_under_the_singleton() {
+        assert_eq!(super::super::routes::ROOT, format!("/beta/{SINGLETON}"));
+        assert_eq!(SCHEMA.entity_type, format!("microsoft.graph.{SINGLETON}"));
+    }
+}
