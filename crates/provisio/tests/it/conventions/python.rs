@@ -4,7 +4,8 @@
 //! through `@odata.nextLink`) with no path written by hand (`tests/clients/odatapy_navigate.py`).
 //!
 //! The client is installed once per target directory into a virtual environment under
-//! `CARGO_TARGET_TMPDIR` (`python3 -m venv`, `pip install` of pinned versions); a machine without
+//! `CARGO_TARGET_TMPDIR` (`python3 -m venv`, `pip install` of pinned versions): about 20 s the
+//! first time on the 2-core machine, then the test takes about a second. A machine without
 //! Python's `venv` fails the test naming the Debian package to install.
 
 use std::path::{Path, PathBuf};
