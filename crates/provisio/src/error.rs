@@ -26,7 +26,7 @@ pub enum ApiError {
     /// 404 `ResourceNotFound`.
     #[error("{0}")]
     NotFound(String),
-    /// 406 `NotAcceptable`: no representation the request's negotiation headers accept.
+    /// 406 `NotAcceptable`: the request accepts no JSON the service can write.
     #[error("{0}")]
     NotAcceptable(String),
     /// 409 `Conflict`.
@@ -199,7 +199,7 @@ const STATUS_CODES: [(StatusCode, &str, &str); 17] = [
     (
         StatusCode::NOT_ACCEPTABLE,
         "NotAcceptable",
-        "The service cannot answer in a form the request accepts.",
+        "The service answers application/json only, which the request does not accept.",
     ),
     (
         StatusCode::REQUEST_TIMEOUT,

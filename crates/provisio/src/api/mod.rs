@@ -85,7 +85,6 @@ impl AppState {
 /// router whose only job is to normalise the path before the routes see it.
 pub fn app(state: AppState) -> Router {
     let inner = router(state)
-        .layer(axum::middleware::from_fn(versions::check_max_version))
         .layer(axum::middleware::from_fn(head_limits::check))
         .layer(axum::middleware::from_fn(middleware::request_context));
     Router::new()
@@ -148,6 +147,7 @@ pub fn router(state: AppState) -> Router {
     );
     router
         .fallback(unknown_path)
+        .layer(axum::middleware::from_fn(versions::check_max_version))
         .layer(axum::middleware::from_fn_with_state(
             ThrottleLayer {
                 throttle: state.throttle.clone(),

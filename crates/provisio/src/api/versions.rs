@@ -5,7 +5,9 @@
 //! client) is refused: 406 `NotAcceptable`, because the header negotiates the response as the
 //! `Accept` headers do (§8.3.8 has responses that depend on it name it in `Vary`, as content
 //! negotiation does). A value that is not a version (`DIGIT+ "." DIGIT+`, OData ABNF) is 400.
-//! docs/API.md, "OData conventions".
+//! The layer sits where the response format is negotiated: after the token (401) and the
+//! request limits (429), before the handlers (403 and the rest). docs/API.md, "OData
+//! conventions".
 //!
 //! Hand-written: the check is a comparison of two numbers, smaller than any dependency.
 

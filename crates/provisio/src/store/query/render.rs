@@ -17,8 +17,6 @@ use anyhow::bail;
 
 use crate::model::entity::MemberType;
 use crate::model::layout::Layout;
-use crate::model::timestamp::MIN_TEXT;
-use crate::model::Timestamp;
 
 /// A page's members split at the sealed ones, which the database cannot render: `runs` holds
 /// the members rendered in SQL before the first sealed member, between two, and after the last
@@ -141,12 +139,12 @@ fn names(column: &str, members: &[(&str, i64)]) -> String {
 }
 
 /// A date-time column (stored in the fixed-width form) as responses show it: the minimum, the
-/// token dates' "not set", as [`MIN_TEXT`].
+/// token dates' "not set", as [`MIN_TEXT`](crate::model::timestamp::MIN_TEXT).
 fn date_time(column: &str) -> String {
     format!(
         "CASE {column} WHEN {} THEN {} ELSE {column} END",
-        quoted(&Timestamp::MIN.to_string()),
-        quoted(MIN_TEXT)
+        quoted(&crate::model::Timestamp::MIN.to_string()),
+        quoted(crate::model::timestamp::MIN_TEXT)
     )
 }
 

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::{expect_error, ok_json, TestServer};
-use crate::devices::new_token;
+use crate::devices::{enroll, new_token, profile_with_token, Device};
 
 /// A page of the profiles with the query string `query`.
 async fn profiles(s: &TestServer, query: &str) -> Value {
@@ -19,11 +19,17 @@ async fn top_zero_is_an_empty_page_with_the_count_when_asked() {
     for n in 0..3 {
         s.create(json!({"displayName": format!("p{n}")})).await;
     }
-    for collection in [s.collection(), s.collection_of("managedDevices")] {
+    let (_, token) = profile_with_token(&s, "enrolling").await;
+    let res = enroll(&s, &Device::new("R58N20000001"), &token).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    for (collection, all) in [(s.collection(), 4), (s.collection_of("managedDevices"), 1)] {
         let page = ok_json(s.get(&format!("{collection}?$top=0")).await).await;
         assert_eq!(page["value"], json!([]), "{collection}");
         assert!(page.get("@odata.nextLink").is_none(), "{page}");
         assert!(page.get("@odata.count").is_none(), "{page}");
+        let page = ok_json(s.get(&format!("{collection}?$top=0&$count=true")).await).await;
+        assert_eq!(page["value"], json!([]), "{collection}");
+        assert_eq!(page["@odata.count"], all, "{collection}");
     }
     let page = profiles(&s, "$top=0&$count=true&$filter=startswith(displayName,'p')").await;
     assert_eq!(page["value"], json!([]));
@@ -124,7 +130,7 @@ async fn odata_max_version_below_four_is_not_acceptable() {
         .await;
         assert!(msg.contains("OData-MaxVersion"), "{msg}");
     }
-    // Refused before the token is looked at, and it never touches what is not OData.
+    // The token comes first (401), and what is not OData never looks at the header.
     let res = s
         .bare
         .get(s.url(paths[3]))
@@ -132,7 +138,7 @@ async fn odata_max_version_below_four_is_not_acceptable() {
         .send()
         .await
         .unwrap();
-    expect_error(res, StatusCode::NOT_ACCEPTABLE, "NotAcceptable").await;
+    expect_error(res, StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken").await;
     assert_eq!(
         get("/healthz", "3.0").await.unwrap().status(),
         StatusCode::OK
