@@ -146,8 +146,9 @@ pub fn router(state: AppState) -> Router {
         get(crate::metrics::endpoint).with_state(metrics),
     );
     router
-        .fallback(unknown_path)
+        // Inside the token and throttle layers: 401 and 429 come first (docs/API.md, 12).
         .layer(axum::middleware::from_fn(versions::check_max_version))
+        .fallback(unknown_path)
         .layer(axum::middleware::from_fn_with_state(
             ThrottleLayer {
                 throttle: state.throttle.clone(),
