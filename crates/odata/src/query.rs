@@ -52,7 +52,7 @@ pub struct QueryOptions {
     pub select: Option<Select>,
     /// `$orderby` items, in order; empty when absent.
     pub orderby: Vec<OrderBy>,
-    /// `$top`, within `1..=max_top`.
+    /// `$top`, within `0..=max_top` (0 asks for no entities, only `@odata.count`).
     pub top: Option<u32>,
     /// `$skip`, within `0..=i64::MAX`.
     pub skip: Option<u64>,
@@ -246,9 +246,9 @@ fn option_name(raw_name: &str) -> Result<Option<&'static str>, QueryError> {
 }
 
 fn parse_top(value: &str, limits: &Limits) -> Result<u32, QueryError> {
-    let range = format!("$top must be between 1 and {}", limits.max_top);
+    let range = format!("$top must be between 0 and {}", limits.max_top);
     let n = parse_integer("$top", value, &range)?;
-    if n == 0 || n > u64::from(limits.max_top) {
+    if n > u64::from(limits.max_top) {
         return Err(QueryError::new(
             ErrorKind::Limit,
             "$top",

@@ -118,13 +118,14 @@ fn top_and_skip() {
     assert_eq!(q("$top=1000").top, Some(1000));
     assert_eq!(q("$top=%201000%20").top, Some(1000));
     assert_eq!(q("$top=0001").top, Some(1));
+    assert_eq!(q("$top=0").top, Some(0));
+    assert_eq!(q("$top=000").top, Some(0));
     for (raw, needle) in [
-        ("$top=0", "$top must be between 1 and 1000, not 0"),
-        ("$top=1001", "$top must be between 1 and 1000, not 1001"),
-        ("$top=-1", "$top must be between 1 and 1000, not -1"),
+        ("$top=1001", "$top must be between 0 and 1000, not 1001"),
+        ("$top=-1", "$top must be between 0 and 1000, not -1"),
         (
             "$top=99999999999999999999999",
-            "$top must be between 1 and 1000",
+            "$top must be between 0 and 1000",
         ),
         ("$top=", "expected a whole number, found ''"),
         ("$top=ten", "expected a whole number, found 'ten'"),
@@ -140,7 +141,7 @@ fn top_and_skip() {
         ..Limits::DEFAULT
     };
     let e = parse_query("$top=51", &SCHEMA, &limits).unwrap_err();
-    assert!(e.to_string().contains("between 1 and 50"), "{e}");
+    assert!(e.to_string().contains("between 0 and 50"), "{e}");
     assert_eq!(q("$skip=0").skip, Some(0));
     assert_eq!(q("$skip=9223372036854775807").skip, Some(i64::MAX as u64));
     assert_eq!(qerr("$skip=9223372036854775808").kind, ErrorKind::Limit);

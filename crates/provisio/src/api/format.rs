@@ -61,8 +61,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Format {
 /// handler, or answers 406.
 pub async fn negotiate(mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let json =
-        path.starts_with("/beta/") && path != "/beta/$metadata" && !path.ends_with("/$count");
+    let json = (path == "/beta" || path.starts_with("/beta/"))
+        && path != "/beta/$metadata"
+        && !path.ends_with("/$count");
     if json {
         match choose(req.uri().query(), req.headers()) {
             Ok(format) => {

@@ -72,7 +72,10 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&ids.client_request_id) {
         headers.insert("client-request-id", v);
     }
-    headers.insert("odata-version", HeaderValue::from_static("4.0"));
+    headers.insert(
+        "odata-version",
+        HeaderValue::from_static(super::versions::ODATA_VERSION),
+    );
     let principal = res.extensions().get::<CallerLabel>().map(|c| c.0.clone());
     tracing::info!(
         target: "provisio::request",
@@ -173,7 +176,8 @@ fn normalized_uri(uri: &Uri) -> Option<Uri> {
     pq.parse().ok()
 }
 
-/// `androidDeviceOwnerEnrollmentProfiles('id')` (also percent-encoded quotes), for any
+/// `androidDeviceOwnerEnrollmentProfiles('id')` or, naming the key property,
+/// `androidDeviceOwnerEnrollmentProfiles(id='id')` (also percent-encoded quotes), for any
 /// collection → the collection's segment and `id`.
 fn key_syntax(seg: &str) -> Option<(&'static str, &str)> {
     let collection = collections().into_iter().find(|c| {
@@ -182,6 +186,7 @@ fn key_syntax(seg: &str) -> Option<(&'static str, &str)> {
     })?;
     let rest = &seg[collection.segment.len()..];
     let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+    let inner = inner.strip_prefix("id=").unwrap_or(inner);
     let key = inner
         .strip_prefix('\'')
         .and_then(|s| s.strip_suffix('\''))
@@ -262,6 +267,18 @@ mod tests {
         assert_eq!(
             norm(&format!(
                 "/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles(%27{id}%27)"
+            )),
+            want
+        );
+        assert_eq!(
+            norm(&format!(
+                "/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles(id='{id}')"
+            )),
+            want
+        );
+        assert_eq!(
+            norm(&format!(
+                "/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles(id=%27{id}%27)"
             )),
             want
         );

@@ -18,6 +18,8 @@ mod profiles;
 pub mod query;
 pub mod reply;
 pub mod routes;
+mod service_root;
+pub mod versions;
 
 use std::sync::Arc;
 
@@ -115,7 +117,9 @@ pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
-        .route("/beta/$metadata", get(metadata::metadata));
+        .route("/beta/$metadata", get(metadata::metadata))
+        .route("/beta", get(service_root::document))
+        .route(routes::ROOT, get(service_root::device_management));
     let profiles = &routes::PROFILES;
     let collection = profiles.path.as_str();
     router = router
@@ -167,6 +171,8 @@ pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
         get(crate::metrics::endpoint).with_state(metrics),
     );
     router = router
+        // Inside the token and throttle layers: 401 and 429 come first (docs/API.md, OData conventions).
+        .layer(axum::middleware::from_fn(versions::check_max_version))
         .fallback(unknown_path)
         .layer(axum::middleware::from_fn(format::negotiate))
         .layer(axum::middleware::from_fn_with_state(

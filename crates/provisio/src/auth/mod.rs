@@ -1,4 +1,4 @@
-//! Who is calling, and may they. Every request under `/beta` (except `/beta/$metadata`) carries
+//! Who is calling, and may they. Every request under `/beta/` (except `/beta/$metadata`) carries
 //! `Authorization: Bearer <JWT>`; [`require_token`] verifies it before routing goes any further,
 //! so an unauthenticated request is 401 whatever it asks for (an unknown id or path included).
 //! Handlers take a [`Principal`], which checks the permission the request's method needs (403)
@@ -107,10 +107,11 @@ impl From<AuthError> for ApiError {
     }
 }
 
-/// Whether a (normalised) path needs a token: everything under `/beta` except the metadata
-/// document. Other paths (`/healthz`, and unknown ones, which are 400) need none.
+/// Whether a (normalised) path needs a token: everything under `/beta/` except the metadata
+/// document; the service document (`/beta` itself) neither. Other paths (`/healthz`, and unknown
+/// ones, which are 400) need none.
 pub fn needs_token(path: &str) -> bool {
-    (path == "/beta" || path.starts_with("/beta/")) && path != "/beta/$metadata"
+    path.starts_with("/beta/") && path != "/beta/$metadata"
 }
 
 /// The token of an `Authorization: Bearer <token>` header (the scheme in any case).

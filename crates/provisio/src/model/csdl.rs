@@ -16,6 +16,10 @@ use super::entity::{ComplexDecl, Entity, EnumDecl, MemberType, Nullable, MIME_CO
 use super::layout::Layout;
 use super::{MembershipTargetType, Profile};
 
+/// The singleton of the entity container, and its entity type: the root from which every
+/// collection is reached (a containment navigation property per entity set).
+pub const SINGLETON: &str = "deviceManagement";
+
 /// `enrollmentTimeDeviceMembershipTargetValidationErrorCode`, as Graph declares it.
 pub const TARGET_VALIDATION_ERROR_CODES: &[(&str, i64)] = &[
     ("securityGroupNotFound", 1),
@@ -347,11 +351,15 @@ pub fn document() -> String {
     for layout in layouts {
         out.push_str(&entity_type(layout));
     }
+    // The singleton's type: Graph's fragments give it no members but these navigation
+    // properties (its `id` comes from graph.entity), listed in name order as Graph lists them.
     let _ = writeln!(
         out,
-        "{i3}<EntityType Name=\"deviceManagement\" BaseType=\"graph.entity\">"
+        "{i3}<EntityType Name=\"{SINGLETON}\" BaseType=\"graph.entity\">"
     );
-    for layout in layouts {
+    let mut contained = layouts;
+    contained.sort_by_key(|l| l.set_name);
+    for layout in contained {
         let _ = writeln!(
             out,
             "{i4}<NavigationProperty Name=\"{}\" Type=\"Collection(graph.{})\" ContainsTarget=\"true\" />",
@@ -394,7 +402,7 @@ pub fn document() -> String {
     let _ = writeln!(
         out,
         "{i3}<EntityContainer Name=\"GraphService\">\n\
-         {i4}<Singleton Name=\"deviceManagement\" Type=\"microsoft.graph.deviceManagement\" />\n\
+         {i4}<Singleton Name=\"{SINGLETON}\" Type=\"microsoft.graph.{SINGLETON}\" />\n\
          {i3}</EntityContainer>"
     );
     out.push_str("    </Schema>\n  </edmx:DataServices>\n</edmx:Edmx>\n");

@@ -18,7 +18,7 @@ pub(crate) mod profile;
 pub mod rules;
 pub mod schema;
 mod sensitive;
-mod timestamp;
+pub mod timestamp;
 
 pub use entity::{Entity, EntitySet};
 pub use enums::{EnrollmentMode, EnrollmentTokenType, MembershipTargetType, WifiSecurityType};

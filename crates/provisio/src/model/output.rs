@@ -217,7 +217,7 @@ impl Serialize for Base64<'_> {
 
 /// A date-time member, formatted on the stack.
 fn time<S: Serializer>(s: S, t: Timestamp) -> Result<S::Ok, S::Error> {
-    s.serialize_str(t.write_text(&mut [0; TEXT_LEN]))
+    s.serialize_str(t.response_text(&mut [0; TEXT_LEN]))
 }
 
 impl Serialize for MemberJson<'_> {

@@ -59,6 +59,11 @@ impl Timestamp {
 /// The text of a [`Timestamp`]: always 28 ASCII bytes.
 pub const TEXT_LEN: usize = 28;
 
+/// How responses show [`Timestamp::MIN`], the "not set" of the non-nullable token dates: as
+/// Graph shows it, without a fraction. Every other instant is shown as [`Timestamp::write_text`]
+/// writes it; stored values always keep the fixed-width form.
+pub const MIN_TEXT: &str = "0001-01-01T00:00:00Z";
+
 impl Timestamp {
     /// Writes `2026-11-22T10:15:30.1234567Z` into `buf` and returns it: fixed width, so text
     /// order is time order. (Years are 1..=9999 by construction; others are clamped.)
@@ -81,6 +86,17 @@ impl Timestamp {
         digits(&mut buf[20..27], d.nanosecond() / 100);
         // Only ASCII digits and separators were written.
         std::str::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+impl Timestamp {
+    /// The instant as a response shows it: [`MIN_TEXT`] for [`Timestamp::MIN`], otherwise the
+    /// fixed-width text of [`Timestamp::write_text`].
+    pub fn response_text(self, buf: &mut [u8; TEXT_LEN]) -> &str {
+        if self == Timestamp::MIN {
+            return MIN_TEXT;
+        }
+        self.write_text(buf)
     }
 }
 
@@ -108,6 +124,15 @@ mod tests {
         let t = Timestamp::parse("2030-01-02T03:04:05+00:00").unwrap();
         assert_eq!(t.to_string(), "2030-01-02T03:04:05.0000000Z");
         assert_eq!(Timestamp::MIN.to_string(), "0001-01-01T00:00:00.0000000Z");
+    }
+
+    #[test]
+    fn responses_show_the_minimum_as_graph_does() {
+        let buf = &mut [0; TEXT_LEN];
+        assert_eq!(Timestamp::MIN.response_text(buf), "0001-01-01T00:00:00Z");
+        assert_eq!(Timestamp::parse(MIN_TEXT), Some(Timestamp::MIN));
+        let later = Timestamp::MIN.next_tick();
+        assert_eq!(later.response_text(buf), "0001-01-01T00:00:00.0000001Z");
     }
 
     #[test]

@@ -173,13 +173,7 @@ async fn bodies_over_one_mebibyte_are_413() {
 #[tokio::test]
 async fn top_out_of_range_is_400() {
     let s = TestServer::start().await;
-    for q in [
-        "$top=0",
-        "$top=1001",
-        "$top=-1",
-        "$top=abc",
-        "$skiptoken=garbage",
-    ] {
+    for q in ["$top=1001", "$top=-1", "$top=abc", "$skiptoken=garbage"] {
         let url = format!("{}{COLLECTION}?{q}", s.base);
         expect_error(s.get(&url).await, StatusCode::BAD_REQUEST, "BadRequest").await;
     }

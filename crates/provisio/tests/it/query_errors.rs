@@ -79,7 +79,6 @@ const MALFORMED: &[(&str, &str)] = &[
     ("$orderby=nope", "$orderby"),
     ("$select=nope", "$select"),
     ("$select=displayName/x", "$select"),
-    ("$top=0", "$top"),
     ("$top=1001", "$top"),
     ("$top=-1", "$top"),
     ("$top=x", "$top"),

@@ -133,12 +133,12 @@ fn object(layout: &Layout, members: &[usize], typed: bool) -> anyhow::Result<Str
             | MemberType::Complex(_)
             | MemberType::ComplexCollection(_) => format!("json({column})"),
             MemberType::Image => bail!("an image cannot be rendered by the database"),
+            MemberType::DateTime => date_time(&column),
             MemberType::String
             | MemberType::GuidString
             | MemberType::Guid
             | MemberType::Int32
-            | MemberType::Int64
-            | MemberType::DateTime => column,
+            | MemberType::Int64 => column,
         });
     }
     Ok(format!("json_object({})", args.join(", ")))
@@ -151,6 +151,16 @@ fn names(column: &str, members: &[(&str, i64)]) -> String {
         .map(|(name, value)| format!("WHEN {value} THEN {}", quoted(name)))
         .collect();
     format!("CASE {column} {} END", arms.join(" "))
+}
+
+/// A date-time column (stored in the fixed-width form) as responses show it: the minimum, the
+/// token dates' "not set", as [`MIN_TEXT`](crate::model::timestamp::MIN_TEXT).
+fn date_time(column: &str) -> String {
+    format!(
+        "CASE {column} WHEN {} THEN {} ELSE {column} END",
+        quoted(&crate::model::Timestamp::MIN.to_string()),
+        quoted(crate::model::timestamp::MIN_TEXT)
+    )
 }
 
 /// A Boolean column (0 or 1) as JSON `true`/`false`, which only the JSON text gives.
