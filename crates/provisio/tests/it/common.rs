@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use provisio::auth::dev::{DevKey, TokenRequest};
-use provisio::auth::{AuthMode, DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL, READ_WRITE_ALL};
+use provisio::auth::{
+    AuthMode, AUDIT_READ_ALL, DEVICES_PRIVILEGED, DEVICES_READ_WRITE_ALL, READ_WRITE_ALL,
+};
 use provisio::config::Settings;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::{Client, Method, Response, StatusCode};
@@ -79,7 +81,12 @@ impl TestServer {
         if dev_mode {
             let token = server.dev_token(
                 dev_tenant,
-                &[READ_WRITE_ALL, DEVICES_READ_WRITE_ALL, DEVICES_PRIVILEGED],
+                &[
+                    READ_WRITE_ALL,
+                    DEVICES_READ_WRITE_ALL,
+                    DEVICES_PRIVILEGED,
+                    AUDIT_READ_ALL,
+                ],
                 false,
             );
             server.client = client_with_token(&token);

@@ -4,7 +4,7 @@
 
 use std::process::Stdio;
 
-use provisio::auth::{AUDIT_READ_WRITE_ALL, READ_WRITE_ALL};
+use provisio::auth::{AUDIT_READ_WRITE_ALL, DEVICES_READ_WRITE_ALL, READ_WRITE_ALL};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -187,7 +187,12 @@ async fn the_trail_is_read_only_needs_its_permission_and_shows_one_tenant() {
     );
 
     // The profile permissions do not read it; an application token with its role does.
-    let res = s.get(&events_url(&s)).await;
+    let profiles_only = client_with_token(&s.dev_token(
+        s.dev_tenant,
+        &[READ_WRITE_ALL, DEVICES_READ_WRITE_ALL],
+        false,
+    ));
+    let res = profiles_only.get(events_url(&s)).send().await.unwrap();
     let message = expect_error(res, StatusCode::FORBIDDEN, "Forbidden").await;
     assert!(
         message.contains("DeviceManagementApps.Read.All"),

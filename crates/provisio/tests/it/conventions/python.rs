@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use provisio::api::routes::collections;
-use provisio::auth::{DEVICES_READ_ALL, READ_ALL};
+use provisio::auth::{AUDIT_READ_ALL, DEVICES_READ_ALL, READ_ALL};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -121,7 +121,11 @@ async fn a_metadata_driven_client_reaches_every_collection_from_the_root() {
 
     let python = tokio::task::spawn_blocking(python).await.unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/odatapy_navigate.py");
-    let bearer = s.dev_token(s.dev_tenant, &[READ_ALL, DEVICES_READ_ALL], false);
+    let bearer = s.dev_token(
+        s.dev_tenant,
+        &[READ_ALL, DEVICES_READ_ALL, AUDIT_READ_ALL],
+        false,
+    );
     let root = s.url("/beta");
     let tenant = s.dev_tenant.to_string();
     let out = tokio::task::spawn_blocking(move || {
