@@ -15,11 +15,13 @@ pub mod seal;
 pub mod settings;
 pub mod sqlite;
 pub mod tx;
+mod write;
 
 use async_trait::async_trait;
 use uuid::Uuid;
 
 pub use query::{Criteria, Cursor, ListQuery};
+pub use write::{RowWrite, Written};
 
 use crate::model::layout::{from_row, to_row, Layout, Row};
 use crate::model::output::{Control, EntityJson, Metadata, Selection};
@@ -239,92 +241,6 @@ pub fn probe_filler() -> Vec<u8> {
     let mut filler = vec![0u8; PROBE_BYTES];
     rand::thread_rng().fill_bytes(&mut filler);
     filler
-}
-
-/// One row write of a group that [`Store::write`] runs atomically.
-#[derive(Clone, Debug)]
-pub enum RowWrite {
-    /// A new row.
-    Insert {
-        /// The table.
-        layout: &'static Layout,
-        /// The values (its tenant must be the group's).
-        row: Row,
-    },
-    /// Replaces a row if it still has `expected_version` (the row carries the new version).
-    Update {
-        /// The table.
-        layout: &'static Layout,
-        /// The new values; the id comes from it.
-        row: Row,
-        /// The version the writer read.
-        expected_version: i64,
-    },
-    /// Deletes a row (if it still has `expected_version`, when given).
-    Delete {
-        /// The table.
-        layout: &'static Layout,
-        /// The row's id.
-        id: Uuid,
-        /// The version the writer read, if the delete depends on it.
-        expected_version: Option<i64>,
-    },
-    /// Sets a counter column of a row (one of its entity set's `counters`, which updates leave
-    /// alone) to 0, whatever its version: a new enrollment token starts its usage count again.
-    ResetCounter {
-        /// The table.
-        layout: &'static Layout,
-        /// The row's id.
-        id: Uuid,
-        /// The counter's column.
-        column: &'static str,
-    },
-}
-
-impl RowWrite {
-    /// Whether the write needs an existing row (an update or a delete).
-    pub fn needs_row(&self) -> bool {
-        !matches!(self, RowWrite::Insert { .. })
-    }
-
-    /// `DELETE ... WHERE tenant_id = ? AND id = ?` of a [`RowWrite::Delete`], with `AND
-    /// version = ?` when `conditional`; `?` or `$n` placeholders.
-    pub fn delete_sql(layout: &Layout, conditional: bool, numbered: bool) -> String {
-        let (t, i, v) = match numbered {
-            true => ("$1", "$2", "$3"),
-            false => ("?", "?", "?"),
-        };
-        let version = match conditional {
-            true => format!(" AND version = {v}"),
-            false => String::new(),
-        };
-        format!(
-            "DELETE FROM {} WHERE tenant_id = {t} AND id = {i}{version}",
-            layout.table
-        )
-    }
-
-    /// `UPDATE ... SET column = 0 WHERE tenant_id = ? AND id = ?` of a [`RowWrite::ResetCounter`],
-    /// with `?` or `$n` placeholders.
-    pub fn reset_sql(layout: &Layout, column: &str, numbered: bool) -> String {
-        let (t, i) = match numbered {
-            true => ("$1", "$2"),
-            false => ("?", "?"),
-        };
-        format!(
-            "UPDATE {} SET {column} = 0 WHERE tenant_id = {t} AND id = {i}",
-            layout.table
-        )
-    }
-}
-
-/// What a group of writes did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Written {
-    /// Every write was stored.
-    Done,
-    /// An update or delete found its row gone or changed; nothing was stored.
-    Stale,
 }
 
 /// Renders rows of one entity set in the service: [`Rendered::from_rows`] of its type.

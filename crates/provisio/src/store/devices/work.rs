@@ -101,6 +101,22 @@ impl DeviceWork {
     }
 }
 
+/// The record `id` of `tenant`, locked, if it meets `if_match`; otherwise the refusal
+/// (not found, or stale). Under the row's lock (PostgreSQL) or alone in the writer (SQLite),
+/// the version compared is the one the operation then changes.
+async fn meeting(
+    tx: &mut dyn Tx,
+    tenant: TenantId,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> Result<Result<ManagedDevice, DeviceOutcome>, sqlx::Error> {
+    Ok(match by_id(tx, tenant, id).await? {
+        None => Err(DeviceOutcome::NotFound),
+        Some(d) if !if_match.allows(d.version) => Err(DeviceOutcome::Stale(d.version)),
+        Some(d) => Ok(d),
+    })
+}
+
 /// The record of `tenant` with this id, locked.
 async fn by_id(
     tx: &mut dyn Tx,
@@ -206,14 +222,10 @@ impl Transaction for DeviceWork {
                 id,
                 if_match,
             } => {
-                let Some(d) = by_id(tx, *tenant, *id).await? else {
-                    return self.finish(DeviceOutcome::NotFound, false);
+                let d = match meeting(tx, *tenant, *id, if_match).await? {
+                    Ok(d) => d,
+                    Err(refused) => return self.finish(refused, false),
                 };
-                // Under the row's lock (PostgreSQL) or alone in the writer (SQLite): the
-                // version compared is the one the removal removes.
-                if !if_match.allows(d.version) {
-                    return self.finish(DeviceOutcome::Stale(d.version), false);
-                }
                 remove(tx, &d).await?;
                 record(tx, &self.origin, Activity::Delete, &[(Some(&d), None)]).await?;
                 self.finish(DeviceOutcome::Done(d), true)
@@ -224,12 +236,10 @@ impl Transaction for DeviceWork {
                 kind,
                 if_match,
             } => {
-                let Some(d) = by_id(tx, *tenant, *id).await? else {
-                    return self.finish(DeviceOutcome::NotFound, false);
+                let d = match meeting(tx, *tenant, *id, if_match).await? {
+                    Ok(d) => d,
+                    Err(refused) => return self.finish(refused, false),
                 };
-                if !if_match.allows(d.version) {
-                    return self.finish(DeviceOutcome::Stale(d.version), false);
-                }
                 let waiting = pending(tx, &d).await?;
                 if !waiting.iter().any(|c| c.kind == *kind) {
                     tx.execute(
