@@ -47,6 +47,11 @@ enum Command {
     /// as a device policy controller does.
     #[command(subcommand)]
     Device(crate::device_client::DeviceCommand),
+    /// Sign in to a provisio server with its identity provider (a code to enter in a browser)
+    /// and save the token for later commands.
+    Login(crate::client::login::LoginArgs),
+    /// Forget the saved sign-in.
+    Logout(crate::client::login::LogoutArgs),
 }
 
 /// The flags of `provisio backup`: where to, plus the settings of `serve` (which find the data
@@ -188,6 +193,8 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Device(command) => crate::device_client::run(command),
+        Command::Login(args) => crate::client::login::run_login(&args),
+        Command::Logout(args) => crate::client::login::run_logout(&args),
     }
 }
 
@@ -295,5 +302,10 @@ mod tests {
     #[test]
     fn device_checkin_help_names_the_state_file() {
         insta::assert_snapshot!(long_help("device checkin"));
+    }
+
+    #[test]
+    fn login_help_names_the_server_and_its_default() {
+        insta::assert_snapshot!(long_help("login"));
     }
 }

@@ -5,6 +5,7 @@
 //! log says so, rather than refusing to start.
 
 use std::fs::{File, OpenOptions};
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -50,6 +51,49 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
     options.write(true).create_new(true);
     private_mode(&mut options);
     options.open(path)
+}
+
+/// Creates `dir` and its missing parents mode 0700 (an existing directory is left as it is).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    create_dir(dir)
+}
+
+/// Replaces `path` with `bytes` atomically, mode 0600: a new file beside it (`.NAME.tmp`),
+/// flushed, then renamed over it, so a crash leaves the old content or the new, never half of
+/// one, and never a copy others can read.
+pub fn replace_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&temp);
+    let write = || -> std::io::Result<()> {
+        let mut file = create_private(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        sync_parent(path)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
+/// Flushes the directory entry of a renamed file (Unix; elsewhere the rename is as durable as
+/// the platform makes it).
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        File::open(parent)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 #[cfg(unix)]

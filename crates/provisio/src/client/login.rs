@@ -1,0 +1,430 @@
+//! `provisio login` and `provisio logout`: signing in to a provisio server from the command line
+//! with the OAuth 2.0 device authorization grant (RFC 8628), and forgetting the sign-in.
+//!
+//! 1. `GET <server>/auth/client` names the identity provider's issuer, the public client id and
+//!    the scopes (`crate::auth::sign_in`), so the server's URL is all a user types. A server in
+//!    development mode says so, and the command explains that its tokens come from
+//!    `provisio token issue` instead.
+//! 2. The issuer's `/.well-known/openid-configuration` names the device authorization and token
+//!    endpoints. This is one GET read here: the `openidconnect` crate would add ID-token
+//!    machinery that a client of an API does not use.
+//! 3. The device authorization request and the polling of the token endpoint are the `oauth2`
+//!    crate's: it waits `interval` between polls, keeps polling on `authorization_pending`,
+//!    waits 5 seconds longer after each `slow_down`, and stops at `expires_in`; `access_denied`
+//!    and `expired_token` end the command with a message saying what to do.
+//! 4. The access token (and the refresh token, when the provider issues one) is saved in
+//!    `login.json` in the configuration directory ([`config_dir`]), mode 0600 in a 0700
+//!    directory, replaced atomically. The token is never printed or logged.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use oauth2::basic::BasicClient;
+use oauth2::{
+    ClientId, DeviceAuthorizationUrl, ErrorResponseType, RequestTokenError, Scope,
+    StandardDeviceAuthorizationResponse, StandardErrorResponse, TokenResponse as _, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use url::Url;
+
+use crate::auth::jwks::https_or_loopback;
+use crate::auth::sign_in::{ClientSignIn, SignInInfo, PATH as SIGN_IN_PATH};
+use crate::config::DEFAULT_LISTEN;
+
+/// The file in the configuration directory that holds the sign-in.
+pub const LOGIN_FILE: &str = "login.json";
+
+/// How long one HTTP request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The flags of `provisio login`.
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    /// The provisio server to sign in to [default: http://127.0.0.1:8080, where `provisio serve`
+    /// listens by default].
+    #[arg(long, env = "PROVISIO_SERVER", value_name = "URL", default_value_t = default_server())]
+    pub server: String,
+}
+
+/// The flags of `provisio logout`.
+#[derive(Args, Debug)]
+pub struct LogoutArgs {}
+
+/// The server `provisio serve` answers on when started without `--listen`.
+pub fn default_server() -> String {
+    format!("http://{DEFAULT_LISTEN}")
+}
+
+/// Runs `provisio login`.
+pub fn run_login(args: &LoginArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(login(args))
+}
+
+/// Runs `provisio logout`: deletes the saved sign-in.
+pub fn run_logout(_args: &LogoutArgs) -> anyhow::Result<()> {
+    let path = config_dir()?.join(LOGIN_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => eprintln!("Signed out: deleted {}.", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("Not signed in ({} does not exist).", path.display());
+        }
+        Err(e) => return Err(e).with_context(|| format!("deleting {}", path.display())),
+    }
+    Ok(())
+}
+
+/// Signs in to `args.server` and saves the tokens.
+async fn login(args: &LoginArgs) -> anyhow::Result<()> {
+    let server = server_url(&args.server)?;
+    let http = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent(concat!("provisio/", env!("CARGO_PKG_VERSION")))
+        // The oauth2 crate asks for this: a redirect could carry a code or token elsewhere.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let sign_in = sign_in_info(&http, &server).await?;
+    let endpoints = discover(&http, &sign_in.issuer).await?;
+    let client = BasicClient::new(ClientId::new(sign_in.client_id.clone()))
+        .set_device_authorization_url(DeviceAuthorizationUrl::from_url(
+            endpoints.device_authorization_endpoint.clone(),
+        ))
+        .set_token_uri(TokenUrl::from_url(endpoints.token_endpoint.clone()));
+
+    let details: StandardDeviceAuthorizationResponse = client
+        .exchange_device_code()
+        .add_scopes(sign_in.scopes.iter().cloned().map(Scope::new))
+        .request_async(&http)
+        .await
+        .map_err(|e| token_error("the device authorization request", &e))?;
+    eprint!("{}", instructions(&details));
+
+    let token = client
+        .exchange_device_access_token(&details)
+        .request_async(&http, tokio::time::sleep, None)
+        .await
+        .map_err(|e| token_error("signing in", &e))?;
+
+    let expires_at = token
+        .expires_in()
+        .and_then(|d| time::Duration::try_from(d).ok())
+        .and_then(|d| OffsetDateTime::now_utc().checked_add(d))
+        .map(|t| t.format(&Rfc3339))
+        .transpose()?;
+    let saved = LoginFile {
+        server: server.as_str().trim_end_matches('/').to_owned(),
+        access_token: token.access_token().secret().clone(),
+        expires_at: expires_at.clone(),
+        refresh_token: token.refresh_token().map(|t| t.secret().clone()),
+        token_endpoint: Some(endpoints.token_endpoint.to_string()),
+        client_id: Some(sign_in.client_id.clone()),
+    };
+    let path = saved.save()?;
+    let until = expires_at
+        .map(|t| format!(" until {t}"))
+        .unwrap_or_default();
+    eprintln!(
+        "Signed in to {}{until}; saved in {}.",
+        saved.server,
+        path.display()
+    );
+    Ok(())
+}
+
+/// The server's base URL, checked: http or https, nothing after the path.
+fn server_url(server: &str) -> anyhow::Result<Url> {
+    let url =
+        Url::parse(server.trim()).with_context(|| format!("--server '{server}' is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        bail!("--server '{server}' must be an http or https URL, e.g. https://mdm.example.com");
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        bail!("--server '{server}' must be the server's base URL, without user, query or fragment");
+    }
+    Ok(url)
+}
+
+/// `server` joined with an absolute `path`, keeping any path prefix the server is served under.
+fn at(server: &Url, path: &str) -> String {
+    format!("{}{path}", server.as_str().trim_end_matches('/'))
+}
+
+/// `GET /auth/client`: where to sign in, or why not.
+async fn sign_in_info(http: &reqwest::Client, server: &Url) -> anyhow::Result<ClientSignIn> {
+    let url = at(server, SIGN_IN_PATH);
+    let res = http
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("could not reach the provisio server at {server}"))?;
+    let status = res.status();
+    let body = res
+        .bytes()
+        .await
+        .with_context(|| format!("reading {url}"))?;
+    if !status.is_success() {
+        let reason = graph_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
+        bail!("{server} does not offer signing in ({url} answered {status}): {reason}");
+    }
+    let info: SignInInfo = serde_json::from_slice(&body).with_context(|| {
+        format!("{url} did not answer with sign-in settings: is {server} a provisio server?")
+    })?;
+    match info.provider {
+        _ if info.development => bail!(
+            "{server} runs in development mode: it accepts only tokens signed with its development key, \
+             not a sign-in. On the server's machine, issue one with \
+             `provisio token issue --data-dir DIR --scope DeviceManagementConfiguration.ReadWrite.All` (docs/AUTH.md)."
+        ),
+        Some(sign_in) => Ok(sign_in),
+        None => bail!("{url} names no identity provider"),
+    }
+}
+
+/// The message of a Graph error body (`{"error": {"message": …}}`).
+fn graph_message(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    v.pointer("/error/message")?.as_str().map(printable)
+}
+
+/// The endpoints the device flow needs, from the issuer's discovery document.
+#[derive(Debug)]
+struct Endpoints {
+    device_authorization_endpoint: Url,
+    token_endpoint: Url,
+}
+
+/// The members of an OpenID Provider's discovery document that the device flow reads.
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: String,
+    device_authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+}
+
+/// Reads `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery 1.0, §4).
+async fn discover(http: &reqwest::Client, issuer: &str) -> anyhow::Result<Endpoints> {
+    https_or_loopback("the server's identity provider", issuer)?;
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
+    let res = http
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("could not reach the identity provider at {url}"))?;
+    let status = res.status();
+    if !status.is_success() {
+        bail!("the identity provider's discovery document {url} answered {status}");
+    }
+    let doc: Discovery = res
+        .json()
+        .await
+        .with_context(|| format!("{url} is not an OpenID provider's discovery document"))?;
+    // Entra ID's multi-tenant documents name the issuer with a {tenantid} placeholder.
+    if doc.issuer.trim_end_matches('/') != issuer.trim_end_matches('/')
+        && !doc.issuer.contains("{tenantid}")
+    {
+        bail!(
+            "the discovery document {url} is for the issuer '{}', not '{issuer}'",
+            printable(&doc.issuer)
+        );
+    }
+    let endpoint = |name: &str, value: Option<String>| -> anyhow::Result<Url> {
+        let Some(value) = value else {
+            bail!(
+                "the identity provider {issuer} has no {name}: it does not offer signing in with a \
+                 device code (RFC 8628); for Entra ID, allow public client flows on the app registration"
+            );
+        };
+        https_or_loopback(&format!("the identity provider's {name}"), &value)
+    };
+    Ok(Endpoints {
+        device_authorization_endpoint: endpoint(
+            "device_authorization_endpoint",
+            doc.device_authorization_endpoint,
+        )?,
+        token_endpoint: endpoint("token_endpoint", doc.token_endpoint)?,
+    })
+}
+
+/// What the user is asked to do, for standard error.
+fn instructions(details: &StandardDeviceAuthorizationResponse) -> String {
+    let mut out = format!(
+        "To sign in, open {} in a browser and enter the code {}\n",
+        details.verification_uri().as_str(),
+        printable(details.user_code().secret()),
+    );
+    if let Some(complete) = details.verification_uri_complete() {
+        out.push_str(&format!(
+            "(or open {}, which fills in the code)\n",
+            printable(complete.secret())
+        ));
+    }
+    let minutes = details.expires_in().as_secs().div_ceil(60);
+    out.push_str(&format!(
+        "Waiting for the sign-in (the code expires in {minutes} minute{})...\n",
+        if minutes == 1 { "" } else { "s" }
+    ));
+    out
+}
+
+/// A failed request to the identity provider, in words that say what to do.
+fn token_error<RE, T>(
+    what: &str,
+    e: &RequestTokenError<RE, StandardErrorResponse<T>>,
+) -> anyhow::Error
+where
+    RE: std::error::Error + 'static,
+    T: ErrorResponseType + AsRef<str> + std::fmt::Display,
+{
+    match e {
+        RequestTokenError::ServerResponse(r) => {
+            let detail = r
+                .error_description()
+                .map(|d| format!(" ({})", printable(d)))
+                .unwrap_or_default();
+            match r.error().as_ref() {
+                "access_denied" => anyhow::anyhow!(
+                    "sign-in was denied{detail}: nothing was saved; run provisio login again to retry"
+                ),
+                "expired_token" => anyhow::anyhow!(
+                    "the code expired before the sign-in was completed{detail}; run provisio login again"
+                ),
+                other => anyhow::anyhow!(
+                    "{what} failed: the identity provider answered {}{detail}",
+                    printable(other)
+                ),
+            }
+        }
+        RequestTokenError::Request(e) => {
+            anyhow::anyhow!("{what} failed: could not reach the identity provider: {e}")
+        }
+        RequestTokenError::Parse(e, _) => {
+            anyhow::anyhow!(
+                "{what} failed: the identity provider's answer is not OAuth 2.0 JSON: {e}"
+            )
+        }
+        RequestTokenError::Other(e) => anyhow::anyhow!("{what} failed: {}", printable(e)),
+    }
+}
+
+/// `s` without control characters, so text from a server cannot move the cursor or forge lines.
+fn printable(s: &str) -> String {
+    s.chars()
+        .take(512)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// The directory that holds `login.json`: `$PROVISIO_CONFIG_DIR`, else
+/// `$XDG_CONFIG_HOME/provisio`, else `$HOME/.config/provisio`.
+pub fn config_dir() -> anyhow::Result<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(dir) = var("PROVISIO_CONFIG_DIR") {
+        return Ok(dir);
+    }
+    // The XDG base directory specification ignores relative paths.
+    if let Some(dir) = var("XDG_CONFIG_HOME").filter(|d| d.is_absolute()) {
+        return Ok(dir.join("provisio"));
+    }
+    match var("HOME") {
+        Some(home) => Ok(home.join(".config").join("provisio")),
+        None => bail!("set PROVISIO_CONFIG_DIR (or HOME): where to keep the sign-in"),
+    }
+}
+
+/// The saved sign-in, as `login.json` holds it.
+#[derive(Serialize)]
+struct LoginFile {
+    server: String,
+    access_token: String,
+    expires_at: Option<String>,
+    refresh_token: Option<String>,
+    token_endpoint: Option<String>,
+    client_id: Option<String>,
+}
+
+impl LoginFile {
+    /// Writes `login.json` (0600) into the configuration directory (created 0700); returns its
+    /// path.
+    fn save(&self) -> anyhow::Result<PathBuf> {
+        let dir = config_dir()?;
+        crate::private::create_private_dir(&dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join(LOGIN_FILE);
+        let mut json = serde_json::to_vec_pretty(self)?;
+        json.push(b'\n');
+        crate::private::replace_private(&path, &json)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+}
+
+impl std::fmt::Debug for LoginFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginFile")
+            .field("server", &self.server)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_are_base_urls() {
+        assert_eq!(
+            server_url("http://127.0.0.1:8080").unwrap().as_str(),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            at(&server_url("https://h.example/mdm/").unwrap(), SIGN_IN_PATH),
+            "https://h.example/mdm/auth/client"
+        );
+        for bad in [
+            "ftp://h",
+            "127.0.0.1:8080",
+            "https://u:p@h",
+            "https://h/?a=b",
+        ] {
+            assert!(server_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(default_server(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn text_from_servers_cannot_forge_lines() {
+        assert_eq!(printable("a\nb\x1b[2J"), "a?b?[2J");
+        assert_eq!(
+            graph_message(br#"{"error":{"code":"x","message":"no\r\nway"}}"#).as_deref(),
+            Some("no??way")
+        );
+    }
+
+    #[test]
+    fn the_debug_form_hides_the_tokens() {
+        let f = LoginFile {
+            server: "http://s".into(),
+            access_token: "secret-access".into(),
+            expires_at: None,
+            refresh_token: Some("secret-refresh".into()),
+            token_endpoint: None,
+            client_id: None,
+        };
+        let text = format!("{f:?}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+}

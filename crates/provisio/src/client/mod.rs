@@ -1,0 +1,3 @@
+//! The CLI as a client of a provisio server.
+
+pub mod login;
