@@ -44,8 +44,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The flags of `provisio login`.
 #[derive(Args, Debug)]
 pub struct LoginArgs {
-    /// The provisio server to sign in to [default: http://127.0.0.1:8080, where `provisio serve`
-    /// listens by default].
+    /// The provisio server to sign in to (the default is where `provisio serve` listens unless
+    /// told otherwise).
     #[arg(long, env = "PROVISIO_SERVER", value_name = "URL", default_value_t = default_server())]
     pub server: String,
 }
