@@ -73,29 +73,45 @@ impl PendingLogin {
         .expect("reading provisio login")
     }
 
-    /// Waits for the command to end (at most a minute); its status and all of its standard error.
-    async fn finish(self) -> (std::process::ExitStatus, String) {
+    /// Waits for the command to end (at most a minute; then it is killed and the test fails with
+    /// what it and the provider printed); its status and all of its standard error.
+    async fn finish(self, idp: Option<&OidcProvider>) -> (std::process::ExitStatus, String) {
         let PendingLogin {
             mut child,
-            mut shown,
+            shown,
             mut stderr,
             ..
         } = self;
-        tokio::time::timeout(
-            Duration::from_secs(60),
-            tokio::task::spawn_blocking(move || {
-                std::io::Read::read_to_string(&mut stderr, &mut shown).expect("stderr");
-                (child.wait().expect("wait"), shown)
-            }),
-        )
-        .await
-        .expect("provisio login did not end within a minute")
-        .expect("join")
+        let rest = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+            rest
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                let rest = rest.join().unwrap_or_default();
+                panic!(
+                    "provisio login did not end within a minute: {shown}{rest}\nprovider: {}",
+                    idp.map(OidcProvider::log).unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        (status, shown + &rest.join().unwrap_or_default())
     }
 }
 
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("provisio")
+/// Runs `cmd` to its end off the test's thread, so a server in this process keeps answering.
+async fn run(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("provisio"))
+        .await
+        .expect("join")
 }
 
 #[cfg(unix)]
@@ -121,7 +137,7 @@ async fn login_with_a_device_code_then_call_the_api_then_logout() {
     );
     let done = idp.sign_in(&login.complete_uri, true).await;
     assert!(done.contains("Sign-in Success"), "{done}");
-    let (status, stderr) = login.finish().await;
+    let (status, stderr) = login.finish(Some(&idp)).await;
     assert!(status.success(), "provisio login failed: {stderr}");
     assert!(
         stderr.contains(&format!("Signed in to {}", s.base)),
@@ -173,14 +189,14 @@ async fn login_with_a_device_code_then_call_the_api_then_logout() {
         .expect("GET");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
-    let out = run(&mut provisio(&config, &["logout"]));
+    let out = run(provisio(&config, &["logout"])).await;
     assert!(out.status.success(), "{out:?}");
     assert!(!file.exists(), "logout left login.json");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Signed out"),
         "{out:?}"
     );
-    let out = run(&mut provisio(&config, &["logout"]));
+    let out = run(provisio(&config, &["logout"])).await;
     assert!(out.status.success(), "{out:?}");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Not signed in"),
@@ -196,7 +212,7 @@ async fn a_denied_sign_in_fails_clearly_and_saves_nothing() {
 
     let login = PendingLogin::start(config.path(), &s.base).await;
     idp.sign_in(&login.complete_uri, false).await;
-    let (status, stderr) = login.finish().await;
+    let (status, stderr) = login.finish(Some(&idp)).await;
     assert!(!status.success(), "a denied sign-in succeeded: {stderr}");
     assert!(
         stderr.contains("sign-in was denied (The user declined to sign in.)"),
@@ -209,10 +225,7 @@ async fn a_denied_sign_in_fails_clearly_and_saves_nothing() {
 async fn login_to_a_development_server_explains_its_key() {
     let s = TestServer::start().await;
     let config = tempfile::tempdir().expect("temp dir");
-    let out = run(&mut provisio(
-        config.path(),
-        &["login", "--server", &s.base],
-    ));
+    let out = run(provisio(config.path(), &["login", "--server", &s.base])).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(

@@ -71,7 +71,7 @@ pub struct OidcProvider {
     /// `http://127.0.0.1:PORT`, the `iss` of its tokens.
     pub issuer: String,
     child: Child,
-    stderr: Arc<Mutex<String>>,
+    log: Arc<Mutex<String>>,
 }
 
 impl OidcProvider {
@@ -96,9 +96,10 @@ impl OidcProvider {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("node could not be run ({e}): install node 20"));
-        let stderr = Arc::new(Mutex::new(String::new()));
+        // Both pipes are read to their end, into the log: a provider that cannot write dies.
+        let log = Arc::new(Mutex::new(String::new()));
         let mut pipe = child.stderr.take().expect("stderr");
-        let sink = stderr.clone();
+        let sink = log.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = pipe.read(&mut buf) {
@@ -112,18 +113,24 @@ impl OidcProvider {
             }
         });
         let stdout = child.stdout.take().expect("stdout");
-        let first = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).map(|_| line)
-        })
-        .await
-        .expect("reading the provider's first line");
+        let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let _ = first_tx.send(lines.next().and_then(Result::ok));
+            for line in lines.map_while(Result::ok) {
+                let mut log = sink.lock().unwrap_or_else(|e| e.into_inner());
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let first = first_rx.await.ok().flatten();
         let mut provider = OidcProvider {
             issuer: String::new(),
             child,
-            stderr,
+            log,
         };
-        let announced: Value = match first.ok().and_then(|l| serde_json::from_str(&l).ok()) {
+        let announced: Value = match first.and_then(|l| serde_json::from_str(&l).ok()) {
             Some(v) => v,
             None => panic!("the OpenID provider did not start: {}", provider.log()),
         };
@@ -132,12 +139,9 @@ impl OidcProvider {
         provider
     }
 
-    /// What the provider wrote on standard error so far.
+    /// What the provider wrote so far, after its first line.
     pub fn log(&self) -> String {
-        self.stderr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     async fn wait_for_discovery(&self) {
@@ -178,20 +182,22 @@ impl OidcProvider {
             .expect("browser");
         // The page that posts the code from the URL (its script submits the form).
         let page = get(&browser, verification_uri_complete).await;
-        let page = post(&browser, &only_action(&page), &hidden_inputs(&page)).await;
+        let page = post(&browser, &page.only_action(), &page.hidden_inputs()).await;
         // "Confirm Device": the code, confirmed.
-        assert!(page.contains("Confirm Device"), "{page}");
-        let login = post(&browser, &only_action(&page), &hidden_inputs(&page)).await;
-        assert!(login.contains("Sign in"), "{login}");
+        assert!(page.text.contains("Confirm Device"), "{}", page.text);
+        let login = post(&browser, &page.only_action(), &page.hidden_inputs()).await;
+        assert!(login.text.contains("Sign in"), "{}", login.text);
         let consent = post(
             &browser,
-            &action_ending(&login, "/login"),
+            &login.action_ending("/login"),
             &[("username", USER), ("password", PASSWORD)],
         )
         .await;
-        assert!(consent.contains("Allow access"), "{consent}");
+        assert!(consent.text.contains("Allow access"), "{}", consent.text);
         let choice = if allow { "/confirm" } else { "/abort" };
-        post::<&str, &str>(&browser, &action_ending(&consent, choice), &[]).await
+        post::<&str, &str>(&browser, &consent.action_ending(choice), &[])
+            .await
+            .text
     }
 }
 
@@ -202,60 +208,68 @@ impl Drop for OidcProvider {
     }
 }
 
-async fn get(browser: &Client, url: &str) -> String {
-    let res = browser.get(url).send().await.expect("GET");
-    page_text(res).await
+/// A page the browser landed on, after redirects.
+struct Page {
+    url: reqwest::Url,
+    text: String,
 }
 
-async fn post<K: AsRef<str>, V: AsRef<str>>(
-    browser: &Client,
-    url: &str,
-    form: &[(K, V)],
-) -> String {
+async fn get(browser: &Client, url: &str) -> Page {
+    let res = browser.get(url).send().await.expect("GET");
+    page(res).await
+}
+
+async fn post<K: AsRef<str>, V: AsRef<str>>(browser: &Client, url: &str, form: &[(K, V)]) -> Page {
     let body: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
     let res = browser.post(url).form(&body).send().await.expect("POST");
-    page_text(res).await
+    page(res).await
 }
 
-async fn page_text(res: reqwest::Response) -> String {
+async fn page(res: reqwest::Response) -> Page {
     let status = res.status();
-    let url = res.url().to_string();
+    let url = res.url().clone();
     let text = res.text().await.expect("page");
     assert!(status.is_success(), "{url} answered {status}: {text}");
-    text
+    Page { url, text }
 }
 
-/// The `action` of every form of a page.
-fn actions(page: &str) -> Vec<String> {
-    attribute_values(page, "action=\"")
-}
-
-/// The action of the page's only form.
-fn only_action(page: &str) -> String {
-    match actions(page).as_slice() {
-        [one] => one.clone(),
-        other => panic!("expected one form, found {other:?}: {page}"),
+impl Page {
+    /// The `action` of every form, as absolute URLs.
+    fn actions(&self) -> Vec<String> {
+        attribute_values(&self.text, "action=\"")
+            .iter()
+            .map(|a| self.url.join(a).expect("form action").to_string())
+            .collect()
     }
-}
 
-/// The action of the page's form whose URL ends with `suffix`.
-fn action_ending(page: &str, suffix: &str) -> String {
-    actions(page)
-        .into_iter()
-        .find(|a| a.ends_with(suffix))
-        .unwrap_or_else(|| panic!("no form posts to …{suffix}: {page}"))
-}
+    /// The action of the page's only form.
+    fn only_action(&self) -> String {
+        match self.actions().as_slice() {
+            [one] => one.clone(),
+            other => panic!("expected one form, found {other:?}: {}", self.text),
+        }
+    }
 
-/// The name and value of every `<input type="hidden" name="…" value="…"/>` of a page.
-fn hidden_inputs(page: &str) -> Vec<(String, String)> {
-    page.split("<input type=\"hidden\" ")
-        .skip(1)
-        .filter_map(|rest| {
-            let name = attribute_values(rest, "name=\"").into_iter().next()?;
-            let value = attribute_values(rest, "value=\"").into_iter().next()?;
-            Some((name, value))
-        })
-        .collect()
+    /// The action of the page's form whose URL ends with `suffix`.
+    fn action_ending(&self, suffix: &str) -> String {
+        self.actions()
+            .into_iter()
+            .find(|a| a.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no form posts to …{suffix}: {}", self.text))
+    }
+
+    /// The name and value of every `<input type="hidden" name="…" value="…"/>`.
+    fn hidden_inputs(&self) -> Vec<(String, String)> {
+        self.text
+            .split("<input type=\"hidden\" ")
+            .skip(1)
+            .filter_map(|rest| {
+                let name = attribute_values(rest, "name=\"").into_iter().next()?;
+                let value = attribute_values(rest, "value=\"").into_iter().next()?;
+                Some((name, value))
+            })
+            .collect()
+    }
 }
 
 /// The values of attributes that start with `prefix` (`name="`), in order.
