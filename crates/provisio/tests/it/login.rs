@@ -139,6 +139,8 @@ async fn login_with_a_device_code_then_call_the_api_then_logout() {
     assert!(done.contains("Sign-in Success"), "{done}");
     let (status, stderr) = login.finish(Some(&idp)).await;
     assert!(status.success(), "provisio login failed: {stderr}");
+    // It waited the interval between polls: the provider never had to answer slow_down.
+    assert!(!idp.log().contains("slow_down"), "{}", idp.log());
     assert!(
         stderr.contains(&format!("Signed in to {}", s.base)),
         "{stderr}"
@@ -216,6 +218,26 @@ async fn a_denied_sign_in_fails_clearly_and_saves_nothing() {
     assert!(!status.success(), "a denied sign-in succeeded: {stderr}");
     assert!(
         stderr.contains("sign-in was denied (The user declined to sign in.)"),
+        "{stderr}"
+    );
+    assert!(!config.path().join("login.json").exists());
+}
+
+#[tokio::test]
+async fn a_code_nobody_enters_expires_with_a_clear_message() {
+    let idp = OidcProvider::start_with(&[], &[("DEVICE_CODE_TTL", "2")]).await;
+    let s = TestServer::start_with(|st| idp.configure(st)).await;
+    let config = tempfile::tempdir().expect("temp dir");
+
+    let login = PendingLogin::start(config.path(), &s.base).await;
+    let (status, stderr) = login.finish(Some(&idp)).await;
+    assert!(
+        stderr.contains("(the code expires in 1 minute)"),
+        "{stderr}"
+    );
+    assert!(!status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the code expired before the sign-in was completed"),
         "{stderr}"
     );
     assert!(!config.path().join("login.json").exists());

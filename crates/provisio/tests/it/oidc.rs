@@ -78,6 +78,11 @@ impl OidcProvider {
     /// Starts a provider whose client may also use the authorization code grant with PKCE and
     /// these redirect URIs (none: device code and refresh tokens only).
     pub async fn start(redirect_uris: &[&str]) -> Self {
+        Self::start_with(redirect_uris, &[]).await
+    }
+
+    /// [`OidcProvider::start`] with more of provider.mjs's variables, e.g. `DEVICE_CODE_TTL`.
+    pub async fn start_with(redirect_uris: &[&str], env: &[(&str, &str)]) -> Self {
         let dir = tokio::task::spawn_blocking(package_dir)
             .await
             .expect("npm install");
@@ -91,6 +96,7 @@ impl OidcProvider {
             .env("OIDC_USER", USER)
             .env("OIDC_PASSWORD", PASSWORD)
             .env("DEVICE_INTERVAL", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -11,6 +11,7 @@
 //                   (browser sign-in) [none: device code and refresh tokens only]
 //   OIDC_USER, OIDC_PASSWORD  the account that can sign in [admin@contoso.test, correct horse]
 //   DEVICE_INTERVAL seconds between polls of the token endpoint for a device code [1]
+//   DEVICE_CODE_TTL seconds a device code is valid [600]
 //
 // Sign-in pages are plain HTML forms, so a test can sign in over HTTP without a browser:
 //   GET  /interaction/:uid          the login form (prompt "login") or the consent form
@@ -44,6 +45,7 @@ const REDIRECT_URIS = env('REDIRECT_URIS', '').split(',').map((u) => u.trim()).f
 const USER = env('OIDC_USER', 'admin@contoso.test');
 const PASSWORD = env('OIDC_PASSWORD', 'correct horse');
 const DEVICE_INTERVAL = Number(env('DEVICE_INTERVAL', '1'));
+const DEVICE_CODE_TTL = Number(env('DEVICE_CODE_TTL', '600'));
 
 // The permissions provisio knows (src/auth/access.rs); a token's scp is the granted subset.
 const PERMISSIONS = [
@@ -124,7 +126,7 @@ const provider = new Provider(issuer, {
   },
   ttl: {
     AccessToken: 3600,
-    DeviceCode: 600,
+    DeviceCode: DEVICE_CODE_TTL,
     Grant: 3600,
     IdToken: 3600,
     Interaction: 600,
