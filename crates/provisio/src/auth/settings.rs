@@ -294,6 +294,71 @@ mod tests {
     use super::*;
     use crate::config::{ServeArgs, Settings};
 
+    fn production(issuers: &[&str]) -> AuthSettings {
+        AuthSettings {
+            issuers: issuers.iter().map(|i| (*i).to_owned()).collect(),
+            audiences: vec!["api://provisio".into()],
+            jwks_url: Some("https://idp.example.com/keys".into()),
+            ..AuthSettings::default()
+        }
+    }
+
+    #[test]
+    fn the_client_sign_in_needs_its_scopes_and_an_issuer_to_discover() {
+        let err = |s: &AuthSettings| format!("{:#}", s.validate().unwrap_err());
+        let mut s = production(&["https://idp.example.com"]);
+        assert_eq!(s.client_sign_in().unwrap(), None);
+        s.client_id = Some("cli".into());
+        assert!(err(&s).contains("auth.client_scopes"), "{}", err(&s));
+        s.client_scopes = vec!["api://provisio/.default".into(), " ".into()];
+        s.validate().unwrap();
+        assert_eq!(
+            s.client_sign_in().unwrap(),
+            Some(ClientSignIn {
+                issuer: "https://idp.example.com".into(),
+                client_id: "cli".into(),
+                scopes: vec!["api://provisio/.default".into()],
+            })
+        );
+
+        // Which issuer to discover is not clear from a pattern, or from several issuers.
+        let mut multi = production(&["https://login.microsoftonline.com/{tenantid}/v2.0"]);
+        multi.client_id = s.client_id.clone();
+        multi.client_scopes = s.client_scopes.clone();
+        assert!(
+            err(&multi).contains("auth.client_issuer"),
+            "{}",
+            err(&multi)
+        );
+        multi.client_issuer = Some("https://login.microsoftonline.com/organizations/v2.0".into());
+        assert_eq!(
+            multi.client_sign_in().unwrap().unwrap().issuer,
+            "https://login.microsoftonline.com/organizations/v2.0"
+        );
+        multi.client_issuer = Some("http://idp.example.com".into());
+        assert!(
+            err(&multi).contains("must be an https URL"),
+            "{}",
+            err(&multi)
+        );
+
+        let mut orphan = production(&["https://idp.example.com"]);
+        orphan.client_scopes = vec!["x".into()];
+        assert!(
+            err(&orphan).contains("need auth.client_id"),
+            "{}",
+            err(&orphan)
+        );
+
+        // Development mode has no identity provider to sign in with.
+        let dev = AuthSettings {
+            client_id: Some("cli".into()),
+            ..AuthSettings::default()
+        };
+        assert_eq!(dev.mode(), AuthMode::Development);
+        assert!(err(&dev).contains("development mode"), "{}", err(&dev));
+    }
+
     #[test]
     fn auth_table_layers_under_flags_and_decides_the_mode() {
         let dir = tempfile::tempdir().unwrap();
