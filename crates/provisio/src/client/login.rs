@@ -158,16 +158,7 @@ fn at(server: &Url, path: &str) -> String {
 /// `GET /auth/client`: where to sign in, or why not.
 async fn sign_in_info(http: &reqwest::Client, server: &Url) -> anyhow::Result<ClientSignIn> {
     let url = at(server, SIGN_IN_PATH);
-    let res = http
-        .get(&url)
-        .send()
-        .await
-        .with_context(|| format!("could not reach the provisio server at {server}"))?;
-    let status = res.status();
-    let body = res
-        .bytes()
-        .await
-        .with_context(|| format!("reading {url}"))?;
+    let (status, body) = fetch(http, &url, "the provisio server").await?;
     if !status.is_success() {
         let reason = graph_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
         bail!("{server} does not offer signing in ({url} answered {status}): {reason}");
@@ -184,6 +175,25 @@ async fn sign_in_info(http: &reqwest::Client, server: &Url) -> anyhow::Result<Cl
         Some(sign_in) => Ok(sign_in),
         None => bail!("{url} names no identity provider"),
     }
+}
+
+/// `GET url` from `whom`: the status and the body.
+async fn fetch(
+    http: &reqwest::Client,
+    url: &str,
+    whom: &str,
+) -> anyhow::Result<(reqwest::StatusCode, Vec<u8>)> {
+    let res = http
+        .get(url)
+        .send()
+        .await
+        .with_context(|| format!("could not reach {whom} at {url}"))?;
+    let status = res.status();
+    let body = res
+        .bytes()
+        .await
+        .with_context(|| format!("reading {url}"))?;
+    Ok((status, body.to_vec()))
 }
 
 /// The message of a Graph error body (`{"error": {"message": …}}`).
@@ -214,18 +224,11 @@ async fn discover(http: &reqwest::Client, issuer: &str) -> anyhow::Result<Endpoi
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    let res = http
-        .get(&url)
-        .send()
-        .await
-        .with_context(|| format!("could not reach the identity provider at {url}"))?;
-    let status = res.status();
+    let (status, body) = fetch(http, &url, "the identity provider").await?;
     if !status.is_success() {
         bail!("the identity provider's discovery document {url} answered {status}");
     }
-    let doc: Discovery = res
-        .json()
-        .await
+    let doc: Discovery = serde_json::from_slice(&body)
         .with_context(|| format!("{url} is not an OpenID provider's discovery document"))?;
     // Entra ID's multi-tenant documents name the issuer with a {tenantid} placeholder.
     if doc.issuer.trim_end_matches('/') != issuer.trim_end_matches('/')

@@ -206,41 +206,42 @@ async fn login_with_a_device_code_then_call_the_api_then_logout() {
     );
 }
 
-#[tokio::test]
-async fn a_denied_sign_in_fails_clearly_and_saves_nothing() {
-    let idp = OidcProvider::start(&[]).await;
+/// A `provisio login` that must fail, against a provider started with `env`: the user denies
+/// access when `deny`, else nobody enters the code. Its standard error; nothing may be saved.
+async fn failing_login(env: &[(&str, &str)], deny: bool) -> String {
+    let idp = OidcProvider::start_with(&[], env).await;
     let s = TestServer::start_with(|st| idp.configure(st)).await;
     let config = tempfile::tempdir().expect("temp dir");
-
     let login = PendingLogin::start(config.path(), &s.base).await;
-    idp.sign_in(&login.complete_uri, false).await;
+    if deny {
+        idp.sign_in(&login.complete_uri, false).await;
+    }
     let (status, stderr) = login.finish(Some(&idp)).await;
-    assert!(!status.success(), "a denied sign-in succeeded: {stderr}");
+    assert!(!status.success(), "the sign-in succeeded: {stderr}");
+    assert!(!config.path().join("login.json").exists());
+    stderr
+}
+
+#[tokio::test]
+async fn a_denied_sign_in_fails_clearly_and_saves_nothing() {
+    let stderr = failing_login(&[], true).await;
     assert!(
         stderr.contains("sign-in was denied (The user declined to sign in.)"),
         "{stderr}"
     );
-    assert!(!config.path().join("login.json").exists());
 }
 
 #[tokio::test]
 async fn a_code_nobody_enters_expires_with_a_clear_message() {
-    let idp = OidcProvider::start_with(&[], &[("DEVICE_CODE_TTL", "2")]).await;
-    let s = TestServer::start_with(|st| idp.configure(st)).await;
-    let config = tempfile::tempdir().expect("temp dir");
-
-    let login = PendingLogin::start(config.path(), &s.base).await;
-    let (status, stderr) = login.finish(Some(&idp)).await;
+    let stderr = failing_login(&[("DEVICE_CODE_TTL", "2")], false).await;
     assert!(
         stderr.contains("(the code expires in 1 minute)"),
         "{stderr}"
     );
-    assert!(!status.success(), "{stderr}");
     assert!(
         stderr.contains("the code expired before the sign-in was completed"),
         "{stderr}"
     );
-    assert!(!config.path().join("login.json").exists());
 }
 
 #[tokio::test]
