@@ -115,6 +115,7 @@ async fn login(args: &LoginArgs) -> anyhow::Result<()> {
         .expires_in()
         .and_then(|d| time::Duration::try_from(d).ok())
         .and_then(|d| OffsetDateTime::now_utc().checked_add(d))
+        .and_then(|t| t.replace_nanosecond(0).ok())
         .map(|t| t.format(&Rfc3339))
         .transpose()?;
     let saved = LoginFile {
