@@ -6,6 +6,7 @@
 //! so the client mints a development token from its key) and an empty `PROVISIO_CONFIG_DIR`
 //! (no saved login), unless a test says otherwise.
 
+mod generated;
 mod login;
 mod profiles;
 mod qr;
@@ -150,6 +151,16 @@ pub fn redact_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// One text member of every item of a `-o json` list.
+pub fn members<'a>(list: &'a serde_json::Value, member: &str) -> Vec<&'a str> {
+    list["value"]
+        .as_array()
+        .expect("a collection")
+        .iter()
+        .map(|item| item[member].as_str().expect("a text member"))
+        .collect()
 }
 
 /// A port on 127.0.0.1 that nothing listens on.

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{closed_port, read_private, redact_text, Cli};
+use super::{closed_port, members, read_private, redact_text, Cli};
 use crate::common::{redact, TestServer};
 
 #[tokio::test]
@@ -142,12 +142,7 @@ async fn lists_follow_every_next_link_unless_max_stops_them() {
     }
     let cli = Cli::new(&s);
     let all = cli.json(&["profiles", "list", "--top", "2"]).await;
-    let names: Vec<&str> = all["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["displayName"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = members(&all, "displayName");
     assert_eq!(names.len(), 5, "{all}");
     let some = cli
         .json(&["profiles", "list", "--top", "2", "--max", "3"])
@@ -197,20 +192,10 @@ async fn tokens_are_created_revoked_and_found_by_expiry() {
     assert!(json["tokenValue"].is_string());
 
     let expiring = cli.json(&["profiles", "list", "--expiring", "7d"]).await;
-    let ids: Vec<&str> = expiring["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = members(&expiring, "id");
     assert_eq!(ids, [soon.as_str()]);
     let expiring = cli.json(&["profiles", "list", "--expiring", "60d"]).await;
-    let ids: Vec<&str> = expiring["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = members(&expiring, "id");
     assert_eq!(ids, [soon.as_str(), later.as_str()], "soonest first");
     let filtered = cli
         .json(&[

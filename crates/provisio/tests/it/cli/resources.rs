@@ -3,18 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::{redact_text, Cli};
+use super::{members, redact_text, Cli};
 use crate::common::{ok_json, TestServer};
 use crate::devices::{enroll, profile_with_token, Device};
-
-fn ids(list: &Value) -> Vec<String> {
-    list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn devices_are_listed_by_profile_read_retired_and_deleted() {
@@ -46,7 +37,7 @@ async fn devices_are_listed_by_profile_read_retired_and_deleted() {
         );
     }
     let all = cli.json(&["devices", "list"]).await;
-    assert_eq!(ids(&all).len(), 3);
+    assert_eq!(members(&all, "id").len(), 3);
     let mine = cli
         .json(&[
             "devices",
@@ -57,12 +48,7 @@ async fn devices_are_listed_by_profile_read_retired_and_deleted() {
             "serialNumber",
         ])
         .await;
-    let serials: Vec<&str> = mine["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["serialNumber"].as_str().unwrap())
-        .collect();
+    let serials: Vec<&str> = members(&mine, "serialNumber");
     assert_eq!(serials, ["R58N0000001", "R58N0000002"]);
     let table = cli
         .ok(&[
@@ -89,7 +75,7 @@ async fn devices_are_listed_by_profile_read_retired_and_deleted() {
         .await;
     insta::assert_snapshot!("devices_csv", redact_text(&csv));
 
-    let first = ids(&mine)[0].clone();
+    let first = members(&mine, "id")[0].to_owned();
     let got = cli.json(&["devices", "get", &first]).await;
     assert_eq!(got["serialNumber"], "R58N0000001");
     let said = cli.ok(&["devices", "retire", &first]).await;
@@ -120,12 +106,7 @@ async fn the_audit_trail_lists_the_clients_changes_newest_first() {
         .await;
     cli.ok(&["profiles", "delete", &id]).await;
     let events = cli.json(&["audit", "list", "--since", "1h"]).await;
-    let activities: Vec<&str> = events["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["activityType"].as_str().unwrap())
-        .collect();
+    let activities: Vec<&str> = members(&events, "activityType");
     assert_eq!(
         activities,
         [
