@@ -10,6 +10,9 @@
 //!    find it (`--data-dir`, `PROVISIO_DATA_DIR`, `./provisio-data`), with the permissions of the
 //!    token `serve` prints.
 //!
+//! A request the server throttled (429, or 503 for a read) is sent again after its
+//! `Retry-After` when that is at most 30 seconds, up to five times in all.
+//!
 //! Every answer that is not a success becomes a [`Failure`] that names the HTTP status and the
 //! Graph error's code and message, and carries the exit code the command ends with.
 
@@ -29,6 +32,7 @@ use uuid::Uuid;
 use super::saved::SavedLogin;
 use crate::auth::dev::{DevKey, TokenRequest, BANNER_PERMISSIONS};
 use crate::config::DEFAULT_DEV_TENANT;
+use crate::device_client::protocol::retry_after;
 
 /// The server used when none is given and no login is saved: `provisio serve`'s default listen
 /// address.
@@ -366,37 +370,62 @@ impl Graph {
         }
     }
 
+    /// One request; a 429 (any method) or a 503 of a GET is tried again after its
+    /// `Retry-After`, as the Graph SDKs do, while the wait is short.
     async fn call(
         &self,
         method: Method,
         url: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<Answer> {
-        let mut request = self
-            .http
-            .request(method.clone(), url)
-            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
-            .header(ACCEPT, "application/json")
-            .header(USER_AGENT, concat!("provisio/", env!("CARGO_PKG_VERSION")));
-        if let Some(body) = body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(serde_json::to_vec(body)?);
+        let body = body.map(serde_json::to_vec).transpose()?;
+        let mut attempt = 1;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), url)
+                .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
+                .header(ACCEPT, "application/json")
+                .header(USER_AGENT, concat!("provisio/", env!("CARGO_PKG_VERSION")));
+            if let Some(body) = &body {
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            if method == Method::PATCH {
+                request = request.header("Prefer", "return=representation");
+            }
+            let response = request.send().await.map_err(|e| unreachable(url, &e))?;
+            let status = response.status();
+            let wait = retry_after(&response);
+            let bytes = response.bytes().await.map_err(|e| unreachable(url, &e))?;
+            if status.is_success() {
+                return Ok(Answer {
+                    bytes: bytes.to_vec(),
+                });
+            }
+            let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                || (status == StatusCode::SERVICE_UNAVAILABLE && method == Method::GET);
+            match wait {
+                Some(wait) if retryable && attempt < MAX_ATTEMPTS && wait <= MAX_RETRY_WAIT => {
+                    eprintln!(
+                        "provisio: HTTP {} from the server; trying again in {} s",
+                        status.as_u16(),
+                        wait.as_secs()
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                _ => return Err(Failure::from_answer(status, &bytes).into()),
+            }
         }
-        if method == Method::PATCH {
-            request = request.header("Prefer", "return=representation");
-        }
-        let response = request.send().await.map_err(|e| unreachable(url, &e))?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| unreachable(url, &e))?;
-        if !status.is_success() {
-            return Err(Failure::from_answer(status, &bytes).into());
-        }
-        Ok(Answer {
-            bytes: bytes.to_vec(),
-        })
     }
 }
+
+/// How often a throttled request is sent at most.
+const MAX_ATTEMPTS: u32 = 5;
+/// The longest `Retry-After` waited for; a longer one ends the command (exit code 6).
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// A successful answer's body.
 struct Answer {

@@ -361,3 +361,28 @@ async fn profiles_export_as_json_lines_and_csv() {
     assert_eq!(lines.count(), 3);
     assert!(csv.contains("\"two, with a comma\""), "{csv}");
 }
+
+#[tokio::test]
+async fn throttled_requests_are_sent_again_after_retry_after() {
+    let s = TestServer::start_with(|s| {
+        s.throttle.app_requests = Some(1);
+        s.throttle.window_seconds = 1;
+    })
+    .await;
+    let cli = Cli::new(&s);
+    for name in ["a", "b", "c"] {
+        cli.create(&["--display-name", name]).await;
+    }
+    // Three pages in quick succession: over one request a second, so the later ones wait.
+    let ran = cli
+        .run(&["profiles", "list", "--top", "1", "-o", "json"])
+        .await;
+    assert_eq!(ran.code, 0, "{ran:#?}");
+    let listed: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(members(&listed, "displayName").len(), 3);
+    assert!(
+        ran.stderr
+            .contains("HTTP 429 from the server; trying again in 1 s"),
+        "{ran:#?}"
+    );
+}
