@@ -74,9 +74,13 @@ pub fn login_path() -> anyhow::Result<PathBuf> {
 }
 
 impl SavedLogin {
-    /// The saved login, or `None` when there is none.
+    /// The saved login, or `None` when there is none (no configuration directory counts as
+    /// none: there is nowhere it could have been saved).
     pub fn load() -> anyhow::Result<Option<SavedLogin>> {
-        Self::load_from(&login_path()?)
+        match login_path() {
+            Ok(path) => Self::load_from(&path),
+            Err(_) => Ok(None),
+        }
     }
 
     /// The login saved in `path`, or `None` when there is no such file.
