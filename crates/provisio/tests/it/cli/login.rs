@@ -163,3 +163,64 @@ async fn an_expired_login_is_refreshed_or_sends_the_user_to_login() {
     assert_eq!(ran.code, 4, "{ran:#?}");
     assert!(ran.stderr.contains("run provisio login"), "{ran:#?}");
 }
+
+#[tokio::test]
+async fn the_login_is_found_under_xdg_config_home_then_home() {
+    let s = TestServer::start().await;
+    let cli = Cli::new(&s);
+    let other: uuid::Uuid = OTHER_TENANT.parse().unwrap();
+    let token = s.dev_token(
+        other,
+        &["DeviceManagementConfiguration.ReadWrite.All"],
+        false,
+    );
+    let login = json!({"server": s.base, "access_token": token});
+    let empty = tempfile::tempdir().unwrap();
+    let xdg = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let accounts = |ran: super::Ran| -> Value {
+        assert_eq!(ran.code, 0, "{ran:#?}");
+        let created: Value = serde_json::from_str(&ran.stdout).unwrap();
+        created["accountId"].clone()
+    };
+    let create = |env: &[(&str, &std::path::Path)]| {
+        let mut command = without_key(
+            &cli,
+            empty.path(),
+            &["profiles", "create", "--display-name", "x", "-o", "json"],
+        );
+        command
+            .env_remove("PROVISIO_CONFIG_DIR")
+            .env_remove("XDG_CONFIG_HOME");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command
+    };
+
+    std::fs::create_dir_all(xdg.path().join("provisio")).unwrap();
+    std::fs::write(xdg.path().join("provisio/login.json"), login.to_string()).unwrap();
+    let ran = Cli::run_command(create(&[
+        ("XDG_CONFIG_HOME", xdg.path()),
+        ("HOME", home.path()),
+    ]))
+    .await;
+    assert_eq!(accounts(ran), OTHER_TENANT);
+
+    std::fs::create_dir_all(home.path().join(".config/provisio")).unwrap();
+    std::fs::write(
+        home.path().join(".config/provisio/login.json"),
+        login.to_string(),
+    )
+    .unwrap();
+    let ran = Cli::run_command(create(&[("HOME", home.path())])).await;
+    assert_eq!(accounts(ran), OTHER_TENANT);
+
+    // PROVISIO_CONFIG_DIR comes first: an empty one means no saved login (and no key here).
+    let ran = Cli::run_command(create(&[
+        ("PROVISIO_CONFIG_DIR", empty.path()),
+        ("HOME", home.path()),
+    ]))
+    .await;
+    assert_eq!(ran.code, 4, "{ran:#?}");
+}
