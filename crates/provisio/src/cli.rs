@@ -329,9 +329,13 @@ fn init_logging(format: LogFormat, filter: &str) {
 mod tests {
     use super::*;
 
-    /// The help of a subcommand as `provisio <name> --help` prints it, at a fixed width.
-    fn long_help(name: &str) -> String {
+    /// The help of a subcommand at a fixed width; `built` propagates the global flags first,
+    /// as `provisio <name> --help` shows them.
+    fn help_of(name: &str, built: bool) -> String {
         let mut cli = Cli::command().term_width(100);
+        if built {
+            cli.build();
+        }
         let mut sub = &mut cli;
         for word in name.split(' ') {
             sub = sub.find_subcommand_mut(word).unwrap();
@@ -339,15 +343,12 @@ mod tests {
         sub.render_long_help().to_string()
     }
 
-    /// The same, with the global flags propagated as `provisio ... --help` shows them.
+    fn long_help(name: &str) -> String {
+        help_of(name, false)
+    }
+
     fn built_long_help(name: &str) -> String {
-        let mut cli = Cli::command().term_width(100);
-        cli.build();
-        let mut sub = &mut cli;
-        for word in name.split(' ') {
-            sub = sub.find_subcommand_mut(word).unwrap();
-        }
-        sub.render_long_help().to_string()
+        help_of(name, true)
     }
 
     #[test]

@@ -15,6 +15,16 @@ use crate::common::TestServer;
 /// token was sent.
 const OTHER_TENANT: &str = "3f1a6d2c-8b4e-4c5d-9e6f-0a1b2c3d4e5f";
 
+/// A token of the development key for [`OTHER_TENANT`].
+fn other_tenant_token(s: &TestServer) -> String {
+    let other: uuid::Uuid = OTHER_TENANT.parse().unwrap();
+    s.dev_token(
+        other,
+        &["DeviceManagementConfiguration.ReadWrite.All"],
+        false,
+    )
+}
+
 fn write_login(cli: &Cli, login: &Value) {
     std::fs::write(cli.config.path().join("login.json"), login.to_string()).unwrap();
 }
@@ -38,12 +48,7 @@ fn without_key(cli: &Cli, empty: &std::path::Path, args: &[&str]) -> std::proces
 async fn a_saved_login_is_used_for_its_server_only() {
     let s = TestServer::start().await;
     let cli = Cli::new(&s);
-    let other: uuid::Uuid = OTHER_TENANT.parse().unwrap();
-    let token = s.dev_token(
-        other,
-        &["DeviceManagementConfiguration.ReadWrite.All"],
-        false,
-    );
+    let token = other_tenant_token(&s);
     write_login(
         &cli,
         &json!({"server": format!("{}/", s.base), "access_token": token, "expires_at": null,
@@ -168,12 +173,7 @@ async fn an_expired_login_is_refreshed_or_sends_the_user_to_login() {
 async fn the_login_is_found_under_xdg_config_home_then_home() {
     let s = TestServer::start().await;
     let cli = Cli::new(&s);
-    let other: uuid::Uuid = OTHER_TENANT.parse().unwrap();
-    let token = s.dev_token(
-        other,
-        &["DeviceManagementConfiguration.ReadWrite.All"],
-        false,
-    );
+    let token = other_tenant_token(&s);
     let login = json!({"server": s.base, "access_token": token});
     let empty = tempfile::tempdir().unwrap();
     let xdg = tempfile::tempdir().unwrap();

@@ -38,28 +38,18 @@ async fn devices_are_listed_by_profile_read_retired_and_deleted() {
     }
     let all = cli.json(&["devices", "list"]).await;
     assert_eq!(members(&all, "id").len(), 3);
-    let mine = cli
-        .json(&[
-            "devices",
-            "list",
-            "--profile",
-            &lobby,
-            "--orderby",
-            "serialNumber",
-        ])
-        .await;
+    let by_profile = [
+        "devices",
+        "list",
+        "--profile",
+        &lobby,
+        "--orderby",
+        "serialNumber",
+    ];
+    let mine = cli.json(&by_profile).await;
     let serials: Vec<&str> = members(&mine, "serialNumber");
     assert_eq!(serials, ["R58N0000001", "R58N0000002"]);
-    let table = cli
-        .ok(&[
-            "devices",
-            "list",
-            "--profile",
-            &lobby,
-            "--orderby",
-            "serialNumber",
-        ])
-        .await;
+    let table = cli.ok(&by_profile).await;
     insta::assert_snapshot!("devices_table", redact_text(&table));
     let csv = cli
         .ok(&[
