@@ -278,9 +278,14 @@ pub async fn profiles(args: ProfilesArgs) -> anyhow::Result<()> {
                     "nothing to change: give member flags (see --help) or --json",
                 ));
             }
-            let url = graph.entity(PROFILES, &update.id);
+            let url = graph.entity(PROFILES, &update.target.id);
             let changed = graph
-                .send(Method::PATCH, &url, Some(&Value::Object(body)))
+                .send_if_match(
+                    Method::PATCH,
+                    &url,
+                    Some(&Value::Object(body)),
+                    update.target.if_match.as_deref(),
+                )
                 .await?;
             match changed {
                 Some(entity) => show(&entity),
@@ -289,7 +294,12 @@ pub async fn profiles(args: ProfilesArgs) -> anyhow::Result<()> {
         }
         ProfilesCommand::Delete(id) => {
             graph
-                .send(Method::DELETE, &graph.entity(PROFILES, &id.id), None)
+                .send_if_match(
+                    Method::DELETE,
+                    &graph.entity(PROFILES, &id.id),
+                    None,
+                    id.if_match.as_deref(),
+                )
                 .await?;
             confirm(format, &format!("deleted profile {}", id.id))
         }

@@ -302,7 +302,7 @@ impl Graph {
 
     /// GET, answering the JSON body.
     pub async fn get(&self, url: &str) -> anyhow::Result<Value> {
-        let body = self.call(Method::GET, url, None).await?;
+        let body = self.call(Method::GET, url, None, None).await?;
         Ok(serde_json::from_slice(&body.bytes)?)
     }
 
@@ -314,7 +314,19 @@ impl Graph {
         url: &str,
         body: Option<&Value>,
     ) -> anyhow::Result<Option<Value>> {
-        let answer = self.call(method, url, body).await?;
+        self.send_if_match(method, url, body, None).await
+    }
+
+    /// [`Graph::send`] with an `If-Match` header when `if_match` is given: the server answers
+    /// 412 when the entity changed since that ETag.
+    pub async fn send_if_match(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> anyhow::Result<Option<Value>> {
+        let answer = self.call(method, url, body, if_match).await?;
         if answer.bytes.is_empty() {
             return Ok(None);
         }
@@ -377,6 +389,7 @@ impl Graph {
         method: Method,
         url: &str,
         body: Option<&Value>,
+        if_match: Option<&str>,
     ) -> anyhow::Result<Answer> {
         let body = body.map(serde_json::to_vec).transpose()?;
         let mut attempt = 1;
@@ -394,6 +407,9 @@ impl Graph {
             }
             if method == Method::PATCH {
                 request = request.header("Prefer", "return=representation");
+            }
+            if let Some(etag) = if_match {
+                request = request.header(reqwest::header::IF_MATCH, etag);
             }
             let response = request.send().await.map_err(|e| unreachable(url, &e))?;
             let status = response.status();

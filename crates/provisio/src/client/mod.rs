@@ -75,7 +75,7 @@ pub enum ProfilesCommand {
     /// Change members of a profile; only the members given are sent.
     Update(ProfileUpdateArgs),
     /// Delete a profile.
-    Delete(IdArg),
+    Delete(ChangeIdArgs),
     /// The profile's enrollment token.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -94,6 +94,18 @@ pub struct IdArg {
     /// The id (a GUID).
     #[arg(value_name = "ID")]
     pub id: String,
+}
+
+/// One id, for a change that may be made conditional.
+#[derive(Args, Debug)]
+pub struct ChangeIdArgs {
+    /// The id (a GUID).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Change only if the entity still has this ETag (its @odata.etag, e.g. W/"3"); otherwise
+    /// the server answers 412 and nothing changes (exit code 5).
+    #[arg(long, value_name = "ETAG")]
+    pub if_match: Option<String>,
 }
 
 /// The flags of `provisio profiles list`.
@@ -156,9 +168,9 @@ pub struct ProfileBody {
 /// The flags of `provisio profiles update`.
 #[derive(Args, Debug)]
 pub struct ProfileUpdateArgs {
-    /// The profile's id.
-    #[arg(value_name = "ID")]
-    pub id: String,
+    /// The profile's id, and the ETag it must still have.
+    #[command(flatten)]
+    pub target: ChangeIdArgs,
     /// The members to change.
     #[command(flatten)]
     pub body: ProfileBody,

@@ -386,3 +386,51 @@ async fn throttled_requests_are_sent_again_after_retry_after() {
         "{ran:#?}"
     );
 }
+
+#[tokio::test]
+async fn if_match_guards_updates_and_deletes_against_lost_changes() {
+    let s = TestServer::start().await;
+    let cli = Cli::new(&s);
+    let id = cli.create(&["--display-name", "guarded"]).await;
+    let seen = cli.json(&["profiles", "get", &id]).await;
+    let etag = seen["@odata.etag"].as_str().unwrap().to_owned();
+    // Someone else changes it; our change based on what we saw is refused with 412.
+    cli.ok(&["profiles", "update", &id, "--description", "theirs"])
+        .await;
+    let err = cli
+        .fails(
+            &[
+                "profiles",
+                "update",
+                &id,
+                "--if-match",
+                &etag,
+                "--description",
+                "mine",
+            ],
+            5,
+        )
+        .await;
+    assert!(err.contains("HTTP 412 PreconditionFailed"), "{err}");
+    cli.fails(&["profiles", "delete", &id, "--if-match", &etag], 5)
+        .await;
+    // With the current ETag both go through.
+    let now = cli.json(&["profiles", "get", &id]).await;
+    let etag = now["@odata.etag"].as_str().unwrap().to_owned();
+    let changed = cli
+        .json(&[
+            "profiles",
+            "update",
+            &id,
+            "--if-match",
+            &etag,
+            "--description",
+            "mine",
+        ])
+        .await;
+    assert_eq!(changed["description"], "mine");
+    let etag = changed["@odata.etag"].as_str().unwrap().to_owned();
+    cli.ok(&["profiles", "delete", &id, "--if-match", &etag])
+        .await;
+    assert!(s.list_all().await.is_empty());
+}
