@@ -24,9 +24,6 @@ use crate::store::settings::DatabaseSettings;
 use crate::store::sqlite::SqliteTuning;
 use crate::throttle::{DeviceThrottleSettings, ThrottleSettings};
 
-/// The address `provisio serve` listens on unless told otherwise.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
-
 /// The tenant of the token `provisio serve` prints in development mode.
 pub const DEFAULT_DEV_TENANT: &str = "00000000-0000-4000-8000-000000000001";
 
@@ -40,7 +37,7 @@ pub struct Settings {
         long,
         env = "PROVISIO_LISTEN",
         value_name = "ADDR",
-        default_value = DEFAULT_LISTEN
+        default_value = "127.0.0.1:8080"
     )]
     pub listen: SocketAddr,
     /// Directory for the SQLite database and generated secrets [default: ./provisio-data].

@@ -5,7 +5,6 @@
 //! log says so, rather than refusing to start.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -53,15 +52,11 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
     options.open(path)
 }
 
-/// Creates `dir` and its missing parents mode 0700 (an existing directory is left as it is).
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    create_dir(dir)
-}
-
 /// Replaces `path` with `bytes` atomically, mode 0600: a new file beside it (`.NAME.tmp`),
-/// flushed, then renamed over it, so a crash leaves the old content or the new, never half of
-/// one, and never a copy others can read.
+/// flushed, then renamed over it, and the directory entry flushed; a crash leaves the old file
+/// or the new one, never half of one, and never a copy others can read.
 pub fn replace_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -78,6 +73,11 @@ pub fn replace_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write().inspect_err(|_| {
         let _ = std::fs::remove_file(&temp);
     })
+}
+
+/// Creates `dir` (and its missing parents) mode 0700 when it does not exist.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    create_dir(dir)
 }
 
 /// Flushes the directory entry of a renamed file (Unix; elsewhere the rename is as durable as

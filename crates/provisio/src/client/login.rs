@@ -12,11 +12,9 @@
 //!    crate's: it waits `interval` between polls, keeps polling on `authorization_pending`,
 //!    waits 5 seconds longer after each `slow_down`, and stops at `expires_in`; `access_denied`
 //!    and `expired_token` end the command with a message saying what to do.
-//! 4. The access token (and the refresh token, when the provider issues one) is saved in
-//!    `login.json` in the configuration directory ([`config_dir`]), mode 0600 in a 0700
-//!    directory, replaced atomically. The token is never printed or logged.
+//! 4. The access token (and the refresh token, when the provider issues one) is saved as a
+//!    [`SavedLogin`], which the client commands use. The token is never printed or logged.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
@@ -26,17 +24,15 @@ use oauth2::{
     ClientId, DeviceAuthorizationUrl, ErrorResponseType, RequestTokenError, Scope,
     StandardDeviceAuthorizationResponse, StandardErrorResponse, TokenResponse as _, TokenUrl,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use url::Url;
 
+use super::connection::{normalise_server, DEFAULT_SERVER};
+use super::saved::{login_path, SavedLogin};
 use crate::auth::jwks::https_or_loopback;
 use crate::auth::sign_in::{ClientSignIn, SignInInfo, PATH as SIGN_IN_PATH};
-use crate::config::DEFAULT_LISTEN;
-
-/// The file in the configuration directory that holds the sign-in.
-pub const LOGIN_FILE: &str = "login.json";
 
 /// How long one HTTP request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -46,18 +42,13 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct LoginArgs {
     /// The provisio server to sign in to (the default is where `provisio serve` listens unless
     /// told otherwise).
-    #[arg(long, env = "PROVISIO_SERVER", value_name = "URL", default_value_t = default_server())]
+    #[arg(long, env = "PROVISIO_SERVER", value_name = "URL", default_value = DEFAULT_SERVER)]
     pub server: String,
 }
 
 /// The flags of `provisio logout`.
 #[derive(Args, Debug)]
 pub struct LogoutArgs {}
-
-/// The server `provisio serve` answers on when started without `--listen`.
-pub fn default_server() -> String {
-    format!("http://{DEFAULT_LISTEN}")
-}
 
 /// Runs `provisio login`.
 pub fn run_login(args: &LoginArgs) -> anyhow::Result<()> {
@@ -69,7 +60,7 @@ pub fn run_login(args: &LoginArgs) -> anyhow::Result<()> {
 
 /// Runs `provisio logout`: deletes the saved sign-in.
 pub fn run_logout(_args: &LogoutArgs) -> anyhow::Result<()> {
-    let path = config_dir()?.join(LOGIN_FILE);
+    let path = login_path()?;
     match std::fs::remove_file(&path) {
         Ok(()) => eprintln!("Signed out: deleted {}.", path.display()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -82,7 +73,7 @@ pub fn run_logout(_args: &LogoutArgs) -> anyhow::Result<()> {
 
 /// Signs in to `args.server` and saves the tokens.
 async fn login(args: &LoginArgs) -> anyhow::Result<()> {
-    let server = server_url(&args.server)?;
+    let server = normalise_server(&args.server)?;
     let http = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .user_agent(concat!("provisio/", env!("CARGO_PKG_VERSION")))
@@ -115,50 +106,27 @@ async fn login(args: &LoginArgs) -> anyhow::Result<()> {
         .expires_in()
         .and_then(|d| time::Duration::try_from(d).ok())
         .and_then(|d| OffsetDateTime::now_utc().checked_add(d))
-        .and_then(|t| t.replace_nanosecond(0).ok())
-        .map(|t| t.format(&Rfc3339))
-        .transpose()?;
-    let saved = LoginFile {
-        server: server.as_str().trim_end_matches('/').to_owned(),
+        .and_then(|t| t.replace_nanosecond(0).ok());
+    let saved = SavedLogin {
+        server: server.clone(),
         access_token: token.access_token().secret().clone(),
-        expires_at: expires_at.clone(),
+        expires_at,
         refresh_token: token.refresh_token().map(|t| t.secret().clone()),
         token_endpoint: Some(endpoints.token_endpoint.to_string()),
         client_id: Some(sign_in.client_id.clone()),
     };
     let path = saved.save()?;
     let until = expires_at
+        .and_then(|t| t.format(&Rfc3339).ok())
         .map(|t| format!(" until {t}"))
         .unwrap_or_default();
-    eprintln!(
-        "Signed in to {}{until}; saved in {}.",
-        saved.server,
-        path.display()
-    );
+    eprintln!("Signed in to {server}{until}; saved in {}.", path.display());
     Ok(())
 }
 
-/// The server's base URL, checked: http or https, nothing after the path.
-fn server_url(server: &str) -> anyhow::Result<Url> {
-    let url =
-        Url::parse(server.trim()).with_context(|| format!("--server '{server}' is not a URL"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        bail!("--server '{server}' must be an http or https URL, e.g. https://mdm.example.com");
-    }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        bail!("--server '{server}' must be the server's base URL, without user, query or fragment");
-    }
-    Ok(url)
-}
-
-/// `server` joined with an absolute `path`, keeping any path prefix the server is served under.
-fn at(server: &Url, path: &str) -> String {
-    format!("{}{path}", server.as_str().trim_end_matches('/'))
-}
-
 /// `GET /auth/client`: where to sign in, or why not.
-async fn sign_in_info(http: &reqwest::Client, server: &Url) -> anyhow::Result<ClientSignIn> {
-    let url = at(server, SIGN_IN_PATH);
+async fn sign_in_info(http: &reqwest::Client, server: &str) -> anyhow::Result<ClientSignIn> {
+    let url = format!("{server}{SIGN_IN_PATH}");
     let (status, body) = fetch(http, &url, "the provisio server").await?;
     if !status.is_success() {
         let reason = graph_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
@@ -327,86 +295,17 @@ fn printable(s: &str) -> String {
         .collect()
 }
 
-/// The directory that holds `login.json`: `$PROVISIO_CONFIG_DIR`, else
-/// `$XDG_CONFIG_HOME/provisio`, else `$HOME/.config/provisio`.
-pub fn config_dir() -> anyhow::Result<PathBuf> {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(dir) = var("PROVISIO_CONFIG_DIR") {
-        return Ok(dir);
-    }
-    // The XDG base directory specification ignores relative paths.
-    if let Some(dir) = var("XDG_CONFIG_HOME").filter(|d| d.is_absolute()) {
-        return Ok(dir.join("provisio"));
-    }
-    match var("HOME") {
-        Some(home) => Ok(home.join(".config").join("provisio")),
-        None => bail!("set PROVISIO_CONFIG_DIR (or HOME): where to keep the sign-in"),
-    }
-}
-
-/// The saved sign-in, as `login.json` holds it.
-#[derive(Serialize)]
-struct LoginFile {
-    server: String,
-    access_token: String,
-    expires_at: Option<String>,
-    refresh_token: Option<String>,
-    token_endpoint: Option<String>,
-    client_id: Option<String>,
-}
-
-impl LoginFile {
-    /// Writes `login.json` (0600) into the configuration directory (created 0700); returns its
-    /// path.
-    fn save(&self) -> anyhow::Result<PathBuf> {
-        let dir = config_dir()?;
-        crate::private::create_private_dir(&dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
-        let path = dir.join(LOGIN_FILE);
-        let mut json = serde_json::to_vec_pretty(self)?;
-        json.push(b'\n');
-        crate::private::replace_private(&path, &json)
-            .with_context(|| format!("writing {}", path.display()))?;
-        Ok(path)
-    }
-}
-
-impl std::fmt::Debug for LoginFile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginFile")
-            .field("server", &self.server)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn server_urls_are_base_urls() {
+    fn the_sign_in_document_is_below_the_servers_base_url() {
+        let server = normalise_server("https://h.example/mdm/").unwrap();
         assert_eq!(
-            server_url("http://127.0.0.1:8080").unwrap().as_str(),
-            "http://127.0.0.1:8080/"
-        );
-        assert_eq!(
-            at(&server_url("https://h.example/mdm/").unwrap(), SIGN_IN_PATH),
+            format!("{server}{SIGN_IN_PATH}"),
             "https://h.example/mdm/auth/client"
         );
-        for bad in [
-            "ftp://h",
-            "127.0.0.1:8080",
-            "https://u:p@h",
-            "https://h/?a=b",
-        ] {
-            assert!(server_url(bad).is_err(), "{bad}");
-        }
-        assert_eq!(default_server(), "http://127.0.0.1:8080");
     }
 
     #[test]
@@ -416,19 +315,5 @@ mod tests {
             graph_message(br#"{"error":{"code":"x","message":"no\r\nway"}}"#).as_deref(),
             Some("no??way")
         );
-    }
-
-    #[test]
-    fn the_debug_form_hides_the_tokens() {
-        let f = LoginFile {
-            server: "http://s".into(),
-            access_token: "secret-access".into(),
-            expires_at: None,
-            refresh_token: Some("secret-refresh".into()),
-            token_endpoint: None,
-            client_id: None,
-        };
-        let text = format!("{f:?}");
-        assert!(!text.contains("secret"), "{text}");
     }
 }

@@ -22,6 +22,7 @@ fn provisio(config_dir: &Path, args: &[&str]) -> Command {
     cmd.args(args)
         .env("PROVISIO_CONFIG_DIR", config_dir)
         .env_remove("PROVISIO_SERVER")
+        .env_remove("PROVISIO_TOKEN")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -190,6 +191,21 @@ async fn login_with_a_device_code_then_call_the_api_then_logout() {
         .await
         .expect("GET");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // The client commands use the saved login: its server and its token, no flags needed.
+    let list = || run(provisio(&config, &["profiles", "list", "--output", "json"]));
+    let out = list().await;
+    assert!(out.status.success(), "{out:?}");
+    // An expired token is refreshed at the provider's token endpoint, and the new one saved.
+    let mut expired = saved.clone();
+    expired["expires_at"] = json!("2001-01-01T00:00:00Z");
+    std::fs::write(&file, expired.to_string()).expect("login.json");
+    let out = list().await;
+    assert!(out.status.success(), "{out:?}\nprovider: {}", idp.log());
+    let refreshed: Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("login.json")).expect("JSON");
+    assert_ne!(refreshed["access_token"], saved["access_token"]);
+    assert_ne!(refreshed["expires_at"], expired["expires_at"]);
 
     let out = run(provisio(&config, &["logout"])).await;
     assert!(out.status.success(), "{out:?}");
