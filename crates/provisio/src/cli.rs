@@ -47,6 +47,23 @@ enum Command {
     /// as a device policy controller does.
     #[command(subcommand)]
     Device(crate::device_client::DeviceCommand),
+    /// Create enrollment profiles from a CSV or JSON-lines file through the server's Graph API;
+    /// rerun to resume (docs/CLI.md, "Importing profiles").
+    Import(Box<ImportCommandArgs>),
+}
+
+/// The flags of `provisio import`: the server, the token and the import's own.
+#[derive(Args, Debug)]
+struct ImportCommandArgs {
+    /// The server's root URL (the one /beta is under).
+    #[arg(long, env = "PROVISIO_SERVER", value_name = "URL")]
+    server: url::Url,
+    /// The bearer token (from the environment rather than the command line, which other users
+    /// of the machine can see).
+    #[arg(long, env = "PROVISIO_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    token: String,
+    #[command(flatten)]
+    import: crate::client::import::ImportArgs,
 }
 
 /// The flags of `provisio backup`: where to, plus the settings of `serve` (which find the data
@@ -188,6 +205,30 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Device(command) => crate::device_client::run(command),
+        Command::Import(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            let code = runtime.block_on(async {
+                let target = crate::client::import::Target {
+                    http: reqwest::Client::builder()
+                        .connect_timeout(Duration::from_secs(10))
+                        .timeout(Duration::from_secs(120))
+                        .build()?,
+                    base: args.server,
+                    token: args.token,
+                };
+                let summary =
+                    crate::client::import::run(&target, &args.import, &mut std::io::stderr())
+                        .await?;
+                anyhow::Ok(summary.exit_code())
+            })?;
+            drop(runtime);
+            if code != 0 {
+                std::process::exit(code.into());
+            }
+            Ok(())
+        }
     }
 }
 

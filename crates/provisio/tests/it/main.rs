@@ -16,6 +16,7 @@ mod errors;
 mod full_disk;
 mod heavy;
 mod hostile;
+mod import;
 mod membership;
 mod metadata;
 mod metrics;

@@ -1,0 +1,3 @@
+//! provisio as a client of a Graph server.
+
+pub mod import;
