@@ -20,7 +20,7 @@ pub mod rows;
 pub mod state;
 
 use std::future::Future;
-use std::io::{IsTerminal, Write as _};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;

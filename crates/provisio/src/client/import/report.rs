@@ -45,6 +45,7 @@ impl fmt::Display for RowFailure {
 }
 
 /// The `--errors` file: one CSV line per failed row.
+#[derive(Debug)]
 pub struct ErrorsFile {
     writer: csv::Writer<File>,
 }
@@ -75,6 +76,7 @@ impl ErrorsFile {
 }
 
 /// The progress of an import, drawn as a bar on a terminal and written as lines elsewhere.
+#[derive(Debug)]
 pub struct Progress {
     bar: Option<ProgressBar>,
     total: usize,

@@ -89,7 +89,7 @@ impl Input {
 /// The key member: a string member that `$filter` can compare (sealed members cannot be listed
 /// by value). Refuses any other name, listing the ones it takes.
 pub fn key_member(name: &str) -> anyhow::Result<&'static MemberDecl<Profile>> {
-    let usable = |m: &MemberDecl<_>| {
+    let usable = |m: &MemberDecl<Profile>| {
         matches!(m.ty, MemberType::String | MemberType::GuidString)
             && m.query != Query::SelectOnly
             && m.secret == Secret::No

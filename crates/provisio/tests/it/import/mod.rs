@@ -82,7 +82,7 @@ pub fn csv_of(n: usize, prefix: &str) -> String {
 }
 
 /// What the proxy saw.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Seen {
     /// Requests by "METHOD path" (without query).
     pub requests: Mutex<HashMap<String, usize>>,
