@@ -60,7 +60,12 @@ struct ImportCommandArgs {
     server: url::Url,
     /// The bearer token (from the environment rather than the command line, which other users
     /// of the machine can see).
-    #[arg(long, env = "PROVISIO_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "PROVISIO_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     token: String,
     #[command(flatten)]
     import: crate::client::import::ImportArgs,

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Map, Value};
@@ -147,9 +148,7 @@ impl Graph {
                 Ok((status, _, body)) if status.is_success() => {
                     return Ok(body.get("responses").is_some_and(Value::is_array));
                 }
-                Ok((status, _, _))
-                    if matches!(status.as_u16(), 400 | 404 | 405 | 415 | 501) =>
-                {
+                Ok((status, _, _)) if matches!(status.as_u16(), 400 | 404 | 405 | 415 | 501) => {
                     return Ok(false)
                 }
                 other => {
@@ -173,19 +172,21 @@ impl Graph {
                 .iter()
                 .map(|k| format!("'{}'", k.replace('\'', "''")))
                 .collect();
+            // Percent-encoded by hand: the form encoding of `query_pairs_mut` writes spaces
+            // as '+', which OData reads as a plus sign.
+            let filter = format!("{key} in ({})", quoted.join(","));
             let mut url = self.collection.clone();
-            url.query_pairs_mut()
-                .append_pair("$filter", &format!("{key} in ({})", quoted.join(",")))
-                .append_pair("$select", &format!("id,{key}"))
-                .append_pair("$top", "1000");
+            url.set_query(Some(&format!(
+                "$filter={}&$select=id,{key}&$top=1000",
+                utf8_percent_encode(&filter, NON_ALPHANUMERIC)
+            )));
             let mut next = Some(url);
             let mut attempt = 0;
             while let Some(url) = next.take() {
                 match self.send(Method::GET, url.clone(), None).await {
                     Ok((status, _, page)) if status.is_success() => {
                         for item in page["value"].as_array().into_iter().flatten() {
-                            if let (Some(k), Some(id)) = (item[key].as_str(), item["id"].as_str())
-                            {
+                            if let (Some(k), Some(id)) = (item[key].as_str(), item["id"].as_str()) {
                                 if chunk.contains(&k) {
                                     found.entry(k.to_owned()).or_default().push(id.to_owned());
                                 }
@@ -285,9 +286,7 @@ impl Graph {
         };
         let body = Value::Object(write.body.clone());
         match self.send(write.method.clone(), url, Some(&body)).await {
-            Ok((status, after, body)) if !is_fatal(status) => {
-                Ok(reply(status, after, Some(body)))
-            }
+            Ok((status, after, body)) if !is_fatal(status) => Ok(reply(status, after, Some(body))),
             other => Ok(Reply::Again(self.judge(other, "the request")?)),
         }
     }
@@ -361,8 +360,7 @@ impl Graph {
                 self.target.base
             )));
         }
-        self.gate
-            .shut_for(wait.unwrap_or_else(|| backoff(attempt)));
+        self.gate.shut_for(wait.unwrap_or_else(|| backoff(attempt)));
         tokio::time::sleep(self.gate.remaining()).await;
         Ok(if wait.is_some() { attempt } else { attempt + 1 })
     }
@@ -370,10 +368,7 @@ impl Graph {
 
 /// A 401 or 403: the token is refused, for every row alike.
 fn is_fatal(status: StatusCode) -> bool {
-    matches!(
-        status,
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-    )
+    matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
 }
 
 /// The reply for one answer.
@@ -419,7 +414,9 @@ fn chunks<'a>(keys: &[&'a str]) -> Vec<Vec<&'a str>> {
     for key in keys {
         let cost = key.len() + 3;
         match groups.last_mut() {
-            Some(group) if group.len() < KEYS_PER_LOOKUP && bytes + cost <= KEY_BYTES_PER_LOOKUP => {
+            Some(group)
+                if group.len() < KEYS_PER_LOOKUP && bytes + cost <= KEY_BYTES_PER_LOOKUP =>
+            {
                 group.push(key);
                 bytes += cost;
             }

@@ -29,7 +29,7 @@ use anyhow::Context;
 use clap::Args;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use reqwest::Method;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use url::Url;
 
 use graph::{Fatal, Graph, Reply, Write, BATCH_SIZE};
@@ -149,14 +149,22 @@ pub async fn run_until(
         ..Summary::default()
     };
 
-    let (pending, earlier): (Vec<Row>, Vec<Row>) =
-        input.rows.into_iter().partition(|r| state.done(r).is_none());
+    let (pending, earlier): (Vec<Row>, Vec<Row>) = input
+        .rows
+        .into_iter()
+        .partition(|r| state.done(r).is_none());
     summary.earlier = earlier.len();
     let mut progress = Progress::new(
         summary.rows,
         summary.earlier,
         std::io::stderr().is_terminal(),
     );
+    let mut refused = Books {
+        state: &mut state,
+        errors: &mut errors,
+        summary: &mut summary,
+        progress: &mut progress,
+    };
     for rejected in &input.rejected {
         let failure = RowFailure {
             row: rejected.number,
@@ -165,7 +173,7 @@ pub async fn run_until(
             code: rejected.code.to_owned(),
             message: rejected.message.clone(),
         };
-        note_failure(&mut summary, &mut errors, &progress, out, failure)?;
+        refused.fail(failure, out)?;
     }
     progress.advance(input.rejected.len(), out);
 
@@ -183,16 +191,26 @@ pub async fn run_until(
         batching,
     };
     let (stopping_tx, stopping) = watch::channel(false);
+    // Units send each attempt's outcomes as they come, so that a unit held back by
+    // throttling does not hold back the record of the rows it has done.
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Vec<(Row, Outcome)>>();
     let mut units = pending.chunks(BATCH_SIZE).map(<[Row]>::to_vec);
     let mut in_flight = FuturesUnordered::new();
     let mut fatal: Option<Fatal> = None;
     let mut stop = std::pin::pin!(stop);
+    let mut books = Books {
+        state: &mut state,
+        errors: &mut errors,
+        summary: &mut summary,
+        progress: &mut progress,
+    };
     loop {
         while !*stopping.borrow() && in_flight.len() < usize::from(args.concurrency) {
             let Some(rows) = units.next() else { break };
             let (graph, unit, stopping) = (graph.clone(), unit.clone(), stopping.clone());
+            let done = done_tx.clone();
             in_flight.push(tokio::spawn(async move {
-                unit.process(&graph, rows, &stopping).await
+                unit.process(&graph, rows, &stopping, &done).await
             }));
         }
         if in_flight.is_empty() {
@@ -200,40 +218,22 @@ pub async fn run_until(
         }
         tokio::select! {
             () = &mut stop, if !*stopping.borrow() => {
-                summary.interrupted = true;
+                books.summary.interrupted = true;
                 let _ = stopping_tx.send(true);
-                progress.say(out, "stopping: waiting for the batches in flight to finish ...");
+                books.progress.say(out, "stopping: waiting for the batches in flight to finish ...");
             }
-            Some(done) = in_flight.next() => {
-                let outcomes = match done.context("an import task failed")? {
-                    Ok(outcomes) => outcomes,
-                    Err(e) => {
-                        let _ = stopping_tx.send(true);
-                        fatal.get_or_insert(e);
-                        continue;
-                    }
-                };
-                state.record(outcomes.iter().map(|(row, outcome)| (row, outcome)))?;
-                for (row, outcome) in outcomes {
-                    match outcome {
-                        Outcome::Created { .. } => summary.created += 1,
-                        Outcome::Updated { .. } => summary.updated += 1,
-                        Outcome::Skipped { .. } => summary.skipped += 1,
-                        Outcome::Failed { status, code, message } => {
-                            let failure = RowFailure {
-                                row: row.number,
-                                key: Some(row.key),
-                                status,
-                                code,
-                                message,
-                            };
-                            note_failure(&mut summary, &mut errors, &progress, out, failure)?;
-                        }
-                    }
-                    progress.advance(1, out);
+            Some(outcomes) = done_rx.recv() => books.take(outcomes, out)?,
+            Some(ended) = in_flight.next() => {
+                if let Err(e) = ended.context("an import task failed")? {
+                    let _ = stopping_tx.send(true);
+                    fatal.get_or_insert(e);
                 }
             }
         }
+    }
+    drop(done_tx);
+    while let Some(outcomes) = done_rx.recv().await {
+        books.take(outcomes, out)?;
     }
     progress.finish();
     state.sync()?;
@@ -256,21 +256,62 @@ pub async fn run_until(
     Ok(summary)
 }
 
-/// Counts a failed row, and tells it on `out` and in the errors file.
-fn note_failure(
-    summary: &mut Summary,
-    errors: &mut Option<ErrorsFile>,
-    progress: &Progress,
-    out: &mut (dyn std::io::Write + Send),
-    failure: RowFailure,
-) -> anyhow::Result<()> {
-    summary.failed += 1;
-    progress.say(out, &failure.to_string());
-    if let Some(errors) = errors {
-        errors.add(&failure)?;
+/// Where the outcomes of rows go: the state file, the errors file, the counts and the progress.
+struct Books<'a> {
+    state: &'a mut State,
+    errors: &'a mut Option<ErrorsFile>,
+    summary: &'a mut Summary,
+    progress: &'a mut Progress,
+}
+
+impl Books<'_> {
+    /// Records outcomes of rows sent to the server.
+    fn take(
+        &mut self,
+        outcomes: Vec<(Row, Outcome)>,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> anyhow::Result<()> {
+        self.state
+            .record(outcomes.iter().map(|(row, outcome)| (row, outcome)))?;
+        for (row, outcome) in outcomes {
+            match outcome {
+                Outcome::Created { .. } => self.summary.created += 1,
+                Outcome::Updated { .. } => self.summary.updated += 1,
+                Outcome::Skipped { .. } => self.summary.skipped += 1,
+                Outcome::Failed {
+                    status,
+                    code,
+                    message,
+                } => self.fail(
+                    RowFailure {
+                        row: row.number,
+                        key: Some(row.key),
+                        status,
+                        code,
+                        message,
+                    },
+                    out,
+                )?,
+            }
+            self.progress.advance(1, out);
+        }
+        Ok(())
     }
-    summary.failures.push(failure);
-    Ok(())
+
+    /// Counts a failed row, and tells it on `out` and in the errors file.
+    fn fail(
+        &mut self,
+        failure: RowFailure,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> anyhow::Result<()> {
+        self.summary.failed += 1;
+        self.progress.say(out, &failure.to_string());
+        if let Some(errors) = self.errors.as_mut() {
+            errors.add(&failure)?;
+        }
+        self.summary.failures.push(failure);
+        Ok(())
+    }
 }
 
 /// How a unit of rows is written.
@@ -290,10 +331,11 @@ impl Unit {
         graph: &Graph,
         mut pending: Vec<Row>,
         stopping: &watch::Receiver<bool>,
-    ) -> Result<Vec<(Row, Outcome)>, Fatal> {
-        let mut decided = Vec::with_capacity(pending.len());
+        done: &mpsc::UnboundedSender<Vec<(Row, Outcome)>>,
+    ) -> Result<(), Fatal> {
         let mut attempt = 0;
         while !pending.is_empty() {
+            let mut decided = Vec::with_capacity(pending.len());
             let keys: Vec<&str> = pending.iter().map(|r| r.key.as_str()).collect();
             let existing = graph.lookup(&self.key, &keys).await?;
             let mut writes = Vec::new();
@@ -364,6 +406,8 @@ impl Unit {
                 };
                 decided.push((row, outcome));
             }
+            // The receiver lives until every unit has ended.
+            let _ = done.send(decided);
             if pending.is_empty() || *stopping.borrow() {
                 break;
             }
@@ -383,7 +427,7 @@ impl Unit {
                 _ = stopped.wait_for(|s| *s) => break,
             }
         }
-        Ok(decided)
+        Ok(())
     }
 
     /// The replies to `writes`, in their order: one `$batch`, or one request each.

@@ -89,10 +89,8 @@ impl Progress {
     /// Progress over `total` rows of which `done` need no work; a bar when `terminal`.
     pub fn new(total: usize, done: usize, terminal: bool) -> Progress {
         let bar = terminal.then(|| {
-            let bar = ProgressBar::with_draw_target(
-                Some(total as u64),
-                ProgressDrawTarget::stderr(),
-            );
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
                 "{bar:40.cyan/blue} {pos}/{len} rows  {per_sec}  {elapsed} elapsed, ETA {eta}",
             )
@@ -273,7 +271,10 @@ mod tests {
             ..Summary::default()
         };
         let text = summary.to_string();
-        assert!(text.starts_with("6 created, 0 updated, 2 skipped"), "{text}");
+        assert!(
+            text.starts_with("6 created, 0 updated, 2 skipped"),
+            "{text}"
+        );
         assert!(text.contains("10 of 10 rows in 2.0 s (5 rows/s)"), "{text}");
         assert!(text.contains("correct them and run the same command again"));
         assert_eq!(summary.exit_code(), 3);
@@ -287,6 +288,9 @@ mod tests {
             code: "BadRequest".into(),
             message: "bad".into(),
         };
-        assert_eq!(failure.to_string(), "row 7 (Kiosk) failed: 400 BadRequest: bad");
+        assert_eq!(
+            failure.to_string(),
+            "row 7 (Kiosk) failed: 400 BadRequest: bad"
+        );
     }
 }

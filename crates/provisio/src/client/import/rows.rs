@@ -147,7 +147,10 @@ fn read_csv<E: Entity>(text: &[u8], set: &'static EntitySet<E>) -> anyhow::Resul
         .has_headers(true)
         .flexible(false)
         .from_reader(text);
-    let header = reader.headers().context("cannot read the CSV header")?.clone();
+    let header = reader
+        .headers()
+        .context("cannot read the CSV header")?
+        .clone();
     let mut columns = Vec::with_capacity(header.len());
     for name in header.iter() {
         let name = name.trim();
@@ -198,9 +201,10 @@ fn read_csv<E: Entity>(text: &[u8], set: &'static EntitySet<E>) -> anyhow::Resul
 fn coerce(ty: MemberType, cell: &str) -> Value {
     let text = || Value::String(cell.to_owned());
     match ty {
-        MemberType::Int32 | MemberType::Int64 => {
-            cell.trim().parse::<i64>().map_or_else(|_| text(), Value::from)
-        }
+        MemberType::Int32 | MemberType::Int64 => cell
+            .trim()
+            .parse::<i64>()
+            .map_or_else(|_| text(), Value::from),
         MemberType::Boolean => match cell.trim().to_ascii_lowercase().as_str() {
             "true" => Value::Bool(true),
             "false" => Value::Bool(false),

@@ -23,7 +23,9 @@ async fn refused_rows_carry_the_servers_message_and_the_others_are_imported() {
             text.push_str(&line);
         }
         // A row without a name, and one repeating an earlier name.
-        text.push_str(",corporateOwnedDedicatedDevice,true\nRow 2,corporateOwnedDedicatedDevice,true\n");
+        text.push_str(
+            ",corporateOwnedDedicatedDevice,true\nRow 2,corporateOwnedDedicatedDevice,true\n",
+        );
         std::fs::write(&file, text).unwrap();
     };
     write("corporateOwnedKiosk", &long, "sometimes");
@@ -60,7 +62,13 @@ async fn refused_rows_carry_the_servers_message_and_the_others_are_imported() {
     assert!(message(11).contains("displayName"), "{}", message(11));
     assert!(message(11).contains("256"), "{}", message(11));
     assert!(message(19).contains("wifiHidden"), "{}", message(19));
-    assert!(out.contains(&format!("row 6 (Row 4) failed: 400 BadRequest: {}", message(6))), "{out}");
+    assert!(
+        out.contains(&format!(
+            "row 6 (Row 4) failed: 400 BadRequest: {}",
+            message(6)
+        )),
+        "{out}"
+    );
 
     let mut reader = csv::Reader::from_path(&errors).unwrap();
     assert_eq!(
@@ -70,7 +78,10 @@ async fn refused_rows_carry_the_servers_message_and_the_others_are_imported() {
     let lines: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(lines.len(), 5);
     let row6 = lines.iter().find(|l| &l[0] == "6").unwrap();
-    assert_eq!((&row6[1], &row6[2], &row6[3]), ("Row 4", "400", "BadRequest"));
+    assert_eq!(
+        (&row6[1], &row6[2], &row6[3]),
+        ("Row 4", "400", "BadRequest")
+    );
     assert_eq!(&row6[4], message(6));
     assert_eq!(by_name(&s).await.len(), 27);
 
@@ -84,5 +95,8 @@ async fn refused_rows_carry_the_servers_message_and_the_others_are_imported() {
     );
     let profiles = by_name(&s).await;
     assert_eq!(profiles.len(), 30);
-    assert_eq!(profiles["Row 4"]["enrollmentMode"], "corporateOwnedFullyManaged");
+    assert_eq!(
+        profiles["Row 4"]["enrollmentMode"],
+        "corporateOwnedFullyManaged"
+    );
 }

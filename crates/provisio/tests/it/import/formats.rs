@@ -15,7 +15,11 @@ async fn a_csv_file_is_imported_typed_and_a_rerun_creates_nothing() {
     let t = target(&s, &s.base);
 
     let (summary, out) = import(&t, &args(&file)).await;
-    assert_eq!((summary.created, summary.failed, summary.rows), (45, 0, 45), "{out}");
+    assert_eq!(
+        (summary.created, summary.failed, summary.rows),
+        (45, 0, 45),
+        "{out}"
+    );
     assert_eq!(summary.exit_code(), 0);
     assert!(out.contains("45 created, 0 updated, 0 skipped"), "{out}");
     // Every row done: the state file is gone, so a later run asks the server afresh.
@@ -35,7 +39,11 @@ async fn a_csv_file_is_imported_typed_and_a_rerun_creates_nothing() {
 
     // Run again: every key is found on the server, nothing is created.
     let (again, out) = import(&t, &args(&file)).await;
-    assert_eq!((again.created, again.skipped, again.failed), (0, 45, 0), "{out}");
+    assert_eq!(
+        (again.created, again.skipped, again.failed),
+        (0, 45, 0),
+        "{out}"
+    );
     assert_eq!(s.list_all().await.len(), 45);
 }
 

@@ -62,7 +62,10 @@ pub async fn by_name(s: &TestServer) -> HashMap<String, Value> {
     let mut out = HashMap::new();
     for p in s.list_all().await {
         let name = p["displayName"].as_str().unwrap().to_owned();
-        assert!(out.insert(name.clone(), p).is_none(), "{name} is there twice");
+        assert!(
+            out.insert(name.clone(), p).is_none(),
+            "{name} is there twice"
+        );
     }
     out
 }
@@ -92,7 +95,12 @@ pub struct Seen {
 
 impl Seen {
     pub fn count(&self, what: &str) -> usize {
-        self.requests.lock().unwrap().get(what).copied().unwrap_or(0)
+        self.requests
+            .lock()
+            .unwrap()
+            .get(what)
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -146,7 +154,9 @@ pub async fn proxy(upstream: &str, batch: bool) -> (String, Arc<Seen>) {
                 .flatten()
                 .filter(|r| r["status"] == 429)
                 .count();
-            p.seen.inner_throttled.fetch_add(throttled, Ordering::Relaxed);
+            p.seen
+                .inner_throttled
+                .fetch_add(throttled, Ordering::Relaxed);
         }
         response.body(Body::from(bytes)).unwrap()
     }

@@ -34,11 +34,19 @@ fn records(state: &Path) -> usize {
     std::fs::read_to_string(state).map_or(0, |t| t.lines().count())
 }
 
-/// Waits until the state file holds more than `n` records.
-async fn wait_for_records(state: &Path, n: usize) {
+/// Waits until the state file holds more than `n` records; fails if the import ends first.
+async fn wait_for_records(state: &Path, n: usize, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while records(state) <= n {
-        assert!(Instant::now() < deadline, "the state file stayed at {n} records");
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            panic!("the import ended ({status}) with {n} records:\n{stderr}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the state file stayed at {n} records"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -51,7 +59,8 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-#[tokio::test]
+// The server runs in this process: waiting for the child must not block its threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_stopped_by_ctrl_c_or_killed_resumes_without_duplicates() {
     // 25 writes a second: the import takes about four seconds, time to stop it halfway.
     let s = TestServer::start_with(|s| {
@@ -65,24 +74,36 @@ async fn an_import_stopped_by_ctrl_c_or_killed_resumes_without_duplicates() {
     std::fs::write(&file, csv_of(ROWS, "Fleet")).unwrap();
 
     // Ctrl-C: the batches in flight finish, the state is kept, the exit code is 130.
-    let child = start_import(&s, &file);
-    wait_for_records(&state, 0).await;
+    let mut child = start_import(&s, &file);
+    wait_for_records(&state, 0, &mut child).await;
     signal(&child, "-INT");
-    let output = child.wait_with_output().unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("run the same command again to continue"), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to continue"),
+        "{stderr}"
+    );
     assert!(stderr.contains(&state.display().to_string()), "{stderr}");
     let after_interrupt = records(&state);
     let on_server = s.list_all().await.len();
     assert!(after_interrupt < ROWS, "stopped at {after_interrupt}");
-    assert_eq!(on_server, after_interrupt, "every write answered is recorded");
+    assert_eq!(
+        on_server, after_interrupt,
+        "every write answered is recorded"
+    );
 
     // Killed: rows may be written but not recorded; the key check keeps them single.
     let mut child = start_import(&s, &file);
-    wait_for_records(&state, after_interrupt).await;
+    wait_for_records(&state, after_interrupt, &mut child).await;
     signal(&child, "-KILL");
-    child.wait().unwrap();
+    tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
 
     // The last run finishes the work.
     let t = target(&s, &s.base);

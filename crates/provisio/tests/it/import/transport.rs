@@ -38,7 +38,11 @@ async fn batches_go_through_batch_and_throttled_rows_wait_for_retry_after() {
     let (summary, out) = import(&target(&s, &base), &args(&file)).await;
     assert_eq!((summary.created, summary.failed), (40, 0), "{out}");
     assert!(seen.inner_throttled.load(Ordering::Relaxed) > 0);
-    assert_eq!(seen.count(&format!("POST {COLLECTION}")), 0, "every write in a batch");
+    assert_eq!(
+        seen.count(&format!("POST {COLLECTION}")),
+        0,
+        "every write in a batch"
+    );
     assert!(seen.count("POST /beta/$batch") >= 3);
     assert_eq!(by_name(&s).await.len(), 40);
 }
