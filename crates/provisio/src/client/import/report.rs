@@ -151,11 +151,7 @@ impl Progress {
         } else {
             0.0
         };
-        let percent = if self.total == 0 {
-            100
-        } else {
-            self.done * 100 / self.total
-        };
+        let percent = (self.done * 100).checked_div(self.total).unwrap_or(100);
         let left = self.total.saturating_sub(self.done);
         let eta = if rate > 0.0 {
             format!(", about {:.0} s left", left as f64 / rate)
