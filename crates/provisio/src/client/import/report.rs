@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 /// How often a progress line is written when stderr is no terminal.
 const LINE_EVERY: Duration = Duration::from_secs(5);
@@ -92,9 +92,15 @@ impl Progress {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(
-                "{bar:40.cyan/blue} {pos}/{len} rows  {per_sec}  {elapsed} elapsed, ETA {eta}",
+                "{bar:40.cyan/blue} {pos}/{len} rows  {rate}  {elapsed} elapsed, ETA {eta}",
             )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} rows/s", state.per_sec());
+                },
+            );
             bar.set_style(style);
             bar.set_position(done as u64);
             bar.reset_eta();
