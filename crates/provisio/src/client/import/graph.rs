@@ -258,6 +258,14 @@ impl Graph {
                         })
                         .and_then(|(_, v)| v.as_str())
                         .and_then(seconds);
+                    if is_fatal(status) {
+                        let (code, message) = graph_error(status, &response["body"]);
+                        return Err(Fatal(format!(
+                            "the server refused the token at {}: {} {code}: {message}",
+                            self.target.base,
+                            status.as_u16()
+                        )));
+                    }
                     *slot = reply(status, after, response.get("body").cloned());
                 }
                 Ok(Some(replies))

@@ -46,3 +46,22 @@ async fn batches_go_through_batch_and_throttled_rows_wait_for_retry_after() {
     assert!(seen.count("POST /beta/$batch") >= 3);
     assert_eq!(by_name(&s).await.len(), 40);
 }
+
+#[tokio::test]
+async fn a_token_that_may_not_write_stops_the_import_at_once() {
+    let s = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("read-only.csv");
+    std::fs::write(&file, csv_of(45, "Refused")).unwrap();
+    let mut t = target(&s, &s.base);
+    t.token = s.dev_token(s.dev_tenant, &[provisio::auth::READ_ALL], false);
+    let mut out = Vec::new();
+    let e = provisio::client::import::run_until(&t, &args(&file), &mut out, std::future::pending())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("refused the token"), "{e}");
+    assert!(e.contains("403 Forbidden"), "{e}");
+    assert!(e.contains("run the same command again"), "{e}");
+    assert!(s.list_all().await.is_empty());
+}
