@@ -8,8 +8,9 @@
 //!   request each where the server has no `$batch`), with `Retry-After` honoured;
 //! - [`report`]: progress, the failed rows, the errors file and the summary.
 //!
-//! The rows go in units of twenty, `--concurrency` units at a time. A unit first asks the
-//! server which of its keys exist, then creates the others (or, with `--update`, changes the
+//! The rows go in units of a hundred, `--concurrency` units at a time. A unit first asks the
+//! server which of its keys exist (one list request), then, twenty rows to a batch, creates the
+//! others (or, with `--update`, changes the
 //! existing ones) and records each row's outcome in the state file. Asking right before
 //! writing keeps a rerun from creating anything twice, even when the process died between a
 //! write and its record. Ctrl-C lets the units in flight finish, then stops. See docs/CLI.md.
@@ -36,6 +37,11 @@ use graph::{Fatal, Graph, Reply, Write, BATCH_SIZE};
 use report::{ErrorsFile, Progress, RowFailure, Summary};
 use rows::{Format, Row};
 use state::{Outcome, State};
+
+/// The rows of a unit: one lookup of their keys (the most values of an `in (...)` list), then
+/// five batches of twenty. A lookup costs the server about what a batch of writes does, so
+/// fewer, larger lookups matter.
+const UNIT_SIZE: usize = 100;
 
 /// The server an import talks to.
 #[derive(Clone)]
@@ -75,7 +81,8 @@ pub struct ImportArgs {
     /// leaving it as it is.
     #[arg(long)]
     pub update: bool,
-    /// How many batches of twenty rows are in flight at once.
+    /// How many batches of twenty rows are in flight at once (each from a unit of a hundred rows
+    /// whose keys are looked up together).
     #[arg(long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
@@ -194,7 +201,7 @@ pub async fn run_until(
     // Units send each attempt's outcomes as they come, so that a unit held back by
     // throttling does not hold back the record of the rows it has done.
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Vec<(Row, Outcome)>>();
-    let mut units = pending.chunks(BATCH_SIZE).map(<[Row]>::to_vec);
+    let mut units = pending.chunks(UNIT_SIZE).map(<[Row]>::to_vec);
     let mut in_flight = FuturesUnordered::new();
     let mut fatal: Option<Fatal> = None;
     let mut stop = std::pin::pin!(stop);
@@ -323,7 +330,7 @@ struct Unit {
 }
 
 impl Unit {
-    /// Writes up to twenty rows: looks up their keys, creates the new ones (or changes the
+    /// Writes up to a hundred rows: looks up their keys, creates the new ones (or changes the
     /// existing ones), and sends again what the server asked to wait for. When stopping, rows
     /// still waiting are left undecided (a rerun sends them).
     async fn process(
@@ -375,39 +382,46 @@ impl Unit {
                 });
                 sent.push(row);
             }
-            let replies = self.send(graph, &writes).await?;
             let mut wait = None;
             let mut named_no_wait = false;
-            for ((row, write), reply) in sent.into_iter().zip(writes).zip(replies) {
-                let outcome = match reply {
-                    Reply::Done(body) => match write.id {
-                        Some(id) => Outcome::Updated { id },
-                        None => Outcome::Created {
-                            id: body["id"].as_str().unwrap_or_default().to_owned(),
+            let mut sent = sent.into_iter();
+            for batch in writes.chunks(BATCH_SIZE) {
+                let replies = self.send(graph, batch).await?;
+                // The batch first: `zip` would take a row too many from `sent` at its end.
+                for ((write, row), reply) in batch.iter().zip(sent.by_ref()).zip(replies) {
+                    let outcome = match reply {
+                        Reply::Done(body) => match &write.id {
+                            Some(id) => Outcome::Updated { id: id.clone() },
+                            None => Outcome::Created {
+                                id: body["id"].as_str().unwrap_or_default().to_owned(),
+                            },
                         },
-                    },
-                    Reply::Refused {
-                        status,
-                        code,
-                        message,
-                    } => Outcome::Failed {
-                        status: Some(status),
-                        code,
-                        message,
-                    },
-                    Reply::Again(after) => {
-                        match after {
-                            Some(after) => wait = wait.max(Some(after)),
-                            None => named_no_wait = true,
+                        Reply::Refused {
+                            status,
+                            code,
+                            message,
+                        } => Outcome::Failed {
+                            status: Some(status),
+                            code,
+                            message,
+                        },
+                        Reply::Again(after) => {
+                            match after {
+                                Some(after) => wait = wait.max(Some(after)),
+                                None => named_no_wait = true,
+                            }
+                            pending.push(row);
+                            continue;
                         }
-                        pending.push(row);
-                        continue;
-                    }
-                };
-                decided.push((row, outcome));
+                    };
+                    decided.push((row, outcome));
+                }
+                // Recorded batch by batch. The receiver lives until every unit has ended.
+                let _ = done.send(std::mem::take(&mut decided));
             }
-            // The receiver lives until every unit has ended.
-            let _ = done.send(decided);
+            if !decided.is_empty() {
+                let _ = done.send(decided);
+            }
             if pending.is_empty() || *stopping.borrow() {
                 break;
             }

@@ -8,26 +8,27 @@ use crate::common::TestServer;
 
 #[tokio::test]
 async fn a_csv_file_is_imported_typed_and_a_rerun_creates_nothing() {
+    // Three units of a hundred rows (the last one partial), twelve batches.
     let s = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("profiles.csv");
-    std::fs::write(&file, csv_of(45, "Kiosk")).unwrap();
+    std::fs::write(&file, csv_of(230, "Kiosk")).unwrap();
     let t = target(&s, &s.base);
 
     let (summary, out) = import(&t, &args(&file)).await;
     assert_eq!(
         (summary.created, summary.failed, summary.rows),
-        (45, 0, 45),
+        (230, 0, 230),
         "{out}"
     );
     assert_eq!(summary.exit_code(), 0);
-    assert!(out.contains("45 created, 0 updated, 0 skipped"), "{out}");
+    assert!(out.contains("230 created, 0 updated, 0 skipped"), "{out}");
     // Every row done: the state file is gone, so a later run asks the server afresh.
     assert!(!summary.state_kept);
     assert!(!dir.path().join("profiles.csv.import-state").exists());
 
     let profiles = by_name(&s).await;
-    assert_eq!(profiles.len(), 45);
+    assert_eq!(profiles.len(), 230);
     let p = &profiles["Kiosk 7"];
     assert_eq!(p["description"], "Site 7, floor 2");
     assert_eq!(p["enrollmentMode"], "corporateOwnedFullyManaged");
@@ -41,10 +42,10 @@ async fn a_csv_file_is_imported_typed_and_a_rerun_creates_nothing() {
     let (again, out) = import(&t, &args(&file)).await;
     assert_eq!(
         (again.created, again.skipped, again.failed),
-        (0, 45, 0),
+        (0, 230, 0),
         "{out}"
     );
-    assert_eq!(s.list_all().await.len(), 45);
+    assert_eq!(s.list_all().await.len(), 230);
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use super::{args, by_name, csv_of, import, target};
 use crate::common::TestServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisio");
-const ROWS: usize = 100;
+const ROWS: usize = 250;
 
 fn start_import(s: &TestServer, file: &Path) -> Child {
     Command::new(BIN)
@@ -62,9 +62,9 @@ fn signal(child: &Child, name: &str) {
 // The server runs in this process: waiting for the child must not block its threads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_stopped_by_ctrl_c_or_killed_resumes_without_duplicates() {
-    // 25 writes a second: the import takes about four seconds, time to stop it halfway.
+    // 60 writes a second: the import takes about four seconds, time to stop it halfway.
     let s = TestServer::start_with(|s| {
-        s.throttle.app_writes = Some(25);
+        s.throttle.app_writes = Some(60);
         s.throttle.window_seconds = 1;
     })
     .await;
