@@ -1,7 +1,8 @@
 //! The `provisio` command line: `serve` runs the service; `migrate` updates the schema; `backup`
 //! and `restore` copy the SQLite database and its secrets out and back; `key rotate`/`key retire`
 //! replace the sealing key; `token issue` mints development tokens; `device enroll` and `device
-//! checkin` act as an enrolling device.
+//! checkin` act as an enrolling device; `import` creates profiles from a file through a server's
+//! Graph API (`client::import`).
 
 use std::path::PathBuf;
 use std::time::Duration;
