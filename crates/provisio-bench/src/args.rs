@@ -52,6 +52,12 @@ pub struct Args {
     /// holds 100 `contains` conditions; prints both p95s and the target.
     #[arg(long, conflicts_with_all = ["growth", "device_growth", "replot", "compare"])]
     pub heavy: bool,
+    /// Instead of the workload table: import this many profiles from a CSV file into an empty
+    /// server with `provisio profiles import` ($batch, then the same file again, then one
+    /// request per row) and time each.
+    #[arg(long, value_parser = parse_count, value_name = "N",
+          conflicts_with_all = ["growth", "device_growth", "heavy", "replot", "compare"])]
+    pub import: Option<u64>,
     /// Where the growth chart (PNG) goes.
     #[arg(
         long,

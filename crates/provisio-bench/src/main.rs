@@ -6,7 +6,7 @@
 //! throughput, latency percentiles, errors and the server's memory. `--growth` instead measures
 //! create and the filtered list at several table sizes and draws a chart, `--device-growth` the
 //! pages of one profile's devices as managed devices grow; `--heavy` measures reads by id alone
-//! and under heavy filtered lists.
+//! and under heavy filtered lists; `--import N` times `provisio profiles import` of N profiles.
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -17,6 +17,7 @@ mod dataset;
 mod devices;
 mod growth;
 mod heavy;
+mod import;
 mod load;
 mod preload;
 mod procfs;
@@ -61,6 +62,8 @@ fn run(args: &Args) -> anyhow::Result<()> {
     runtime.block_on(async {
         if args.heavy {
             heavy::run(args, &bin).await
+        } else if let Some(rows) = args.import {
+            import::run(args, &bin, rows).await
         } else if !args.growth.is_empty() {
             growth_chart(args, &bin, Grown::Profiles, &args.growth).await
         } else if !args.device_growth.is_empty() {

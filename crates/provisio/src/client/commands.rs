@@ -337,6 +337,17 @@ pub async fn profiles(args: ProfilesArgs) -> anyhow::Result<()> {
             say(&output::json(&qr::zero_touch_extras(&content, args.knox)?)?)
         }
         ProfilesCommand::Export(args) => export(&graph, &args).await,
+        ProfilesCommand::Import(args) => {
+            let target = graph.import_target()?;
+            let summary = super::import::run(&target, &args, &mut std::io::stderr()).await?;
+            match summary.shortfall() {
+                // The rows and the summary are on standard error already.
+                Some(kind) => {
+                    Err(Failure::new(kind, "the import did not bring in every row").into())
+                }
+                None => Ok(()),
+            }
+        }
     }
 }
 

@@ -98,6 +98,10 @@ pub enum ExitKind {
     Conflict,
     /// 6: the server failed (5xx), throttled (429) or could not be reached.
     Server,
+    /// 7: an import ran to its end and some of its rows failed.
+    RowsFailed,
+    /// 130: stopped by Ctrl-C (an import: run it again to continue).
+    Interrupted,
 }
 
 impl ExitKind {
@@ -110,6 +114,8 @@ impl ExitKind {
             Self::Auth => 4,
             Self::Conflict => 5,
             Self::Server => 6,
+            Self::RowsFailed => 7,
+            Self::Interrupted => 130,
         }
     }
 
@@ -129,7 +135,9 @@ impl ExitKind {
 pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 the request was refused (400 and other \
 errors) or a local error; 2 wrong usage (unknown flag, missing argument); 3 not found (404); 4 no \
 credentials, or the token was refused (401) or lacks a permission (403); 5 conflict (409) or a \
-changed precondition (412); 6 the server failed (5xx), throttled (429) or could not be reached.";
+changed precondition (412); 6 the server failed (5xx), throttled (429) or could not be reached; \
+7 an import ended and some of its rows failed; 130 stopped by Ctrl-C (run an import again to \
+continue).";
 
 /// A failed call: what to print, and the exit code.
 #[derive(Debug)]
@@ -282,6 +290,17 @@ impl Graph {
             http,
             server,
             token: crate::model::Sensitive::new(token),
+        })
+    }
+
+    /// The same server and token for `profiles import`, which makes its own requests (key
+    /// lookups, `$batch`, its own retries).
+    pub fn import_target(&self) -> anyhow::Result<super::import::Target> {
+        Ok(super::import::Target {
+            http: self.http.clone(),
+            base: Url::parse(&self.server)
+                .map_err(|e| anyhow::anyhow!("the server address {}: {e}", self.server))?,
+            token: self.token.expose().to_owned(),
         })
     }
 

@@ -12,6 +12,7 @@
 
 pub mod commands;
 pub mod connection;
+pub mod import;
 pub mod login;
 pub mod output;
 pub mod qr;
@@ -88,6 +89,10 @@ pub enum ProfilesCommand {
     ExportZeroTouch(ZeroTouchArgs),
     /// Write every profile as JSON lines (default) or CSV.
     Export(ExportArgs),
+    /// Create profiles from a CSV or JSON-lines file, twenty per $batch request; a rerun
+    /// creates nothing twice and continues where an interrupted run stopped (docs/CLI.md,
+    /// "Importing profiles").
+    Import(import::ImportArgs),
 }
 
 /// One id.

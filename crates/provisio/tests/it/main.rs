@@ -17,6 +17,7 @@ mod errors;
 mod full_disk;
 mod heavy;
 mod hostile;
+mod import;
 mod login;
 mod membership;
 mod metadata;
