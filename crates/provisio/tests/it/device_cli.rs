@@ -109,13 +109,14 @@ fn start_readme_server(data_dir: &Path) -> Server {
     Server(process)
 }
 
-/// Runs `script` under `bash -euo pipefail` in `dir` with `$TOKEN` set; fails showing both
-/// outputs unless it succeeds.
+/// Runs `script` under `bash -euo pipefail` in `dir` with `$TOKEN` set and `dir` as `$TMPDIR`
+/// (where the README saves the QR code); fails showing both outputs unless it succeeds.
 fn run_script(dir: &Path, token: &str, script: &str) -> String {
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", script])
         .current_dir(dir)
         .env("TOKEN", token)
+        .env("TMPDIR", dir)
         .output()
         .expect("run bash");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
