@@ -115,7 +115,11 @@ fn literal(arg: &Arg, values: &[String]) -> String {
         TypeId::of::<u32>(),
         TypeId::of::<u64>(),
         TypeId::of::<usize>(),
+        TypeId::of::<i8>(),
+        TypeId::of::<i16>(),
+        TypeId::of::<i32>(),
         TypeId::of::<i64>(),
+        TypeId::of::<isize>(),
     ]
     .into_iter()
     .any(|t| parser == t);
