@@ -1,6 +1,7 @@
 //! What a newcomer meets on the real binary: the data directory found the same way from any
-//! working directory, the listening address as the first line of a fresh start, and a data
-//! directory that cannot be used reported in one line.
+//! working directory, the listening address as the first line of a fresh start, a data
+//! directory that cannot be used reported in one line, and the README's first walkthrough (its
+//! paging) printing what the README shows.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -11,7 +12,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::common::{client_with_token, fresh_database_url, COLLECTION};
-use crate::durability::{spawn_command, Process};
+use crate::device_cli::{readme_blocks_of, require_tools, run_script, substitute};
+use crate::durability::{serve_command, spawn_command, Process};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisio");
 
@@ -220,4 +222,58 @@ fn a_data_directory_that_cannot_be_used_is_one_line_naming_it_and_why() {
     assert!(said.contains("cannot write in the data directory"), "{said}");
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+/// The README's "A first walkthrough with curl", its two blocks up to the paging run as printed
+/// (the built binary for `cargo run -q --release -p provisio --`, the server's address for
+/// `127.0.0.1:8080`): the first page is the README's, but for its skip token, and the link
+/// leads to the last page.
+#[test]
+fn the_readme_curl_walkthrough_pages_as_it_shows() {
+    const SECTION: &str = "A first walkthrough with curl";
+    require_tools();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = Server(spawn_command(serve_command(
+        &data,
+        &fresh_database_url(),
+        "warn",
+    )));
+    let address = server.0.base.trim_start_matches("http://").to_owned();
+    let blocks = readme_blocks_of(SECTION, "sh");
+    let shown = readme_blocks_of(SECTION, "json");
+    assert!(blocks.len() >= 2 && shown.len() == 1, "the section's blocks");
+    let script = format!("{}\n{}", blocks[0], blocks[1]);
+    let script = substitute(&script, "127.0.0.1:8080", &address);
+    let script = substitute(&script, "cargo run -q --release -p provisio --", BIN);
+    let script = substitute(
+        &script,
+        "token issue",
+        &format!("token issue --data-dir '{}'", data.display()),
+    );
+    let out = run_script(tmp.path(), &server.0.token, &script);
+
+    // The first page: the JSON after the read-back, up to the line that closes it.
+    let start = out.find("{\n  \"@odata.context\"").expect("the first page");
+    let end = start + out[start..].find("\n}\n").expect("its end") + 2;
+    let page: serde_json::Value = serde_json::from_str(&out[start..end]).unwrap();
+    let readme = substitute(&shown[0], "127.0.0.1:8080", &address);
+    let mut readme: serde_json::Value = serde_json::from_str(&readme).unwrap();
+    let without_token = |v: &serde_json::Value| {
+        let link = v["@odata.nextLink"].as_str().expect("a nextLink").to_owned();
+        link[..link.find("&$skiptoken=").expect("a skip token")].to_owned()
+    };
+    assert_eq!(without_token(&page), without_token(&readme), "{out}");
+    readme["@odata.nextLink"] = page["@odata.nextLink"].clone();
+    assert_eq!(page, readme, "the README's first page is not what the walkthrough printed");
+    assert!(
+        out.contains("\n{\"names\":[\"Meeting rooms\"],\"next\":null}\n"),
+        "{out}"
+    );
+    for said in [
+        "\"Reception, building 2\"\n204\n\"ResourceNotFound\"\n\"InvalidAuthenticationToken\"\n",
+        "it needs the permission DeviceManagementConfiguration.ReadWrite.All",
+    ] {
+        assert!(out.contains(said), "{said:?} in:\n{out}");
+    }
 }
