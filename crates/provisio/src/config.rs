@@ -357,7 +357,9 @@ impl Settings {
 pub fn default_data_dir() -> anyhow::Result<PathBuf> {
     use etcetera::base_strategy::{BaseStrategy as _, Xdg};
     let dirs = Xdg::new().map_err(|e| {
-        anyhow::anyhow!("no data directory is set and {e} (HOME): give --data-dir or PROVISIO_DATA_DIR")
+        anyhow::anyhow!(
+            "no data directory is set and {e} (HOME): give --data-dir or PROVISIO_DATA_DIR"
+        )
     })?;
     Ok(dirs.data_dir().join("provisio"))
 }

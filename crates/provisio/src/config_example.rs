@@ -14,7 +14,9 @@ use std::fmt::Write as _;
 use anyhow::{bail, Context as _};
 use clap::{Arg, ArgAction, Args as _, Command};
 use serde::de::value::Error as ProbeError;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer as _, MapAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer as _, MapAccess, Visitor,
+};
 
 use super::{ServeArgs, Settings};
 
@@ -62,7 +64,10 @@ fn entry(out: &mut String, command: &Command, args: &ServeArgs, key: &str) -> an
         .find(|a| a.get_id() == key)
         .with_context(|| format!("the setting {key} has no flag"))?;
     out.push('\n');
-    let help = arg.get_long_help().or(arg.get_help()).map(ToString::to_string);
+    let help = arg
+        .get_long_help()
+        .or(arg.get_help())
+        .map(ToString::to_string);
     comment(out, help.as_deref().unwrap_or_default());
     let given: Option<Vec<String>> = args.given.get_raw(key).map(|values| {
         values
@@ -214,7 +219,10 @@ impl<'de> MapAccess<'de> for OneKey<'_> {
         }
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, ProbeError> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ProbeError> {
         seed.deserialize(Probe {
             found: self.found,
             table: None,

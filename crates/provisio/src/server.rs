@@ -77,7 +77,9 @@ pub async fn run(
         .build(settings.public_base_url.as_deref())?
         .is_none()
     {
-        tracing::info!("no AOSP DPC configured: AOSP profiles get tokens once aosp_dpc is set (docs/QR.md)");
+        tracing::info!(
+            "no AOSP DPC configured: AOSP profiles get tokens once aosp_dpc is set (docs/QR.md)"
+        );
     }
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
     crate::net::serve(

@@ -59,7 +59,12 @@ async fn a_token_issued_in_another_folder_is_accepted_by_the_server() {
     let server = Server(spawn_command(serve));
 
     let issued = provisio_at(&b, &home)
-        .args(["token", "issue", "--scope", "DeviceManagementConfiguration.Read.All"])
+        .args([
+            "token",
+            "issue",
+            "--scope",
+            "DeviceManagementConfiguration.Read.All",
+        ])
         .output()
         .expect("run provisio token issue");
     assert!(
@@ -73,19 +78,34 @@ async fn a_token_issued_in_another_folder_is_accepted_by_the_server() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
 
     // Both found the per-user data directory; neither working directory got one.
     let data = home.join(".local/share/provisio");
     assert!(data.join("dev-signing-key").is_file());
     for dir in [&a, &b] {
-        assert_eq!(std::fs::read_dir(dir).unwrap().count(), 0, "{}", dir.display());
+        assert_eq!(
+            std::fs::read_dir(dir).unwrap().count(),
+            0,
+            "{}",
+            dir.display()
+        );
     }
     // XDG_DATA_HOME, when set, is where it lives.
     let xdg = tmp.path().join("xdg");
     let out = provisio_at(&b, &home)
         .env("XDG_DATA_HOME", &xdg)
-        .args(["token", "issue", "--scope", "DeviceManagementConfiguration.Read.All"])
+        .args([
+            "token",
+            "issue",
+            "--scope",
+            "DeviceManagementConfiguration.Read.All",
+        ])
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
@@ -104,7 +124,13 @@ fn a_fresh_start_says_where_it_listens_first_and_the_dpc_note_in_one_short_line(
     let mut command = Command::new("sh");
     command
         .args(["-c", "exec \"$0\" \"$@\" 2>&1", BIN, "serve"])
-        .args(["--listen", "127.0.0.1:0", "--log-level", "info", "--data-dir"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--log-level",
+            "info",
+            "--data-dir",
+        ])
         .arg(&data)
         .stdout(Stdio::piped())
         .env_remove("RUST_LOG");
@@ -126,7 +152,10 @@ fn a_fresh_start_says_where_it_listens_first_and_the_dpc_note_in_one_short_line(
         let line = rx.recv_timeout(Duration::from_secs(30));
         let Ok(line) = line else {
             let _ = child.kill();
-            panic!("no AOSP note within 30 s; the output was:\n{}", lines.join("\n"));
+            panic!(
+                "no AOSP note within 30 s; the output was:\n{}",
+                lines.join("\n")
+            );
         };
         lines.push(line.clone());
         if line.contains("AOSP") {
@@ -141,7 +170,11 @@ fn a_fresh_start_says_where_it_listens_first_and_the_dpc_note_in_one_short_line(
         "{all}"
     );
     assert!(note.contains("docs/"), "{all}");
-    assert!(note.len() <= 140, "the AOSP note is {} long:\n{note}", note.len());
+    assert!(
+        note.len() <= 140,
+        "the AOSP note is {} long:\n{note}",
+        note.len()
+    );
     assert!(!all.contains("WARN"), "a fresh start warns:\n{all}");
     for said in ["provisio is serving", "generated the sealing key"] {
         assert!(all.contains(said), "{said:?} missing:\n{all}");
@@ -162,7 +195,11 @@ fn failure(args: &[&str], data: &Path, uid: Option<u32>) -> String {
         .output()
         .expect("run provisio (as nobody: the binary must be readable by all)");
     assert!(!out.status.success(), "{args:?} succeeded");
-    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8(out.stderr).unwrap()
 }
 
@@ -178,7 +215,12 @@ fn assert_one_line(said: &str, path: &Path, reason: &str) {
 fn a_data_directory_that_cannot_be_used_is_one_line_naming_it_and_why() {
     let tmp = tempfile::tempdir().unwrap();
     let serve = ["serve", "--listen", "127.0.0.1:0"];
-    let token = ["token", "issue", "--scope", "DeviceManagementConfiguration.Read.All"];
+    let token = [
+        "token",
+        "issue",
+        "--scope",
+        "DeviceManagementConfiguration.Read.All",
+    ];
 
     // Below a regular file: no one, not even root, can create it.
     let file = tmp.path().join("file");
@@ -219,7 +261,10 @@ fn a_data_directory_that_cannot_be_used_is_one_line_naming_it_and_why() {
     }
     let said = failure(&serve, &data, uid);
     assert_one_line(&said, &data, "Permission denied");
-    assert!(said.contains("cannot write in the data directory"), "{said}");
+    assert!(
+        said.contains("cannot write in the data directory"),
+        "{said}"
+    );
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
 }
@@ -242,7 +287,10 @@ fn the_readme_curl_walkthrough_pages_as_it_shows() {
     let address = server.0.base.trim_start_matches("http://").to_owned();
     let blocks = readme_blocks_of(SECTION, "sh");
     let shown = readme_blocks_of(SECTION, "json");
-    assert!(blocks.len() >= 2 && shown.len() == 1, "the section's blocks");
+    assert!(
+        blocks.len() >= 2 && shown.len() == 1,
+        "the section's blocks"
+    );
     let script = format!("{}\n{}", blocks[0], blocks[1]);
     let script = substitute(&script, "127.0.0.1:8080", &address);
     let script = substitute(&script, "cargo run -q --release -p provisio --", BIN);
@@ -260,12 +308,18 @@ fn the_readme_curl_walkthrough_pages_as_it_shows() {
     let readme = substitute(&shown[0], "127.0.0.1:8080", &address);
     let mut readme: serde_json::Value = serde_json::from_str(&readme).unwrap();
     let without_token = |v: &serde_json::Value| {
-        let link = v["@odata.nextLink"].as_str().expect("a nextLink").to_owned();
+        let link = v["@odata.nextLink"]
+            .as_str()
+            .expect("a nextLink")
+            .to_owned();
         link[..link.find("&$skiptoken=").expect("a skip token")].to_owned()
     };
     assert_eq!(without_token(&page), without_token(&readme), "{out}");
     readme["@odata.nextLink"] = page["@odata.nextLink"].clone();
-    assert_eq!(page, readme, "the README's first page is not what the walkthrough printed");
+    assert_eq!(
+        page, readme,
+        "the README's first page is not what the walkthrough printed"
+    );
     assert!(
         out.contains("\n{\"names\":[\"Meeting rooms\"],\"next\":null}\n"),
         "{out}"
