@@ -80,7 +80,7 @@ fn free_port() -> u16 {
 }
 
 /// The server process, killed when the test ends however it ends.
-struct Server(Process);
+pub struct Server(pub Process);
 
 impl Drop for Server {
     fn drop(&mut self) {

@@ -12,8 +12,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::common::{client_with_token, fresh_database_url, COLLECTION};
-use crate::device_cli::{readme_blocks_of, require_tools, run_script, substitute};
-use crate::durability::{serve_command, spawn_command, Process};
+use crate::device_cli::{readme_blocks_of, require_tools, run_script, substitute, Server};
+use crate::durability::{serve_command, spawn_command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_provisio");
 
@@ -28,16 +28,6 @@ fn provisio_at(cwd: &Path, home: &Path) -> Command {
         .env_remove("PROVISIO_DATA_DIR")
         .env_remove("PROVISIO_CONFIG");
     command
-}
-
-/// The server process, killed when the test ends however it ends.
-struct Server(Process);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.child.kill();
-        let _ = self.0.child.wait();
-    }
 }
 
 #[tokio::test]
@@ -58,15 +48,19 @@ async fn a_token_issued_in_another_folder_is_accepted_by_the_server() {
     }
     let server = Server(spawn_command(serve));
 
-    let issued = provisio_at(&b, &home)
-        .args([
-            "token",
-            "issue",
-            "--scope",
-            "DeviceManagementConfiguration.Read.All",
-        ])
-        .output()
-        .expect("run provisio token issue");
+    // `provisio token issue` in b, with XDG_DATA_HOME set to `xdg` when given.
+    let issue = |xdg: Option<&Path>| {
+        let mut command = provisio_at(&b, &home);
+        if let Some(dir) = xdg {
+            command.env("XDG_DATA_HOME", dir);
+        }
+        command
+            .args(["token", "issue", "--scope"])
+            .arg("DeviceManagementConfiguration.Read.All")
+            .output()
+            .expect("run provisio token issue")
+    };
+    let issued = issue(None);
     assert!(
         issued.status.success(),
         "{}",
@@ -98,16 +92,7 @@ async fn a_token_issued_in_another_folder_is_accepted_by_the_server() {
     }
     // XDG_DATA_HOME, when set, is where it lives.
     let xdg = tmp.path().join("xdg");
-    let out = provisio_at(&b, &home)
-        .env("XDG_DATA_HOME", &xdg)
-        .args([
-            "token",
-            "issue",
-            "--scope",
-            "DeviceManagementConfiguration.Read.All",
-        ])
-        .output()
-        .unwrap();
+    let out = issue(Some(&xdg));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
