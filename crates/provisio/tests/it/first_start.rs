@@ -9,9 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use reqwest::StatusCode;
-
-use crate::common::{client_with_token, fresh_database_url, COLLECTION};
+use crate::common::{client_with_token, fresh_database_url, ok_json, COLLECTION};
 use crate::device_cli::{readme_blocks_of, require_tools, run_script, substitute, Server};
 use crate::durability::{serve_command, spawn_command};
 
@@ -67,17 +65,12 @@ async fn a_token_issued_in_another_folder_is_accepted_by_the_server() {
         String::from_utf8_lossy(&issued.stderr)
     );
     let token = String::from_utf8(issued.stdout).unwrap();
-    let res = client_with_token(token.trim())
+    let listed = client_with_token(token.trim())
         .get(format!("{}{COLLECTION}", server.0.base))
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        res.status(),
-        StatusCode::OK,
-        "{}",
-        res.text().await.unwrap()
-    );
+    ok_json(listed).await;
 
     // Both found the per-user data directory; neither working directory got one.
     let data = home.join(".local/share/provisio");
