@@ -127,7 +127,7 @@ struct IssueArgs {
     /// An application token (permissions in roles) instead of a delegated one (in scp).
     #[arg(long)]
     app: bool,
-    /// Lifetime, e.g. 30m, 1h, 30d.
+    /// Lifetime, e.g. 30m, 1h, 30d [default: 1h].
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = humantime::parse_duration)]
     expires_in: Duration,
     #[command(flatten)]
