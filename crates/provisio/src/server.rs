@@ -68,7 +68,11 @@ pub async fn run(
         .retention()
         .map(|keep| crate::service::audit::prune::spawn(store.clone(), keep));
     announce(addr, &settings, &state.auth)?;
-    tracing::info!(%addr, data_dir = %settings.data_dir().display(), mode = ?state.auth.mode(), connections, "provisio is serving");
+    let database = match &settings.database.url {
+        Some(url) => crate::store::settings::redact(url),
+        None => "SQLite".to_owned(),
+    };
+    tracing::info!(%addr, data_dir = %settings.data_dir().display(), %database, mode = ?state.auth.mode(), connections, "provisio is serving");
     if let Some(path) = new_sealing_key {
         tracing::info!(path = %path.display(), "generated the sealing key; back it up with the database (docs/DEPLOYMENT.md, \"Secrets at rest\")");
     }
