@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod backup;
 mod batch;
+mod cli;
 mod common;
 mod conventions;
 mod cors;
