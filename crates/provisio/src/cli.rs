@@ -49,6 +49,11 @@ enum Command {
     /// as a device policy controller does.
     #[command(subcommand)]
     Device(crate::device_client::DeviceCommand),
+    /// Sign in to a provisio server with its identity provider (a code to enter in a browser)
+    /// and save the token for later commands.
+    Login(crate::client::login::LoginArgs),
+    /// Forget the saved sign-in.
+    Logout(crate::client::login::LogoutArgs),
     /// Enrollment profiles on a server, through its Graph API: list, show, create, change and
     /// delete them, manage their tokens, show their QR codes.
     #[command(after_help = crate::client::EXIT_CODES)]
@@ -230,6 +235,8 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Device(command) => crate::device_client::run(command),
+        Command::Login(args) => crate::client::login::run_login(&args),
+        Command::Logout(args) => crate::client::login::run_logout(&args),
         Command::Profiles(args) => crate::client::run(crate::client::commands::profiles(args)),
         Command::Devices(args) => crate::client::run(crate::client::commands::devices(args)),
         Command::Audit(args) => crate::client::run(crate::client::commands::audit(args)),
@@ -396,5 +403,10 @@ mod tests {
     #[test]
     fn device_checkin_help_names_the_state_file() {
         insta::assert_snapshot!(long_help("device checkin"));
+    }
+
+    #[test]
+    fn login_help_names_the_server_and_its_default() {
+        insta::assert_snapshot!(long_help("login"));
     }
 }

@@ -19,6 +19,7 @@ pub mod query;
 pub mod reply;
 pub mod routes;
 mod service_root;
+mod sign_in;
 pub mod versions;
 
 use std::sync::Arc;
@@ -69,6 +70,8 @@ pub struct HttpSettings {
     pub trust_forwarded_headers: bool,
     /// The origins of browser apps that may call the API.
     pub cors: cors::CorsSettings,
+    /// Where clients sign users in (`GET /auth/client`), when configured.
+    pub sign_in: Option<crate::auth::sign_in::ClientSignIn>,
 }
 
 impl axum::extract::FromRef<AppState> for crate::auth::Verifier {
@@ -117,6 +120,7 @@ pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
+        .route(crate::auth::sign_in::PATH, get(sign_in::client))
         .route("/beta/$metadata", get(metadata::metadata))
         .route("/beta", get(service_root::document))
         .route(routes::ROOT, get(service_root::device_management));

@@ -216,7 +216,7 @@ pub fn escape(value: &str) -> String {
 }
 
 /// The server's base URL from `--server`: http or https, without a trailing slash.
-fn normalise_server(server: &str) -> anyhow::Result<String> {
+pub(crate) fn normalise_server(server: &str) -> anyhow::Result<String> {
     let url = Url::parse(server.trim())
         .map_err(|e| anyhow::anyhow!("--server {server:?} is not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {

@@ -4,6 +4,7 @@
 //!
 //! - [`connection`]: which server and token (flags, the saved login, the development key), the
 //!   HTTP calls, paging, and the exit code of a failure;
+//! - [`login`]: `provisio login` and `provisio logout`, signing in with a device code;
 //! - [`saved`]: the saved login file that `provisio login` writes;
 //! - [`output`]: tables, JSON and CSV;
 //! - [`commands`]: what each command sends and prints;
@@ -11,6 +12,7 @@
 
 pub mod commands;
 pub mod connection;
+pub mod login;
 pub mod output;
 pub mod qr;
 pub mod saved;
