@@ -127,7 +127,7 @@ fn main() {
 async fn run(rows: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let settings = Settings {
-        data_dir: dir.path().to_owned(),
+        data_dir: Some(dir.path().to_owned()),
         ..Settings::default()
     };
     let tenant = TenantId(settings.dev_tenant);
@@ -253,7 +253,7 @@ async fn run(rows: usize) {
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let data_dir = settings.data_dir.clone();
+    let data_dir = settings.data_dir().to_owned();
     let dev_tenant = settings.dev_tenant;
     let server = tokio::spawn(provisio::server::run(settings, listener, async {
         let _ = stopped.await;

@@ -52,7 +52,7 @@ struct FileEntry {
 /// data directory (`sealing.key_file`), and is no file at all when the keys come from
 /// `sealing.keys`.
 fn secret_files(settings: &Settings) -> Vec<(&'static str, PathBuf)> {
-    let mut files = vec![(dev::KEY_FILE, settings.data_dir.join(dev::KEY_FILE))];
+    let mut files = vec![(dev::KEY_FILE, settings.data_dir().join(dev::KEY_FILE))];
     if let Some(path) = key_path(settings) {
         files.push((keyfile::KEY_FILE, path));
     }
@@ -73,7 +73,7 @@ fn sqlite_only(settings: &Settings, what: &str) -> anyhow::Result<()> {
 /// one line per file.
 pub async fn backup(settings: &Settings, to: &Path) -> anyhow::Result<Vec<String>> {
     sqlite_only(settings, "backup")?;
-    let source = settings.data_dir.join(DB_FILE);
+    let source = settings.data_dir().join(DB_FILE);
     if !source.exists() {
         bail!(
             "there is no database at {} (is --data-dir right?)",
@@ -147,7 +147,7 @@ pub async fn restore(
             manifest.format
         );
     }
-    let known: Vec<(&str, PathBuf)> = std::iter::once((DB_FILE, settings.data_dir.join(DB_FILE)))
+    let known: Vec<(&str, PathBuf)> = std::iter::once((DB_FILE, settings.data_dir().join(DB_FILE)))
         .chain(secret_files(settings))
         .collect();
     if !manifest.files.iter().any(|f| f.name == DB_FILE) {
@@ -172,8 +172,8 @@ pub async fn restore(
     }
     sqlite_backup::check_integrity(&from.join(DB_FILE)).await?;
 
-    private::secure_data_dir(&settings.data_dir)?;
-    let db = settings.data_dir.join(DB_FILE);
+    private::secure_data_dir(settings.data_dir())?;
+    let db = settings.data_dir().join(DB_FILE);
     let log = |ext: &str| PathBuf::from(format!("{}{ext}", db.display()));
     let occupied: Vec<PathBuf> = known
         .iter()
@@ -186,7 +186,7 @@ pub async fn restore(
         if !replace {
             bail!(
                 "{} already holds {}; stop the service and pass --replace to move them aside",
-                settings.data_dir.display(),
+                settings.data_dir().display(),
                 occupied
                     .iter()
                     .filter_map(|p| p.file_name())
@@ -212,9 +212,9 @@ pub async fn restore(
         std::fs::rename(&partial, dest)?;
         lines.push(format!("restored {}", dest.display()));
     }
-    sync_dir(&settings.data_dir)?;
+    sync_dir(settings.data_dir())?;
     // Opening brings the schema of an older backup up to date.
-    let store = SqliteStore::open_tuned(&settings.data_dir, settings.sqlite_tuning()).await?;
+    let store = SqliteStore::open_tuned(settings.data_dir(), settings.sqlite_tuning()).await?;
     crate::store::Store::close(&store).await;
     Ok(lines)
 }

@@ -13,7 +13,7 @@ use clap::{Args, CommandFactory as _, Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::auth::dev::{DevKey, TokenRequest};
-use crate::config::{LogFormat, ServeArgs, Settings, DEFAULT_DEV_TENANT};
+use crate::config::{LogFormat, ServeArgs, Settings};
 
 /// Self-hostable Android enrollment profiles, tokens and QR codes, served as the Microsoft Graph
 /// beta resource androidDeviceOwnerEnrollmentProfile.
@@ -70,6 +70,17 @@ enum Command {
     /// Write the manual pages (roff): provisio(1) on standard output, or one page per command
     /// into --dir.
     Man(ManArgs),
+    /// The settings file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print a settings file (TOML) with every setting, its help and its default, commented
+    /// out; a setting given as a flag or a PROVISIO_* variable is set in it. The packaged
+    /// /etc/provisio/provisio.toml is `provisio config example --data-dir /var/lib/provisio`.
+    Example(Box<ServeArgs>),
 }
 
 /// The flags of `provisio completions`.
@@ -141,12 +152,14 @@ enum TokenCommand {
     Issue(IssueArgs),
 }
 
-/// The flags of `provisio token issue`.
+/// The flags of `provisio token issue`, plus the settings of `serve` (which find the data
+/// directory, and so the signing key, as `serve` does).
 #[derive(Args, Debug)]
 struct IssueArgs {
-    /// Tenant id (GUID) the token acts for (its tid claim).
-    #[arg(long, env = "PROVISIO_DEV_TENANT", value_name = "GUID", default_value = DEFAULT_DEV_TENANT)]
-    tenant: Uuid,
+    /// Tenant id (GUID) the token acts for (its tid claim) [default: the dev_tenant setting,
+    /// 00000000-0000-4000-8000-000000000001].
+    #[arg(long, value_name = "GUID")]
+    tenant: Option<Uuid>,
     /// Permission to grant, e.g. DeviceManagementConfiguration.ReadWrite.All or
     /// DeviceManagementConfiguration.Read.All (repeat for several).
     #[arg(long = "scope", value_name = "PERMISSION", num_args = 1.., required = true)]
@@ -154,17 +167,11 @@ struct IssueArgs {
     /// An application token (permissions in roles) instead of a delegated one (in scp).
     #[arg(long)]
     app: bool,
-    /// Lifetime, e.g. 30m, 1h, 30d.
+    /// Lifetime, e.g. 30m, 1h, 30d [default: 1h].
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = humantime::parse_duration)]
     expires_in: Duration,
-    /// The data directory of the development server.
-    #[arg(
-        long,
-        env = "PROVISIO_DATA_DIR",
-        value_name = "DIR",
-        default_value = "./provisio-data"
-    )]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    settings: ServeArgs,
 }
 
 /// Parses the command line and runs the chosen command.
@@ -198,7 +205,7 @@ pub fn main() -> anyhow::Result<()> {
                 args.replace,
             ))?;
             report(
-                &format!("restored into {}", settings.data_dir.display()),
+                &format!("restored into {}", settings.data_dir().display()),
                 &lines,
             );
             Ok(())
@@ -243,6 +250,10 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Man(args) => man(args.dir.as_deref()),
+        Command::Config(ConfigCommand::Example(args)) => {
+            print!("{}", crate::config::example::example(&args)?);
+            Ok(())
+        }
     }
 }
 
@@ -280,7 +291,7 @@ fn report(headline: &str, lines: &[String]) {
 async fn migrate(settings: &Settings, locking: bool) -> anyhow::Result<()> {
     match settings.database.postgres(settings.queries.limits()) {
         Some(pg) => {
-            let keys = std::sync::Arc::new(settings.sealing.load(&settings.data_dir)?);
+            let keys = std::sync::Arc::new(settings.sealing.load(settings.data_dir())?);
             let store = crate::store::postgres::PostgresStore::connect(&pg, keys).await?;
             store.migrate(locking).await?;
             let store: &dyn crate::store::Store = &store;
@@ -290,10 +301,10 @@ async fn migrate(settings: &Settings, locking: bool) -> anyhow::Result<()> {
             store.close().await;
         }
         None => {
-            crate::private::secure_data_dir(&settings.data_dir)?;
-            let keys = std::sync::Arc::new(settings.sealing.load(&settings.data_dir)?);
+            crate::private::secure_data_dir(settings.data_dir())?;
+            let keys = std::sync::Arc::new(settings.sealing.load(settings.data_dir())?);
             let store = crate::store::sqlite::SqliteStore::open_keyed(
-                &settings.data_dir,
+                settings.data_dir(),
                 settings.sqlite_tuning(),
                 settings.queries.limits(),
                 keys,
@@ -310,9 +321,10 @@ fn issue(args: &IssueArgs) -> anyhow::Result<String> {
     if args.expires_in < Duration::from_secs(1) {
         bail!("--expires-in must be at least one second");
     }
-    let key = DevKey::load(&args.data_dir)?;
+    let settings = Settings::load(&args.settings)?;
+    let key = DevKey::load(settings.data_dir())?;
     key.issue(&TokenRequest {
-        tenant: args.tenant,
+        tenant: args.tenant.unwrap_or(settings.dev_tenant),
         permissions: args.scopes.clone(),
         app: args.app,
         lifetime: args.expires_in,

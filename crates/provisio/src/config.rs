@@ -40,14 +40,11 @@ pub struct Settings {
         default_value = "127.0.0.1:8080"
     )]
     pub listen: SocketAddr,
-    /// Directory for the SQLite database and generated secrets [default: ./provisio-data].
-    #[arg(
-        long,
-        env = "PROVISIO_DATA_DIR",
-        value_name = "DIR",
-        default_value = "./provisio-data"
-    )]
-    pub data_dir: PathBuf,
+    /// Directory for the SQLite database and generated secrets; every command that uses it
+    /// (serve, token, backup, restore, key, migrate) finds it the same way
+    /// [default: $XDG_DATA_HOME/provisio, else ~/.local/share/provisio].
+    #[arg(long, env = "PROVISIO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Public base URL for absolute links such as @odata.nextLink and Location, e.g.
     /// https://mdm.example.com [default: taken from each request's Host header].
     #[arg(long, env = "PROVISIO_PUBLIC_BASE_URL", value_name = "URL")]
@@ -285,8 +282,18 @@ impl Settings {
         if args.given.ids().next().is_some() {
             s.update_from_arg_matches(&args.given)?;
         }
+        if s.data_dir.is_none() {
+            s.data_dir = Some(default_data_dir()?);
+        }
         s.validate()?;
         Ok(s)
+    }
+
+    /// The data directory: the one configured, or (for settings from [`Settings::load`], which
+    /// fills it in) the per-user default. Settings built in code without one name the current
+    /// directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.as_deref().unwrap_or(Path::new("."))
     }
 
     /// How the SQLite store is opened.
@@ -343,11 +350,28 @@ impl Settings {
     }
 }
 
+/// The data directory when none is configured: `provisio` in the user's data directory
+/// (`$XDG_DATA_HOME`, else `~/.local/share`), so that a development server and the commands run
+/// next to it find the same one from any working directory. A service gets its own from its
+/// config file (`/var/lib/provisio` in the packaged one).
+pub fn default_data_dir() -> anyhow::Result<PathBuf> {
+    use etcetera::base_strategy::{BaseStrategy as _, Xdg};
+    let dirs = Xdg::new().map_err(|e| {
+        anyhow::anyhow!(
+            "no data directory is set and {e} (HOME): give --data-dir or PROVISIO_DATA_DIR"
+        )
+    })?;
+    Ok(dirs.data_dir().join("provisio"))
+}
+
 fn read_file(path: &Path) -> anyhow::Result<Settings> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("in the config file {}", path.display()))
 }
+
+#[path = "config_example.rs"]
+pub mod example;
 
 #[cfg(test)]
 #[path = "config_tests.rs"]

@@ -30,7 +30,7 @@ fn layers_defaults_file_env_then_flags() {
     ];
     let s = load(&["--config", &path, "--data-dir", "/srv/p"], &env).unwrap();
     assert_eq!(s.listen, "0.0.0.0:9000".parse().unwrap());
-    assert_eq!(s.data_dir, PathBuf::from("/srv/p"));
+    assert_eq!(s.data_dir(), Path::new("/srv/p"));
     assert_eq!(s.log_level, "debug");
     assert_eq!(s.shutdown_grace_seconds, 20);
     assert_eq!(s.sqlite_read_connections, 4);
@@ -199,7 +199,7 @@ fn loaded(s: &Settings, key: &str) -> String {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     match key {
         "listen" => s.listen.to_string(),
-        "data_dir" => s.data_dir.display().to_string(),
+        "data_dir" => s.data_dir().display().to_string(),
         "public_base_url" => text(&s.public_base_url),
         "trust_forwarded_headers" => s.trust_forwarded_headers.to_string(),
         "log_format" => format!("{:?}", s.log_format).to_lowercase(),

@@ -17,9 +17,17 @@ const DIR_MODE: u32 = 0o700;
 const FILE_MODE: u32 = 0o600;
 
 /// Creates `dir` (and its missing parents) mode 0700, or tightens it and every file directly in
-/// it to 0700 / 0600 when any of them can be read by others.
+/// it to 0700 / 0600 when any of them can be read by others. A directory that cannot be created
+/// or written to is one error naming it and the system's reason (such as "Permission denied"),
+/// before anything else tries to open a file in it.
 pub fn secure_data_dir(dir: &Path) -> anyhow::Result<()> {
-    create_dir(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    create_dir(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let probe = dir.join(".provisio-write-check");
+    let _ = std::fs::remove_file(&probe);
+    create_private(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
+        .with_context(|| format!("cannot write in the data directory {}", dir.display()))?;
     tighten(dir, true)?;
     let entries = std::fs::read_dir(dir)
         .with_context(|| format!("reading the data directory {}", dir.display()))?;
@@ -128,8 +136,14 @@ fn tighten(path: &Path, is_dir: bool) -> anyhow::Result<()> {
     let mode = meta.permissions().mode() & 0o7777;
     let wanted = if is_dir { DIR_MODE } else { FILE_MODE };
     if mode & 0o077 != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted))
-            .with_context(|| format!("restricting the permissions of {}", path.display()))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(wanted)).with_context(
+            || {
+                format!(
+                    "cannot make {} private (mode {wanted:o}, it is {mode:o})",
+                    path.display()
+                )
+            },
+        )?;
         tracing::warn!(
             path = %path.display(),
             from = format!("{mode:o}"),

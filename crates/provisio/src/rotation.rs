@@ -35,10 +35,10 @@ fn file(settings: &Settings) -> anyhow::Result<std::path::PathBuf> {
 
 /// Opens the configured store with `keys`, migrated and checked as `serve` does.
 async fn open(settings: &Settings, keys: Keyring) -> anyhow::Result<Arc<dyn Store>> {
-    crate::private::secure_data_dir(&settings.data_dir)?;
+    crate::private::secure_data_dir(settings.data_dir())?;
     crate::store::open(
         &settings.database,
-        &settings.data_dir,
+        settings.data_dir(),
         settings.sqlite_tuning(),
         settings.queries.limits(),
         Arc::new(keys),

@@ -41,11 +41,17 @@ pub async fn run(
     let connections = settings.http.connection_limit(settings.reserved_fds())?;
     // The data directory holds the SQLite database, the sealing key file and, in development
     // mode, the signing key (also when the profiles live in PostgreSQL): private (0700/0600).
-    crate::private::secure_data_dir(&settings.data_dir)?;
-    let keys = Arc::new(settings.sealing.load(&settings.data_dir)?);
+    crate::private::secure_data_dir(settings.data_dir())?;
+    // A first start generates the sealing key (and, in development mode, the signing key);
+    // that is said after the listening line, which comes first.
+    let new_sealing_key = settings
+        .sealing
+        .path(settings.data_dir())
+        .filter(|path| !path.exists());
+    let keys = Arc::new(settings.sealing.load(settings.data_dir())?);
     let store: Arc<dyn Store> = crate::store::open(
         &settings.database,
-        &settings.data_dir,
+        settings.data_dir(),
         settings.sqlite_tuning(),
         settings.queries.limits(),
         keys,
@@ -62,8 +68,23 @@ pub async fn run(
         .retention()
         .map(|keep| crate::service::audit::prune::spawn(store.clone(), keep));
     announce(addr, &settings, &state.auth)?;
-
-    tracing::info!(connections, "serving at most this many connections at once");
+    let database = match &settings.database.url {
+        Some(url) => crate::store::settings::redact(url),
+        None => "SQLite".to_owned(),
+    };
+    tracing::info!(%addr, data_dir = %settings.data_dir().display(), %database, mode = ?state.auth.mode(), connections, "provisio is serving");
+    if let Some(path) = new_sealing_key {
+        tracing::info!(path = %path.display(), "generated the sealing key; back it up with the database (docs/DEPLOYMENT.md, \"Secrets at rest\")");
+    }
+    if settings
+        .aosp_dpc
+        .build(settings.public_base_url.as_deref())?
+        .is_none()
+    {
+        tracing::info!(
+            "no AOSP DPC configured: AOSP profiles get tokens once aosp_dpc is set (docs/QR.md)"
+        );
+    }
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
     crate::net::serve(
         listener,
@@ -96,15 +117,9 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
     let aosp_dpc = settings
         .aosp_dpc
         .build(settings.public_base_url.as_deref())?;
-    if aosp_dpc.is_none() {
-        tracing::warn!(
-            "no AOSP device policy controller is configured: createToken on AOSP profiles answers 409 until {} are set",
-            crate::provisioning::AospDpcSettings::REQUIRED.join(", ")
-        );
-    }
     let auth = match settings.auth.mode() {
         AuthMode::Development => {
-            Verifier::development(DevKey::load_or_create(&settings.data_dir)?, &settings.auth)
+            Verifier::development(DevKey::load_or_create(settings.data_dir())?, &settings.auth)
         }
         AuthMode::Production => Verifier::production(&settings.auth)?,
     };
@@ -135,10 +150,10 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
     })
 }
 
-/// Prints `provisio listening on http://ADDR` (scripts parse this first line) and, in development
-/// mode, a ready-to-use token and curl command.
+/// Prints `provisio listening on http://ADDR` (scripts parse this first line, and it is the first
+/// line a person sees: start-up logs nothing before it unless something is wrong) and, in
+/// development mode, a ready-to-use token and curl command.
 fn announce(addr: SocketAddr, settings: &Settings, auth: &Verifier) -> anyhow::Result<()> {
-    tracing::info!(%addr, data_dir = %settings.data_dir.display(), mode = ?auth.mode(), "provisio is serving");
     let mut out = format!("provisio listening on http://{addr}\n");
     if let Some(key) = auth.dev_key() {
         out.push_str(&key.banner(addr, settings.dev_tenant)?);

@@ -84,7 +84,8 @@ impl DevKey {
                     file.write_all(format!("{}\n", URL_SAFE_NO_PAD.encode(secret)).as_bytes())
                         .and_then(|()| file.sync_all())
                         .with_context(|| format!("writing {}", path.display()))?;
-                    tracing::info!(path = %path.display(), "generated the development signing key");
+                    // The banner of `serve` names the key file.
+                    tracing::debug!(path = %path.display(), "generated the development signing key");
                 }
                 // Another process created it first: use theirs.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}

@@ -7,8 +7,8 @@
 //!    a refresh token is refreshed at the login's token endpoint and saved again;
 //! 3. for a server on this machine (a loopback address or `localhost`), a token minted with the
 //!    development key of the data directory, found as `provisio serve` and `provisio token issue`
-//!    find it (`--data-dir`, `PROVISIO_DATA_DIR`, `./provisio-data`), with the permissions of the
-//!    token `serve` prints.
+//!    find it (`--data-dir`, `PROVISIO_DATA_DIR`, the per-user default), with the permissions of
+//!    the token `serve` prints.
 //!
 //! A request the server throttled (429, or 503 for a read) is sent again after its
 //! `Retry-After` when that is at most 30 seconds, up to five times in all.
@@ -69,15 +69,10 @@ pub struct ConnectArgs {
     )]
     pub token: Option<String>,
     /// The development server's data directory, where its signing key is (used only without a
-    /// token or a saved login, for a server on this machine).
-    #[arg(
-        long,
-        env = "PROVISIO_DATA_DIR",
-        value_name = "DIR",
-        default_value = "./provisio-data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
+    /// token or a saved login, for a server on this machine) [default: the one `provisio serve`
+    /// uses, $XDG_DATA_HOME/provisio, else ~/.local/share/provisio].
+    #[arg(long, env = "PROVISIO_DATA_DIR", value_name = "DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
     /// The tenant a minted development token acts for.
     #[arg(long, env = "PROVISIO_DEV_TENANT", value_name = "GUID", default_value = DEFAULT_DEV_TENANT, global = true)]
     pub dev_tenant: Uuid,
@@ -541,7 +536,11 @@ async fn fresh_token(http: &reqwest::Client, mut login: SavedLogin) -> anyhow::R
 
 /// A token minted with the development key of the data directory.
 fn mint_dev_token(args: &ConnectArgs, server: &str) -> anyhow::Result<String> {
-    let key = DevKey::load(&args.data_dir).map_err(|e| {
+    let data_dir = match &args.data_dir {
+        Some(dir) => dir.clone(),
+        None => crate::config::default_data_dir()?,
+    };
+    let key = DevKey::load(&data_dir).map_err(|e| {
         Failure::new(
             ExitKind::Auth,
             format!(

@@ -100,7 +100,7 @@ impl SealingSettings {
 /// The key file of `settings` (its data directory's `sealing-keys` unless another is set), or
 /// None when the keys come from `sealing_keys`. Backups copy this file with the database.
 pub fn key_path(settings: &Settings) -> Option<PathBuf> {
-    settings.sealing.path(&settings.data_dir)
+    settings.sealing.path(settings.data_dir())
 }
 
 /// The keys in `text`.
@@ -165,7 +165,8 @@ pub fn load_or_create(path: &Path) -> anyhow::Result<Keyring> {
                 file.write_all(format(&keys).as_bytes())
                     .and_then(|()| file.sync_all())
                     .with_context(|| format!("writing {}", path.display()))?;
-                tracing::info!(path = %path.display(), "generated the sealing key");
+                // `serve` says so after its listening line.
+                tracing::debug!(path = %path.display(), "generated the sealing key");
             }
             // Another process created it first: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}

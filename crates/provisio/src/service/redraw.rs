@@ -64,14 +64,20 @@ impl Profiles {
         self.store
             .set_service_value(FINGERPRINT, &fingerprint)
             .await?;
-        tracing::info!(
-            tenants = report.tenants,
-            checked = report.checked,
-            redrawn = report.redrawn,
-            failed = report.failed,
-            ms = started.elapsed().as_millis() as u64,
-            "QR code settings changed: brought the codes of live tokens in line"
-        );
+        let ms = started.elapsed().as_millis() as u64;
+        if stored.is_none() && report.checked == 0 {
+            // A new database: nothing was drawn with other settings, so nothing changed.
+            tracing::debug!("QR code settings recorded");
+        } else {
+            tracing::info!(
+                tenants = report.tenants,
+                checked = report.checked,
+                redrawn = report.redrawn,
+                failed = report.failed,
+                ms,
+                "QR code settings changed: brought the codes of live tokens in line"
+            );
+        }
         Ok(report)
     }
 

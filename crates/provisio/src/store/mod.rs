@@ -537,7 +537,8 @@ pub async fn open(
             if db.migrate_on_start {
                 store.migrate(true).await?;
             }
-            tracing::info!(database = %settings::redact(&pg.url), "using PostgreSQL");
+            // `serve` names the database in its line after the listening one.
+            tracing::debug!(database = %settings::redact(&pg.url), "using PostgreSQL");
             let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(store);
             store
                 .prepare_sealing(crate::model::PROFILES.layout())

@@ -49,7 +49,7 @@ impl TestServer {
     /// Starts on an existing data directory (kept by the caller).
     pub async fn start_in(data_dir: PathBuf, configure: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = Settings {
-            data_dir: data_dir.clone(),
+            data_dir: Some(data_dir.clone()),
             shutdown_grace_seconds: 5,
             ..Settings::default()
         };

@@ -26,6 +26,12 @@ const README_ADDRESS: &str = "127.0.0.1:8080";
 
 /// The fenced `sh` blocks of the README section `heading`.
 fn readme_blocks(heading: &str) -> Vec<String> {
+    readme_blocks_of(heading, "sh")
+}
+
+/// The fenced blocks in language `lang` (`sh`, `json`) of the README section `heading`.
+pub fn readme_blocks_of(heading: &str, lang: &str) -> Vec<String> {
+    let fence = format!("```{lang}");
     let title = format!("\n## {heading}\n");
     let start = README.find(&title).expect("README has the section") + title.len();
     let rest = &README[start..];
@@ -33,7 +39,7 @@ fn readme_blocks(heading: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut lines = section.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "```sh" {
+        if line.trim() == fence {
             let body: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
             blocks.push(body.join("\n"));
         }
@@ -43,7 +49,7 @@ fn readme_blocks(heading: &str) -> Vec<String> {
 
 /// `text` with `from` replaced by `to`; fails when `from` does not occur (the README changed
 /// form and the test must follow).
-fn substitute(text: &str, from: &str, to: &str) -> String {
+pub fn substitute(text: &str, from: &str, to: &str) -> String {
     assert!(
         text.contains(from),
         "the README block no longer contains {from:?}:\n{text}"
@@ -52,7 +58,7 @@ fn substitute(text: &str, from: &str, to: &str) -> String {
 }
 
 /// Fails, saying what to install, when a tool the README uses is missing.
-fn require_tools() {
+pub fn require_tools() {
     for tool in ["bash", "curl", "jq", "base64"] {
         let found = Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
@@ -74,7 +80,7 @@ fn free_port() -> u16 {
 }
 
 /// The server process, killed when the test ends however it ends.
-struct Server(Process);
+pub struct Server(pub Process);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -109,13 +115,14 @@ fn start_readme_server(data_dir: &Path) -> Server {
     Server(process)
 }
 
-/// Runs `script` under `bash -euo pipefail` in `dir` with `$TOKEN` set; fails showing both
-/// outputs unless it succeeds.
-fn run_script(dir: &Path, token: &str, script: &str) -> String {
+/// Runs `script` under `bash -euo pipefail` in `dir` with `$TOKEN` set and `dir` as `$TMPDIR`
+/// (where the README saves the QR code); fails showing both outputs unless it succeeds.
+pub fn run_script(dir: &Path, token: &str, script: &str) -> String {
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", script])
         .current_dir(dir)
         .env("TOKEN", token)
+        .env("TMPDIR", dir)
         .output()
         .expect("run bash");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

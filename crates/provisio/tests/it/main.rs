@@ -14,6 +14,7 @@ mod device_cli;
 mod devices;
 mod durability;
 mod errors;
+mod first_start;
 mod full_disk;
 mod heavy;
 mod hostile;

@@ -1,7 +1,7 @@
 //! The README's "The command line" walkthrough, run as printed: each line of its `sh` block with
-//! `sh -c`, one after the other, with the built binary first on `PATH`, in a directory whose
-//! `provisio-data` is the test server's data directory (as the README's `provisio serve` would
-//! make it). The one change is the server's address: the lines use the default server, so the
+//! `sh -c`, one after the other, with the built binary first on `PATH`, and `XDG_DATA_HOME` set
+//! so that the per-user data directory (`$XDG_DATA_HOME/provisio`, where the README's `provisio
+//! serve` keeps its data) is the test server's. The one change is the server's address: the lines use the default server, so the
 //! test's address is given as `PROVISIO_SERVER`. `TMPDIR` is a temporary directory, so the
 //! `qr.png` the walkthrough saves lands there.
 
@@ -49,7 +49,8 @@ fn require(tool: &str) {
 async fn the_readme_walkthrough_runs_as_printed() {
     require("jq");
     let work = tempfile::tempdir().unwrap();
-    let s = TestServer::start_in(work.path().join("provisio-data"), |_| {}).await;
+    let data_home = work.path().join("data");
+    let s = TestServer::start_in(data_home.join("provisio"), |_| {}).await;
     let tmp = tempfile::tempdir().unwrap();
     let config = tempfile::tempdir().unwrap();
     let bin_dir = Path::new(BIN).parent().unwrap();
@@ -68,6 +69,7 @@ async fn the_readme_walkthrough_runs_as_printed() {
             .env("PROVISIO_SERVER", &s.base)
             .env("TMPDIR", tmp.path())
             .env("PROVISIO_CONFIG_DIR", config.path())
+            .env("XDG_DATA_HOME", &data_home)
             .env_remove("PROVISIO_DATA_DIR")
             .env_remove("PROVISIO_TOKEN");
         let ran: Ran = Cli::run_command(command).await;
