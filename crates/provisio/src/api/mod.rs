@@ -3,6 +3,7 @@
 mod actions;
 pub mod audit;
 pub mod batch;
+pub mod console;
 pub mod cors;
 pub mod device_protocol;
 mod devices;
@@ -69,6 +70,8 @@ pub struct HttpSettings {
     pub trust_forwarded_headers: bool,
     /// The origins of browser apps that may call the API.
     pub cors: cors::CorsSettings,
+    /// The tenant of development tokens (the console's development sign-in).
+    pub dev_tenant: uuid::Uuid,
 }
 
 impl axum::extract::FromRef<AppState> for crate::auth::Verifier {
@@ -115,6 +118,7 @@ fn service(state: AppState, batch: Option<batch::Dispatch>) -> Router {
 /// requests go through.
 pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
     let mut router = Router::new()
+        .merge(console::routes())
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/beta/$metadata", get(metadata::metadata))

@@ -5,6 +5,7 @@ mod auth;
 mod backup;
 mod batch;
 mod common;
+mod console;
 mod conventions;
 mod cors;
 mod crud;

@@ -1,0 +1,415 @@
+//! The admin console (docs/CONSOLE.md): its files and security headers, the development
+//! sign-in's rules, and the console itself in headless Chromium: a profile created through the
+//! form (with the server's validation message next to its field), a token and its QR code read
+//! back from the page's `<img>`, the enrollment sheet printed to PDF and read back, the devices
+//! with a superseded record and a retire, revoke, delete; accessible names; hostile values
+//! rendered as text under the CSP; a read-only token and a 403.
+
+mod browser;
+
+use std::process::Command;
+
+use base64::Engine as _;
+use provisio::auth::{AUDIT_READ_ALL, READ_ALL};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::common::{ok_json, TestServer};
+use crate::devices::{enroll, new_token, Device};
+use browser::Browser;
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+#[tokio::test]
+async fn the_console_is_served_with_a_strict_content_security_policy() {
+    let s = TestServer::start().await;
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/console/app.js", "text/javascript"),
+        ("/console/style.css", "text/css"),
+    ] {
+        let res = s.bare.get(s.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let h = res.headers();
+        assert_eq!(h["content-security-policy"], CSP, "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(kind),
+            "{path}"
+        );
+        let body = res.text().await.unwrap();
+        assert!(
+            !body.contains("<script>") && !body.contains("style="),
+            "{path}: inline code"
+        );
+    }
+    // Every script the page loads is served.
+    let index = s
+        .bare
+        .get(s.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(index.contains(r#"<script type="module" src="/console/app.js">"#));
+}
+
+#[tokio::test]
+async fn the_development_sign_in_answers_only_the_console_on_loopback() {
+    let s = TestServer::start().await;
+    let sign_in = |headers: &[(&str, &str)]| {
+        let mut req = s.bare.post(s.url("/console/dev-token"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send()
+    };
+    let res = sign_in(&[("x-provisio-console", "1")]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: Value = res.json().await.unwrap();
+    let token = body["accessToken"].as_str().unwrap();
+    assert_eq!(body["tenantId"], s.dev_tenant.to_string());
+    // The token works on the API.
+    let res = crate::common::client_with_token(token)
+        .get(s.collection())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Without the console's header (a form or a link of another site), for another site's name
+    // pointed at this machine, or from another origin: refused.
+    let res = sign_in(&[]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = sign_in(&[
+        ("x-provisio-console", "1"),
+        ("host", "attacker.example:8080"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = sign_in(&[
+        ("x-provisio-console", "1"),
+        ("origin", "http://attacker.example"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = s
+        .bare
+        .get(s.url("/console/dev-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+/// A profile's QR code as its page shows it: the `<img>`'s data URL, decoded.
+async fn qr_of_page(b: &Browser, css: &str) -> Vec<u8> {
+    let img = b.find(css).await;
+    let alt = img.attr("alt").await.unwrap().unwrap_or_default();
+    assert!(alt.contains("QR code"), "alt text: {alt:?}");
+    let src = img.attr("src").await.unwrap().unwrap();
+    let data = src
+        .strip_prefix("data:image/png;base64,")
+        .unwrap_or_else(|| panic!("a PNG data URL: {}", &src[..40.min(src.len())]));
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap();
+    qr_check::decode_rqrr(&png)
+}
+
+/// Prints the current page to PDF and returns (pages, what the QR code on page 1 holds).
+async fn print_and_read_qr(b: &Browser, size: fantoccini::wd::PrintSize) -> (u32, Vec<u8>) {
+    let config = fantoccini::wd::PrintConfiguration::builder()
+        .size(size)
+        .background(true)
+        .build()
+        .unwrap();
+    let pdf = b.client.print(config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sheet.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let pdfinfo = crate::common::debian_binary(&["/usr/bin/pdfinfo"], browser::PACKAGES);
+    let pdftoppm = crate::common::debian_binary(&["/usr/bin/pdftoppm"], browser::PACKAGES);
+    let info = Command::new(pdfinfo).arg(&path).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let pages = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("pdfinfo: {info}"));
+    let out = dir.path().join("page");
+    let render = Command::new(pdftoppm)
+        .args([
+            "-png",
+            "-r",
+            "150",
+            "-gray",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+        ])
+        .arg(&path)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        render.status.success(),
+        "{}",
+        String::from_utf8_lossy(&render.stderr)
+    );
+    let png = std::fs::read(dir.path().join("page.png")).unwrap();
+    (pages, qr_check::decode_rqrr(&png))
+}
+
+/// Saves a screenshot of the window into the directory `PROVISIO_SCREENSHOTS` names, if any.
+async fn screenshot(b: &Browser, name: &str) {
+    if let Some(dir) = std::env::var_os("PROVISIO_SCREENSHOTS") {
+        let png = b.client.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
+    }
+}
+
+fn hash_id(url: &str) -> Option<String> {
+    let rest = url.split("#/p/").nth(1)?;
+    Some(rest.split(['/', '?']).next()?.to_owned())
+}
+
+#[tokio::test]
+async fn an_admin_manages_a_profile_its_token_sheet_and_devices_in_the_browser() {
+    let started = std::time::Instant::now();
+    let s = TestServer::start().await;
+    let b = Browser::start(1280, 1000).await;
+    b.client.goto(&s.url("/")).await.unwrap();
+    b.wait_text("h1", "Enrollment profiles").await;
+    assert_eq!(b.unnamed_controls().await, Vec::<String>::new(), "the list");
+
+    // Create, first with a password WPA refuses: the server's message shows next to the field.
+    b.click_button("main", "New profile").await;
+    b.wait_text("h1", "New profile").await;
+    assert_eq!(b.unnamed_controls().await, Vec::<String>::new(), "the form");
+    b.fill("#f-displayName", "Warehouse scanners").await;
+    b.fill("#f-description", "Building 2, dock doors").await;
+    b.find("#f-enrollmentMode")
+        .await
+        .select_by_value("corporateOwnedDedicatedDevice")
+        .await
+        .unwrap();
+    b.fill("#f-wifiSsid", "Warehouse").await;
+    b.find("#f-wifiSecurityType")
+        .await
+        .select_by_value("wpa")
+        .await
+        .unwrap();
+    b.fill("#f-wifiPassword", "short").await;
+    b.fill("#f-deviceNameTemplate", "Scanner-{{SERIAL}}").await;
+    b.click_button("form", "Create profile").await;
+    let message = b.wait_text("#f-wifiPassword-error", "wifiPassword").await;
+    assert_eq!(
+        b.find("#f-wifiPassword")
+            .await
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    assert!(s.list_all().await.is_empty(), "nothing stored: {message}");
+    b.fill("#f-wifiPassword", "forklift-42").await;
+    b.click_button("form", "Create profile").await;
+    b.wait_text("main h1", "Warehouse scanners").await;
+    let url = b.client.current_url().await.unwrap();
+    let id = hash_id(url.as_str()).expect("the profile's page");
+    let stored = ok_json(s.get(&s.item(&id)).await).await;
+    assert_eq!(stored["wifiPassword"], "forklift-42");
+    assert_eq!(stored["deviceNameTemplate"], "Scanner-{{SERIAL}}");
+
+    // A token valid for 3 days: the QR code, its expiry in plain sight, the network.
+    b.fill("#token-validity", "3").await;
+    b.find("#token-unit")
+        .await
+        .select_by_value("86400")
+        .await
+        .unwrap();
+    b.click_button(".token-form", "Create token").await;
+    let expiry = b.wait_text(".expiry", "in 3 days").await;
+    assert!(expiry.starts_with("Expires"), "{expiry}");
+    assert!(
+        b.text(".token").await.contains("Warehouse"),
+        "the network is named"
+    );
+    let api = ok_json(s.get(&s.item(&id)).await).await;
+    let content = api["qrCodeContent"].as_str().unwrap();
+    assert_eq!(qr_of_page(&b, "img.qr").await, content.as_bytes());
+    assert_eq!(
+        b.unnamed_controls().await,
+        Vec::<String>::new(),
+        "the profile page"
+    );
+    // The page at desktop width and on a 390 px wide phone: nothing wider than the screen.
+    // `PROVISIO_SCREENSHOTS=docs/screenshots` saves both (the README shows them).
+    screenshot(&b, "console-desktop.png").await;
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.until("a 390 px wide window", "return window.innerWidth <= 400;")
+        .await;
+    assert!(!b.overflows().await, "the profile page fits 390 px");
+    screenshot(&b, "console-390.png").await;
+    b.client.set_window_size(1280, 1000).await.unwrap();
+
+    // The zero-touch DPC extras the page offers hold the QR code's admin extras.
+    let extras = b
+        .client
+        .execute(
+            "return import('/console/api.js').then(m => m.call('GET', m.profilePath(arguments[0])).then(m.dpcExtras));",
+            vec![json!(id)],
+        )
+        .await
+        .unwrap();
+    let qr: Value = serde_json::from_str(content).unwrap();
+    let key = "android.app.extra.PROVISIONING_ADMIN_EXTRAS_BUNDLE";
+    assert_eq!(extras, json!({ key: qr[key] }));
+
+    // The sheet prints on one page, Letter and A4, and its QR code reads back.
+    b.click_button(".token", "Enrollment sheet to print").await;
+    b.wait_text(".sheet", "Steps").await;
+    let sheet = b.text(".sheet").await;
+    assert!(
+        sheet.contains("Warehouse") && sheet.contains("Dedicated device"),
+        "{sheet}"
+    );
+    assert!(sheet.contains("the QR code itself carries it"), "{sheet}");
+    assert!(sheet.contains("six times"), "{sheet}");
+    assert!(
+        !sheet.contains("forklift-42"),
+        "the password is never printed"
+    );
+    for size in [
+        fantoccini::wd::PrintSize::US_LETTER,
+        fantoccini::wd::PrintSize::A4,
+    ] {
+        let (pages, decoded) = print_and_read_qr(&b, size).await;
+        assert_eq!(pages, 1, "one page");
+        assert_eq!(decoded, content.as_bytes(), "the printed QR code");
+    }
+
+    // Devices: one enrolled twice (the older record superseded), then retired in the page.
+    let token = api["tokenValue"].as_str().unwrap();
+    for _ in 0..2 {
+        let res = enroll(&s, &Device::new("R58N12345XY"), token).await;
+        assert!(res.status().is_success(), "{}", res.status());
+    }
+    b.client.goto(&s.url(&format!("/#/p/{id}"))).await.unwrap();
+    b.wait_text("table.devices", "superseded").await;
+    let retire = b
+        .find("table.devices tr:not(.superseded) button[aria-label^='Retire']")
+        .await;
+    retire.click().await.unwrap();
+    b.click_button("dialog", "Retire").await;
+    b.wait_text("table.devices", "retirePending").await;
+    b.wait_text("ol.audit", "createToken").await;
+
+    // Revoke, then delete, each confirmed.
+    b.click_button(".token", "Revoke token").await;
+    b.click_button("dialog", "Revoke").await;
+    b.wait_text(".token", "No token").await;
+    assert!(ok_json(s.get(&s.item(&id)).await).await["tokenValue"].is_null());
+    b.click_button("main", "Delete profile").await;
+    b.click_button("dialog", "Delete").await;
+    b.wait_text("main h1", "Enrollment profiles").await;
+    assert_eq!(s.get(&s.item(&id)).await.status(), StatusCode::NOT_FOUND);
+    eprintln!("browser walkthrough took {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn hostile_values_are_text_and_read_only_tokens_get_no_write_controls() {
+    let s = TestServer::start().await;
+    let payloads = [
+        r#"<img src=x onerror="document.title='XSS';window.pwned=1">"#,
+        r#"<script>document.title='XSS';window.pwned=1</script>"#,
+        r#""><svg onload=window.pwned=1>"#,
+    ];
+    let mut ids = Vec::new();
+    for p in payloads {
+        let created = s
+            .create(json!({
+                "displayName": p, "description": p, "wifiSsid": "<svg onload=window.pwned=1>",
+                "wifiSecurityType": "wpa", "wifiPassword": "<b>password</b>",
+            }))
+            .await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        new_token(&s, &id).await;
+        ids.push(id);
+    }
+    let b = Browser::start(390, 844).await;
+    let clean = || async {
+        let v = b
+            .client
+            .execute("return [document.title, typeof window.pwned];", vec![])
+            .await
+            .unwrap();
+        assert!(!v[0].as_str().unwrap().contains("XSS"), "a script ran: {v}");
+        assert_eq!(v[1], "undefined", "a script ran: {v}");
+    };
+    b.client.goto(&s.url("/")).await.unwrap();
+    b.wait_text("table", payloads[0]).await;
+    clean().await;
+    assert!(!b.overflows().await, "the list fits 390 px");
+    for (id, p) in ids.iter().zip(payloads) {
+        b.client.goto(&s.url(&format!("/#/p/{id}"))).await.unwrap();
+        let h1 = b.wait_text("main h1", p).await;
+        assert_eq!(h1, p, "shown as text");
+        b.wait_text(".details", "<svg onload=window.pwned=1>").await;
+        clean().await;
+        b.client
+            .goto(&s.url(&format!("/#/p/{id}/sheet")))
+            .await
+            .unwrap();
+        b.wait_text(".sheet", "Steps").await;
+        clean().await;
+    }
+    b.client
+        .goto(&s.url(&format!("/#/p/{}", ids[0])))
+        .await
+        .unwrap();
+    b.wait_text(".token", "Revoke token").await;
+    assert!(!b.overflows().await, "the profile page fits 390 px");
+
+    // A read-only token, pasted: no control that writes, and the API's 403 shown as such.
+    let read_only = s.dev_token(s.dev_tenant, &[READ_ALL], false);
+    b.client.goto(&s.url("/")).await.unwrap();
+    b.click_button("#account", "Use another access token").await;
+    b.fill("#access-token", &read_only).await;
+    b.click_button("dialog", "Use this token").await;
+    b.wait_text("#account", "(read-only)").await;
+    b.wait_text("table", payloads[1]).await;
+    assert!(!b.text("main").await.contains("New profile"));
+    b.client
+        .goto(&s.url(&format!("/#/p/{}", ids[0])))
+        .await
+        .unwrap();
+    b.wait_text(".token", "Enrollment sheet").await;
+    let page = b.text("main").await;
+    for control in [
+        "Revoke token",
+        "Delete profile",
+        "Create a new token",
+        "Edit",
+    ] {
+        assert!(
+            !page.contains(control),
+            "{control} shown to a read-only token"
+        );
+    }
+    let audit_only = s.dev_token(s.dev_tenant, &[AUDIT_READ_ALL], false);
+    b.click_button("#account", "Use another access token").await;
+    b.fill("#access-token", &audit_only).await;
+    b.click_button("dialog", "Use this token").await;
+    let shown = b.wait_text("main [data-status='403']", "Not allowed").await;
+    assert!(shown.contains("DeviceManagementConfiguration"), "{shown}");
+}
