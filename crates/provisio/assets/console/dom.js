@@ -20,12 +20,18 @@ export function el(tag, attrs = {}, ...children) {
       node.setAttribute(key, value === true ? "" : String(value));
     }
   }
-  append(node, children);
+  add(node, children);
   return node;
 }
 
-function append(node, children) {
-  for (const child of children.flat()) {
+/** Appends children to `node`, skipping null, undefined and false (unlike `Node.append`). */
+export function append(node, ...children) {
+  add(node, children);
+  return node;
+}
+
+function add(node, children) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -34,7 +40,7 @@ function append(node, children) {
 /** Replaces the children of `node`. */
 export function replace(node, ...children) {
   node.replaceChildren();
-  append(node, children);
+  add(node, children);
   return node;
 }
 

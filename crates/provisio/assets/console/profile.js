@@ -4,7 +4,7 @@
 import {
   AUDIT, call, DEVICES, dpcExtras, literal, MODES, mode, PROFILES, profilePath, query,
 } from "./api.js";
-import { announce, confirmAction, date, el, errorBox, errorText, replace, timeEl } from "./dom.js";
+import { announce, append, confirmAction, date, el, errorBox, errorText, replace, timeEl } from "./dom.js";
 
 /** The settable members, as form fields: `kind` is text, textarea, select, checkbox or password. */
 const FIELDS = [
@@ -207,7 +207,8 @@ function tokenSection(me, p) {
   const reload = () => window.dispatchEvent(new HashChangeEvent("hashchange"));
   if (p.tokenValue && p.qrCodeImage) {
     const expired = expires && expires < new Date();
-    section.append(
+    append(
+      section,
       expired ? el("p", { class: "warning", role: "alert" },
         "This token has expired: devices cannot enroll with this QR code. Create a new token.") : null,
       el("img", {
