@@ -123,9 +123,9 @@ async fn qr_of_page(b: &Browser, css: &str) -> Vec<u8> {
 }
 
 /// Prints the current page to PDF and returns (pages, what the QR code on page 1 holds).
-async fn print_and_read_qr(b: &Browser, size: fantoccini::wd::PrintSize) -> (u32, Vec<u8>) {
+async fn print_and_read_qr(b: &Browser, size: &fantoccini::wd::PrintSize) -> (u32, Vec<u8>) {
     let config = fantoccini::wd::PrintConfiguration::builder()
-        .size(size)
+        .size(size.clone())
         .background(true)
         .build()
         .unwrap();
@@ -165,13 +165,21 @@ async fn print_and_read_qr(b: &Browser, size: fantoccini::wd::PrintSize) -> (u32
         String::from_utf8_lossy(&render.stderr)
     );
     let png = std::fs::read(dir.path().join("page.png")).unwrap();
+    if *size == fantoccini::wd::PrintSize::A4 {
+        save_screenshot("sheet-a4.png", &png);
+    }
     (pages, qr_check::decode_rqrr_rendered(&png))
 }
 
 /// Saves a screenshot of the window into the directory `PROVISIO_SCREENSHOTS` names, if any.
 async fn screenshot(b: &Browser, name: &str) {
+    if std::env::var_os("PROVISIO_SCREENSHOTS").is_some() {
+        save_screenshot(name, &b.client.screenshot().await.unwrap());
+    }
+}
+
+fn save_screenshot(name: &str, png: &[u8]) {
     if let Some(dir) = std::env::var_os("PROVISIO_SCREENSHOTS") {
-        let png = b.client.screenshot().await.unwrap();
         std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
     }
 }
@@ -297,7 +305,7 @@ async fn an_admin_manages_a_profile_its_token_sheet_and_devices_in_the_browser()
         fantoccini::wd::PrintSize::US_LETTER,
         fantoccini::wd::PrintSize::A4,
     ] {
-        let (pages, decoded) = print_and_read_qr(&b, size).await;
+        let (pages, decoded) = print_and_read_qr(&b, &size).await;
         assert_eq!(pages, 1, "one page");
         assert_eq!(decoded, content.as_bytes(), "the printed QR code");
     }
