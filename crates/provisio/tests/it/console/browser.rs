@@ -188,6 +188,30 @@ return out;"#;
         serde_json::from_value(v).unwrap()
     }
 
+    /// Presses Tab `times` times from the focused element and returns what took the focus each
+    /// time: the element's id, or else its text.
+    pub async fn tab_through(&self, times: usize) -> Vec<String> {
+        use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
+        let tab = char::from(fantoccini::key::Key::Tab);
+        let mut reached = Vec::with_capacity(times);
+        for _ in 0..times {
+            let press = KeyActions::new("keyboard".into())
+                .then(KeyAction::Down { value: tab })
+                .then(KeyAction::Up { value: tab });
+            self.client.perform_actions(press).await.unwrap();
+            let v = self
+                .client
+                .execute(
+                    "const e = document.activeElement; return e.id || e.textContent.trim();",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            reached.push(v.as_str().unwrap_or_default().to_owned());
+        }
+        reached
+    }
+
     /// Whether the page is wider than the window (a horizontal scroll bar).
     pub async fn overflows(&self) -> bool {
         self.client

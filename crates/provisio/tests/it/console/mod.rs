@@ -197,6 +197,16 @@ async fn an_admin_manages_a_profile_its_token_sheet_and_devices_in_the_browser()
     b.client.goto(&s.url("/")).await.unwrap();
     b.wait_text("h1", "Enrollment profiles").await;
     assert_eq!(b.unnamed_controls().await, Vec::<String>::new(), "the list");
+    // The keyboard reaches the navigation, the new profile link and the search, in order.
+    let reached = b.tab_through(10).await;
+    let at = |what: &str| {
+        reached
+            .iter()
+            .position(|r| r == what)
+            .unwrap_or_else(|| panic!("Tab never reached {what}: {reached:?}"))
+    };
+    assert!(at("Profiles") < at("New profile") && at("New profile") < at("search-name"));
+    assert!(at("search-name") < at("search-mode") && at("search-mode") < at("Search"));
 
     // Create, first with a password WPA refuses: the server's message shows next to the field.
     b.click_button("main", "New profile").await;
