@@ -402,6 +402,29 @@ async fn hostile_values_are_text_and_read_only_tokens_get_no_write_controls() {
     b.wait_text(".token", "Revoke token").await;
     assert!(!b.overflows().await, "the profile page fits 390 px");
 
+    // Two hours later (the page's clock moved on; the tokens were valid for one hour) the page
+    // warns that the code has expired, and so does the sheet.
+    b.client
+        .execute(
+            "const Real = Date; const later = () => Real.now() + 2 * 3600 * 1000;
+             globalThis.Date = class extends Real {
+               constructor(...a) { if (a.length) super(...a); else super(later()); }
+               static now() { return later(); }
+             };
+             window.dispatchEvent(new HashChangeEvent('hashchange'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.wait_text(".token .warning", "This token has expired")
+        .await;
+    b.wait_text(".expiry", "hour ago").await;
+    b.client
+        .goto(&s.url(&format!("/#/p/{}/sheet", ids[0])))
+        .await
+        .unwrap();
+    b.wait_text(".sheet", "This code has expired").await;
+
     // A read-only token, pasted: no control that writes, and the API's 403 shown as such.
     let read_only = s.dev_token(s.dev_tenant, &[READ_ALL], false);
     b.client.goto(&s.url("/")).await.unwrap();
