@@ -83,9 +83,12 @@ async fn time(client: &reqwest::Client, label: &str, url: &str) -> f64 {
             .get(reqwest::header::CONTENT_TYPE)
             .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
         let body = res.bytes().await.expect("body");
-        // A list is parsed as a client would; the console's files are only read.
-        let listed =
-            !json || serde_json::from_slice::<Value>(&body).expect("json")["value"].is_array();
+        // JSON is parsed as a client would (a list or an entity); the console's files are only
+        // read.
+        let listed = !json || {
+            let v: Value = serde_json::from_slice(&body).expect("json");
+            v["value"].is_array() || v["id"].is_string()
+        };
         let took = started.elapsed();
         assert!(listed && !body.is_empty(), "{label}");
         if i >= WARM_UP {
@@ -329,6 +332,24 @@ async fn run(rows: usize) {
             format!(
                 "{collection}?$select=id,displayName,enrollmentMode,tokenExpirationDateTime,enrolledDeviceCount&$filter={}&$orderby=displayName,id&$top=25",
                 enc("startswith(displayName,'Kiosk 01') and enrollmentMode eq 'corporateOwnedDedicatedDevice'")
+            ),
+        ),
+        (
+            "a profile by id (with its QR code)",
+            format!("{collection}/{}", data[rows / 2].id.0),
+        ),
+        (
+            "a mode alone (no profile has it)",
+            format!(
+                "{collection}?$select=id,displayName,enrollmentMode,tokenExpirationDateTime,enrolledDeviceCount&$filter={}&$orderby=displayName,id&$top=25",
+                enc("enrollmentMode eq 'corporateOwnedFullyManaged'")
+            ),
+        ),
+        (
+            "a mode alone (every profile has it)",
+            format!(
+                "{collection}?$select=id,displayName,enrollmentMode,tokenExpirationDateTime,enrolledDeviceCount&$filter={}&$orderby=displayName,id&$top=25",
+                enc("enrollmentMode eq 'corporateOwnedDedicatedDevice'")
             ),
         ),
         (

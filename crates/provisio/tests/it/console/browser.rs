@@ -155,6 +155,11 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Chooses the option with `value` in the select `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css).await.select_by_value(value).await.unwrap();
+    }
+
     /// Clicks the button whose text is exactly `label` (inside `scope`, a CSS selector).
     pub async fn click_button(&self, scope: &str, label: &str) {
         let script = format!(
