@@ -327,6 +327,17 @@ async fn an_admin_manages_a_profile_its_token_sheet_and_devices_in_the_browser()
     b.click_button("dialog", "Revoke").await;
     b.wait_text(".token", "No token").await;
     assert!(ok_json(s.get(&s.item(&id)).await).await["tokenValue"].is_null());
+    // Edit: the form holds the stored values; the password stays unless a new one is typed.
+    b.click_button("main", "Edit").await;
+    b.wait_text("h1", "Edit Warehouse scanners").await;
+    let shown = b.find("#f-description").await.prop("value").await.unwrap();
+    assert_eq!(shown.as_deref(), Some("Building 2, dock doors"));
+    b.fill("#f-description", "Building 3").await;
+    b.click_button("form", "Save").await;
+    b.wait_text(".details", "Building 3").await;
+    let edited = ok_json(s.get(&s.item(&id)).await).await;
+    assert_eq!(edited["description"], "Building 3");
+    assert_eq!(edited["wifiPassword"], "forklift-42");
     b.click_button("main", "Delete profile").await;
     b.click_button("dialog", "Delete").await;
     b.wait_text("main h1", "Enrollment profiles").await;
