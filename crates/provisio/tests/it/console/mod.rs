@@ -383,6 +383,15 @@ async fn hostile_values_are_text_and_read_only_tokens_get_no_write_controls() {
         new_token(&s, &id).await;
         ids.push(id);
     }
+    for i in 0..25 {
+        let mode = if i % 5 == 0 {
+            "corporateOwnedFullyManaged"
+        } else {
+            "corporateOwnedDedicatedDevice"
+        };
+        s.create(json!({"displayName": format!("Paging {i:02}"), "enrollmentMode": mode}))
+            .await;
+    }
     let b = Browser::start(390, 844).await;
     let clean = || async {
         let v = b
@@ -397,6 +406,34 @@ async fn hostile_values_are_text_and_read_only_tokens_get_no_write_controls() {
     b.wait_text("table", payloads[0]).await;
     clean().await;
     assert!(!b.overflows().await, "the list fits 390 px");
+
+    // 28 profiles: two pages of 25, through the nextLink and back.
+    b.click_button(".pager", "Next page").await;
+    b.wait_text(".pager", "Page 2").await;
+    b.wait_text("table", "Paging 24").await;
+    assert_eq!(
+        b.client
+            .find_all(fantoccini::Locator::Css("table.profiles tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    b.click_button(".pager", "Previous page").await;
+    b.wait_text(".pager", "Page 1").await;
+    // Search by the start of the name, and by mode.
+    b.fill("#search-name", "paging 1").await;
+    b.click_button("form.search", "Search").await;
+    b.wait_text("table", "Paging 19").await;
+    let rows = b.text("table.profiles tbody").await;
+    assert_eq!(rows.lines().count(), 10, "{rows}");
+    b.select("#search-mode", "corporateOwnedFullyManaged").await;
+    b.click_button("form.search", "Search").await;
+    b.until(
+        "the two fully managed profiles named Paging 1x",
+        "const t = document.querySelector('table.profiles tbody'); return t && t.rows.length === 2 && t.innerText.includes('Paging 10') && t.innerText.includes('Paging 15');",
+    )
+    .await;
     for (id, p) in ids.iter().zip(payloads) {
         b.client.goto(&s.url(&format!("/#/p/{id}"))).await.unwrap();
         let h1 = b.wait_text("main h1", p).await;
