@@ -434,6 +434,15 @@ async fn hostile_values_are_text_and_read_only_tokens_get_no_write_controls() {
         "const t = document.querySelector('table.profiles tbody'); return t && t.rows.length === 2 && t.innerText.includes('Paging 10') && t.innerText.includes('Paging 15');",
     )
     .await;
+    // The tokens that expire within a day: the three, soonest first.
+    b.client.goto(&s.url("/#/expiring?days=1")).await.unwrap();
+    b.wait_text("h1", "Tokens that expire soon").await;
+    b.until(
+        "three expiring tokens",
+        "const t = document.querySelector('main tbody'); return t && t.rows.length === 3;",
+    )
+    .await;
+    clean().await;
     for (id, p) in ids.iter().zip(payloads) {
         b.client.goto(&s.url(&format!("/#/p/{id}"))).await.unwrap();
         let h1 = b.wait_text("main h1", p).await;
