@@ -83,7 +83,7 @@ pub use payload::{
     KEY_WIFI_HIDDEN, KEY_WIFI_PASSWORD, KEY_WIFI_SECURITY_TYPE, KEY_WIFI_SSID, PROTOCOL_VERSION,
 };
 pub use qr::{
-    check_capacity, fits, render_png, EcLevel, QrError, QrImage, MAX_PAYLOAD_BYTES,
-    MAX_PAYLOAD_BYTES_AT_M, PIXELS_PER_MODULE, QUIET_ZONE_MODULES,
+    check_capacity, fits, render_matrix, render_png, EcLevel, QrError, QrImage, QrMatrix,
+    MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_AT_M, PIXELS_PER_MODULE, QUIET_ZONE_MODULES,
 };
 pub use validate::{ConfigError, DpcSetting};

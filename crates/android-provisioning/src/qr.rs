@@ -157,6 +157,55 @@ fn encode(content: &str) -> Result<(Bits, EcLevel), QrError> {
 /// [`QrError::TooLarge`] when the text fits at neither level; [`QrError::Encoding`] never in
 /// practice.
 pub fn render_png(content: &str) -> Result<QrImage, QrError> {
+    let matrix = render_matrix(content)?;
+    let png = encode_png(&matrix.dark, matrix.modules)?;
+    Ok(QrImage {
+        png,
+        ec_level: matrix.ec_level,
+        version: matrix.version,
+        modules: matrix.modules,
+    })
+}
+
+/// The modules of a QR code, without the quiet zone: what [`render_png`] draws, for callers
+/// that draw the code themselves (a terminal, an SVG).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrMatrix {
+    dark: Vec<u8>,
+    ec_level: EcLevel,
+    version: u8,
+    modules: usize,
+}
+
+impl QrMatrix {
+    /// Modules per side, without the quiet zone.
+    pub fn modules(&self) -> usize {
+        self.modules
+    }
+
+    /// Whether the module in column `x`, row `y` is dark; outside the code (the quiet zone) it
+    /// is not.
+    pub fn is_dark(&self, x: usize, y: usize) -> bool {
+        x < self.modules && y < self.modules && self.dark[y * self.modules + x] == 1
+    }
+
+    /// The error-correction level chosen.
+    pub fn ec_level(&self) -> EcLevel {
+        self.ec_level
+    }
+
+    /// The QR version chosen.
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+}
+
+/// The module matrix of `content`, chosen as [`render_png`] chooses it (same level, version and
+/// mask), so a code drawn from it reads the same as the PNG.
+///
+/// # Errors
+/// As [`render_png`].
+pub fn render_matrix(content: &str) -> Result<QrMatrix, QrError> {
     let (bits, ec_level) = encode(content)?;
     let version = match bits.version() {
         qrcode::Version::Normal(v) => u8::try_from(v).ok(),
@@ -172,9 +221,8 @@ pub fn render_png(content: &str) -> Result<QrImage, QrError> {
             dark.len()
         )));
     }
-    let png = encode_png(&dark, modules)?;
-    Ok(QrImage {
-        png,
+    Ok(QrMatrix {
+        dark,
         ec_level,
         version,
         modules,

@@ -1,13 +1,15 @@
 //! The `provisio` command line: `serve` runs the service; `migrate` updates the schema; `backup`
 //! and `restore` copy the SQLite database and its secrets out and back; `key rotate`/`key retire`
 //! replace the sealing key; `token issue` mints development tokens; `device enroll` and `device
-//! checkin` act as an enrolling device.
+//! checkin` act as an enrolling device. `profiles`, `devices` and `audit` are a client of a
+//! server's Graph API ([`crate::client`]); `completions` and `man` are generated from these
+//! definitions.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::bail;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, Parser, Subcommand};
 use uuid::Uuid;
 
 use crate::auth::dev::{DevKey, TokenRequest};
@@ -16,7 +18,7 @@ use crate::config::{LogFormat, ServeArgs, Settings, DEFAULT_DEV_TENANT};
 /// Self-hostable Android enrollment profiles, tokens and QR codes, served as the Microsoft Graph
 /// beta resource androidDeviceOwnerEnrollmentProfile.
 #[derive(Parser, Debug)]
-#[command(name = "provisio", version, about)]
+#[command(name = "provisio", version, about, after_help = crate::client::EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,6 +49,44 @@ enum Command {
     /// as a device policy controller does.
     #[command(subcommand)]
     Device(crate::device_client::DeviceCommand),
+    /// Sign in to a provisio server with its identity provider (a code to enter in a browser)
+    /// and save the token for later commands.
+    Login(crate::client::login::LoginArgs),
+    /// Forget the saved sign-in.
+    Logout(crate::client::login::LogoutArgs),
+    /// Enrollment profiles on a server, through its Graph API: list, show, create, change and
+    /// delete them, manage their tokens, show their QR codes.
+    #[command(after_help = crate::client::EXIT_CODES)]
+    Profiles(crate::client::ProfilesArgs),
+    /// Enrolled devices on a server, through its Graph API (managedDevices).
+    #[command(after_help = crate::client::EXIT_CODES)]
+    Devices(crate::client::DevicesArgs),
+    /// The audit trail of a server, through its Graph API (auditEvents).
+    #[command(after_help = crate::client::EXIT_CODES)]
+    Audit(crate::client::AuditArgs),
+    /// Print a shell completion script, e.g. `provisio completions bash >
+    /// /etc/bash_completion.d/provisio`.
+    Completions(CompletionsArgs),
+    /// Write the manual pages (roff): provisio(1) on standard output, or one page per command
+    /// into --dir.
+    Man(ManArgs),
+}
+
+/// The flags of `provisio completions`.
+#[derive(Args, Debug)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+/// The flags of `provisio man`.
+#[derive(Args, Debug)]
+struct ManArgs {
+    /// Write provisio.1 and a page for every subcommand (provisio-profiles-list.1, ...) into
+    /// this directory instead of provisio(1) to standard output.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
 }
 
 /// The flags of `provisio backup`: where to, plus the settings of `serve` (which find the data
@@ -188,7 +228,37 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Device(command) => crate::device_client::run(command),
+        Command::Login(args) => crate::client::login::run_login(&args),
+        Command::Logout(args) => crate::client::login::run_logout(&args),
+        Command::Profiles(args) => crate::client::run(crate::client::commands::profiles(args)),
+        Command::Devices(args) => crate::client::run(crate::client::commands::devices(args)),
+        Command::Audit(args) => crate::client::run(crate::client::commands::audit(args)),
+        Command::Completions(args) => {
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "provisio",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man(args) => man(args.dir.as_deref()),
     }
+}
+
+/// provisio(1) on standard output, or every page into `dir`.
+fn man(dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let command = Cli::command();
+    match dir {
+        None => {
+            clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            clap_mangen::generate_to(command, dir)?;
+        }
+    }
+    Ok(())
 }
 
 /// Logging as the settings say, and a runtime for a command that runs once and exits.
@@ -265,16 +335,32 @@ fn init_logging(format: LogFormat, filter: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory as _;
 
-    /// The help of a subcommand as `provisio <name> --help` prints it, at a fixed width.
-    fn long_help(name: &str) -> String {
+    /// The help of a subcommand at a fixed width; `built` propagates the global flags first,
+    /// as `provisio <name> --help` shows them.
+    fn help_of(name: &str, built: bool) -> String {
         let mut cli = Cli::command().term_width(100);
+        if built {
+            cli.build();
+        }
         let mut sub = &mut cli;
         for word in name.split(' ') {
             sub = sub.find_subcommand_mut(word).unwrap();
         }
         sub.render_long_help().to_string()
+    }
+
+    fn long_help(name: &str) -> String {
+        help_of(name, false)
+    }
+
+    fn built_long_help(name: &str) -> String {
+        help_of(name, true)
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Cli::command().debug_assert();
     }
 
     #[test]
@@ -293,7 +379,22 @@ mod tests {
     }
 
     #[test]
+    fn profiles_create_help_names_every_member_flag_and_the_connection() {
+        insta::assert_snapshot!(built_long_help("profiles create"));
+    }
+
+    #[test]
+    fn profiles_list_help_names_the_list_options_and_the_exit_codes() {
+        insta::assert_snapshot!(built_long_help("profiles list"));
+    }
+
+    #[test]
     fn device_checkin_help_names_the_state_file() {
         insta::assert_snapshot!(long_help("device checkin"));
+    }
+
+    #[test]
+    fn login_help_names_the_server_and_its_default() {
+        insta::assert_snapshot!(long_help("login"));
     }
 }

@@ -153,6 +153,9 @@ fn sample(key: &str) -> &'static str {
         "shutdown_grace_seconds" => "5",
         "dev_tenant" => "3f1a6d2c-8b4e-4c5d-9e6f-0a1b2c3d4e5f",
         "auth.issuers" => "https://sts.windows.net/{tenantid}/",
+        "auth.client_id" => "22222222-3333-4444-5555-666666666666",
+        "auth.client_scopes" => "api://provisio/.default",
+        "auth.client_issuer" => "https://login.microsoftonline.com/organizations/v2.0",
         "auth.audiences" => "api://sample",
         "auth.jwks_url" => "https://idp.example.org/keys",
         "auth.clock_skew_seconds" => "60",
@@ -211,6 +214,9 @@ fn loaded(s: &Settings, key: &str) -> String {
         "auth.clock_skew_seconds" => s.auth.clock_skew_seconds.to_string(),
         "auth.jwks_min_refresh_seconds" => s.auth.jwks_min_refresh_seconds.to_string(),
         "auth.allow_dev_auth_on_network" => s.auth.allow_dev_auth_on_network.to_string(),
+        "auth.client_id" => text(&s.auth.client_id),
+        "auth.client_scopes" => s.auth.client_scopes.join(","),
+        "auth.client_issuer" => text(&s.auth.client_issuer),
         "aosp_dpc.component_name" => text(&s.aosp_dpc.component_name),
         "aosp_dpc.download_url" => text(&s.aosp_dpc.download_url),
         "aosp_dpc.signature_checksum" => text(&s.aosp_dpc.signature_checksum),
@@ -270,6 +276,12 @@ const GROUPS: [&[(&str, &str)]; 2] = [
             "auth.jwks_url",
             "https://login.microsoftonline.com/common/discovery/v2.0/keys",
         ),
+        ("auth.client_id", "11111111-2222-3333-4444-555555555555"),
+        ("auth.client_scopes", "offline_access"),
+        (
+            "auth.client_issuer",
+            "https://login.microsoftonline.com/common/v2.0",
+        ),
     ],
     &[
         ("aosp_dpc.component_name", "com.example.dpc/.AdminReceiver"),
@@ -309,6 +321,7 @@ fn toml_literal(key: &str, value: &str) -> String {
         || key.ends_with("allow")
         || key.ends_with("trusted_proxies")
         || key.ends_with("allowed_origins")
+        || key.ends_with("scopes")
     {
         format!("[{value:?}]")
     } else if value.parse::<u64>().is_ok() || value == "true" || value == "false" {

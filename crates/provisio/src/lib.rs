@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod backup;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod device_client;

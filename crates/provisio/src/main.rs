@@ -12,7 +12,8 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("provisio: {e:#}");
-            std::process::ExitCode::FAILURE
+            // The client commands' documented exit codes; 1 for everything else.
+            std::process::ExitCode::from(provisio::client::exit_code(&e))
         }
     }
 }

@@ -52,6 +52,50 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
     options.open(path)
 }
 
+/// Replaces `path` with `bytes` atomically, mode 0600: a new file beside it (`.NAME.tmp`),
+/// flushed, then renamed over it, and the directory entry flushed; a crash leaves the old file
+/// or the new one, never half of one, and never a copy others can read.
+pub fn replace_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.tmp"));
+    let _ = std::fs::remove_file(&temp);
+    let write = || -> std::io::Result<()> {
+        let mut file = create_private(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        sync_parent(path)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
+/// Creates `dir` (and its missing parents) mode 0700 when it does not exist.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    create_dir(dir)
+}
+
+/// Flushes the directory entry of a renamed file (Unix; elsewhere the rename is as durable as
+/// the platform makes it).
+fn sync_parent(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        File::open(parent)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 #[cfg(unix)]
 fn private_mode(options: &mut OpenOptions) {
     use std::os::unix::fs::OpenOptionsExt as _;

@@ -131,6 +131,7 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
             trust_forwarded_headers: settings.trust_forwarded_headers,
             cors: settings.cors.clone(),
             dev_tenant: settings.dev_tenant,
+            sign_in: settings.auth.client_sign_in()?,
         }),
     })
 }

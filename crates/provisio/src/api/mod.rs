@@ -20,6 +20,7 @@ pub mod query;
 pub mod reply;
 pub mod routes;
 mod service_root;
+mod sign_in;
 pub mod versions;
 
 use std::sync::Arc;
@@ -72,6 +73,8 @@ pub struct HttpSettings {
     pub cors: cors::CorsSettings,
     /// The tenant of development tokens (the console's development sign-in).
     pub dev_tenant: uuid::Uuid,
+    /// Where clients sign users in (`GET /auth/client`), when configured.
+    pub sign_in: Option<crate::auth::sign_in::ClientSignIn>,
 }
 
 impl axum::extract::FromRef<AppState> for crate::auth::Verifier {
@@ -121,6 +124,7 @@ pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
         .merge(console::routes())
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
+        .route(crate::auth::sign_in::PATH, get(sign_in::client))
         .route("/beta/$metadata", get(metadata::metadata))
         .route("/beta", get(service_root::document))
         .route(routes::ROOT, get(service_root::device_management));

@@ -34,9 +34,10 @@ pub const DEV_USER: &str = "developer@provisio.invalid";
 /// How long the token printed at start-up stays valid.
 pub const BANNER_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// The permissions of the development tokens made for an administrator: the one `provisio
-/// serve` prints and the admin console's (profiles, devices with wipe, the audit trail).
-pub const ADMIN_PERMISSIONS: [&str; 4] = [
+/// The permissions of the token `provisio serve` prints, which the client commands and the admin
+/// console's development sign-in also mint against a development server: everything the API
+/// serves.
+pub const BANNER_PERMISSIONS: [&str; 4] = [
     READ_WRITE_ALL,
     DEVICES_READ_WRITE_ALL,
     DEVICES_PRIVILEGED,
@@ -165,7 +166,7 @@ impl DevKey {
     pub fn banner(&self, addr: SocketAddr, tenant: Uuid) -> anyhow::Result<String> {
         let token = self.issue(&TokenRequest {
             tenant,
-            permissions: ADMIN_PERMISSIONS.map(str::to_owned).to_vec(),
+            permissions: BANNER_PERMISSIONS.map(str::to_owned).to_vec(),
             app: false,
             lifetime: BANNER_TOKEN_LIFETIME,
         })?;

@@ -264,7 +264,13 @@ pub fn parse_key_set(bytes: &[u8]) -> anyhow::Result<HashMap<String, Arc<Key>>> 
 
 /// A JWKS URL: https, or plain http for a loopback host (tests, a local identity provider).
 pub fn parse_jwks_url(url: &str) -> anyhow::Result<Url> {
-    let parsed = Url::parse(url).with_context(|| format!("auth.jwks_url '{url}' is not a URL"))?;
+    https_or_loopback("auth.jwks_url", url)
+}
+
+/// `url`, the value of `setting`, if it is https, or plain http to a loopback host (what tests
+/// use); a URL of an identity provider must be one of these.
+pub fn https_or_loopback(setting: &str, url: &str) -> anyhow::Result<Url> {
+    let parsed = Url::parse(url).with_context(|| format!("{setting} '{url}' is not a URL"))?;
     let loopback = match parsed.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -274,7 +280,7 @@ pub fn parse_jwks_url(url: &str) -> anyhow::Result<Url> {
     match parsed.scheme() {
         "https" if parsed.host().is_some() => Ok(parsed),
         "http" if loopback => Ok(parsed),
-        _ => bail!("auth.jwks_url '{url}' must be an https URL (plain http only for a loopback host such as 127.0.0.1)"),
+        _ => bail!("{setting} '{url}' must be an https URL (plain http only for a loopback host such as 127.0.0.1)"),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod dev;
 pub mod issuer;
 pub mod jwks;
 pub mod settings;
+pub mod sign_in;
 pub mod verify;
 
 use axum::extract::{FromRef, FromRequestParts, Request, State};

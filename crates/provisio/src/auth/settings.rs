@@ -13,7 +13,8 @@ use clap::{ArgAction, Args};
 use serde::Deserialize;
 
 use super::issuer::IssuerPattern;
-use super::jwks::parse_jwks_url;
+use super::jwks::{https_or_loopback, parse_jwks_url};
+use super::sign_in::ClientSignIn;
 
 /// Default tolerance for clocks that disagree, applied to `exp` and `nbf`.
 pub const DEFAULT_CLOCK_SKEW_SECONDS: u64 = 300;
@@ -93,6 +94,33 @@ pub struct AuthSettings {
         default_value = "false"
     )]
     pub allow_dev_auth_on_network: bool,
+    /// Client id of the public application (no secret) that `provisio login` and the web console
+    /// sign users in with; GET /auth/client tells them (production mode only).
+    #[arg(
+        long = "auth-client-id",
+        env = "PROVISIO_AUTH_CLIENT_ID",
+        value_name = "ID"
+    )]
+    pub client_id: Option<String>,
+    /// Scope that signing-in clients request (repeat, or separate with commas), e.g.
+    /// api://provisio/DeviceManagementConfiguration.ReadWrite.All and offline_access (for a
+    /// refresh token). Required with --auth-client-id.
+    #[arg(
+        long = "auth-client-scope",
+        env = "PROVISIO_AUTH_CLIENT_SCOPES",
+        value_name = "SCOPE",
+        value_delimiter = ','
+    )]
+    pub client_scopes: Vec<String>,
+    /// Issuer that signing-in clients discover (its /.well-known/openid-configuration), e.g.
+    /// https://login.microsoftonline.com/organizations/v2.0 [default: the configured issuer, when
+    /// there is one and it has no {tenantid}].
+    #[arg(
+        long = "auth-client-issuer",
+        env = "PROVISIO_AUTH_CLIENT_ISSUER",
+        value_name = "URL"
+    )]
+    pub client_issuer: Option<String>,
 }
 
 impl Default for AuthSettings {
@@ -111,6 +139,9 @@ impl fmt::Debug for AuthSettings {
             .field("clock_skew_seconds", &self.clock_skew_seconds)
             .field("jwks_min_refresh_seconds", &self.jwks_min_refresh_seconds)
             .field("allow_dev_auth_on_network", &self.allow_dev_auth_on_network)
+            .field("client_id", &self.client_id)
+            .field("client_scopes", &self.client_scopes)
+            .field("client_issuer", &self.client_issuer)
             .finish()
     }
 }
@@ -155,6 +186,16 @@ impl AuthSettings {
             );
         }
         if self.mode() == AuthMode::Development {
+            if self.client_id.is_some()
+                || !self.client_scopes.is_empty()
+                || self.client_issuer.is_some()
+            {
+                bail!(
+                    "auth.client_id, auth.client_scopes and auth.client_issuer name an identity provider's client: \
+                     configure auth.issuers, auth.audiences and auth.jwks_url as well (development mode signs in with \
+                     `provisio token issue`, see docs/AUTH.md)"
+                );
+            }
             return Ok(());
         }
         let mut missing = Vec::new();
@@ -185,7 +226,51 @@ impl AuthSettings {
         if self.audiences.iter().any(|a| a.trim().is_empty()) {
             bail!("auth.audiences may not contain an empty value");
         }
+        self.client_sign_in()?;
         Ok(())
+    }
+
+    /// What `GET /auth/client` tells clients about signing in, when a client id is configured
+    /// (production mode); an error when the client settings are incomplete.
+    pub fn client_sign_in(&self) -> anyhow::Result<Option<ClientSignIn>> {
+        let Some(client_id) = self.client_id.as_deref().map(str::trim) else {
+            if !self.client_scopes.is_empty() || self.client_issuer.is_some() {
+                bail!("auth.client_scopes and auth.client_issuer need auth.client_id");
+            }
+            return Ok(None);
+        };
+        if client_id.is_empty() {
+            bail!("auth.client_id may not be empty");
+        }
+        let scopes: Vec<String> = self
+            .client_scopes
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if scopes.is_empty() {
+            bail!(
+                "auth.client_id needs auth.client_scopes, the scopes clients request \
+                 (e.g. api://provisio/DeviceManagementConfiguration.ReadWrite.All, offline_access)"
+            );
+        }
+        let issuer = match (&self.client_issuer, self.issuers.as_slice()) {
+            (Some(issuer), _) => issuer.clone(),
+            (None, [only]) if matches!(IssuerPattern::parse(only)?, IssuerPattern::Exact(_)) => {
+                only.clone()
+            }
+            (None, _) => bail!(
+                "auth.client_id needs auth.client_issuer, the issuer clients sign in with, when auth.issuers \
+                 is not a single issuer without {{tenantid}} (for Entra ID e.g. \
+                 https://login.microsoftonline.com/organizations/v2.0)"
+            ),
+        };
+        https_or_loopback("auth.client_issuer", &issuer)?;
+        Ok(Some(ClientSignIn {
+            issuer,
+            client_id: client_id.to_owned(),
+            scopes,
+        }))
     }
 
     /// Development mode serves only on a loopback address unless explicitly allowed.
@@ -208,6 +293,71 @@ impl AuthSettings {
 mod tests {
     use super::*;
     use crate::config::{ServeArgs, Settings};
+
+    fn production(issuers: &[&str]) -> AuthSettings {
+        AuthSettings {
+            issuers: issuers.iter().map(|i| (*i).to_owned()).collect(),
+            audiences: vec!["api://provisio".into()],
+            jwks_url: Some("https://idp.example.com/keys".into()),
+            ..AuthSettings::default()
+        }
+    }
+
+    #[test]
+    fn the_client_sign_in_needs_its_scopes_and_an_issuer_to_discover() {
+        let err = |s: &AuthSettings| format!("{:#}", s.validate().unwrap_err());
+        let mut s = production(&["https://idp.example.com"]);
+        assert_eq!(s.client_sign_in().unwrap(), None);
+        s.client_id = Some("cli".into());
+        assert!(err(&s).contains("auth.client_scopes"), "{}", err(&s));
+        s.client_scopes = vec!["api://provisio/.default".into(), " ".into()];
+        s.validate().unwrap();
+        assert_eq!(
+            s.client_sign_in().unwrap(),
+            Some(ClientSignIn {
+                issuer: "https://idp.example.com".into(),
+                client_id: "cli".into(),
+                scopes: vec!["api://provisio/.default".into()],
+            })
+        );
+
+        // Which issuer to discover is not clear from a pattern, or from several issuers.
+        let mut multi = production(&["https://login.microsoftonline.com/{tenantid}/v2.0"]);
+        multi.client_id = s.client_id.clone();
+        multi.client_scopes = s.client_scopes.clone();
+        assert!(
+            err(&multi).contains("auth.client_issuer"),
+            "{}",
+            err(&multi)
+        );
+        multi.client_issuer = Some("https://login.microsoftonline.com/organizations/v2.0".into());
+        assert_eq!(
+            multi.client_sign_in().unwrap().unwrap().issuer,
+            "https://login.microsoftonline.com/organizations/v2.0"
+        );
+        multi.client_issuer = Some("http://idp.example.com".into());
+        assert!(
+            err(&multi).contains("must be an https URL"),
+            "{}",
+            err(&multi)
+        );
+
+        let mut orphan = production(&["https://idp.example.com"]);
+        orphan.client_scopes = vec!["x".into()];
+        assert!(
+            err(&orphan).contains("need auth.client_id"),
+            "{}",
+            err(&orphan)
+        );
+
+        // Development mode has no identity provider to sign in with.
+        let dev = AuthSettings {
+            client_id: Some("cli".into()),
+            ..AuthSettings::default()
+        };
+        assert_eq!(dev.mode(), AuthMode::Development);
+        assert!(err(&dev).contains("development mode"), "{}", err(&dev));
+    }
 
     #[test]
     fn auth_table_layers_under_flags_and_decides_the_mode() {

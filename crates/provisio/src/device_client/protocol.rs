@@ -365,7 +365,7 @@ fn no_answer(url: &str, e: &reqwest::Error) -> CallError {
 }
 
 /// `Retry-After` in seconds (the service sends seconds, never a date).
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let text = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
     text.trim().parse::<u64>().ok().map(Duration::from_secs)
 }

@@ -7,8 +7,7 @@
 //! between the request and its answer, since the server may have recorded its hash) and again
 //! with the record once enrolled.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -67,52 +66,16 @@ impl DeviceState {
 
     /// Writes the state to `path` atomically, mode 0600.
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        let temp = temp_path(path);
-        let _ = std::fs::remove_file(&temp);
-        let write = || -> std::io::Result<()> {
-            let mut file = crate::private::create_private(&temp)?;
-            let mut json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-            json.push(b'\n');
-            file.write_all(&json)?;
-            file.sync_all()?;
-            std::fs::rename(&temp, path)?;
-            sync_parent(path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            anyhow::Error::new(e).context(format!("writing the device state {}", path.display()))
-        })
+        let mut json = serde_json::to_vec_pretty(self)?;
+        json.push(b'\n');
+        crate::private::replace_private(path, &json)
+            .with_context(|| format!("writing the device state {}", path.display()))
     }
 
     /// Deletes the state file.
     pub fn remove(path: &Path) -> anyhow::Result<()> {
         std::fs::remove_file(path).with_context(|| format!("deleting {}", path.display()))
     }
-}
-
-/// `dir/.name.tmp` beside `path`.
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| DEFAULT_STATE_FILE.to_owned());
-    path.with_file_name(format!(".{name}.tmp"))
-}
-
-/// Flushes the directory entry of a renamed file (Unix; elsewhere the rename is as durable as
-/// the platform makes it).
-fn sync_parent(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        std::fs::File::open(parent)?.sync_all()?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ impl TestServer {
             .expect("token")
     }
 
-    async fn wait_ready(&self) {
+    async fn wait_ready(&mut self) {
         // Generous: on a loaded machine a server that migrates a fresh database can take a
         // while, and a test must not fail for the machine's load.
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -115,6 +115,16 @@ impl TestServer {
             if let Ok(r) = self.bare.get(format!("{}/healthz", self.base)).send().await {
                 if r.status() == StatusCode::OK {
                     return;
+                }
+            }
+            // A server that stopped at start-up will never answer: say why at once.
+            if self.task.as_ref().is_some_and(JoinHandle::is_finished) {
+                if let Some(task) = self.task.take() {
+                    match task.await {
+                        Ok(Ok(())) => panic!("server at {} stopped before it was ready", self.base),
+                        Ok(Err(e)) => panic!("server at {} failed to start: {e:#}", self.base),
+                        Err(e) => panic!("server at {} panicked at start-up: {e}", self.base),
+                    }
                 }
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

@@ -24,7 +24,7 @@ use axum::Json;
 use serde_json::json;
 
 use crate::api::AppState;
-use crate::auth::dev::{TokenRequest, ADMIN_PERMISSIONS};
+use crate::auth::dev::{TokenRequest, BANNER_PERMISSIONS};
 use crate::error::ApiError;
 
 /// The header the console's page sends with its sign-in request.
@@ -54,7 +54,7 @@ pub async fn dev_token(State(state): State<AppState>, req: Request) -> Result<Re
     let token = key
         .issue(&TokenRequest {
             tenant,
-            permissions: ADMIN_PERMISSIONS.map(str::to_owned).to_vec(),
+            permissions: BANNER_PERMISSIONS.map(str::to_owned).to_vec(),
             app: false,
             lifetime: LIFETIME,
         })
