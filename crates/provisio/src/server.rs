@@ -145,6 +145,7 @@ pub async fn build_state(settings: &Settings, store: Arc<dyn Store>) -> anyhow::
             public_base_url: settings.public_base_url.clone(),
             trust_forwarded_headers: settings.trust_forwarded_headers,
             cors: settings.cors.clone(),
+            dev_tenant: settings.dev_tenant,
             sign_in: settings.auth.client_sign_in()?,
         }),
     })

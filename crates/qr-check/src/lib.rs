@@ -58,7 +58,44 @@ pub fn load_png(png_bytes: &[u8]) -> Pixels {
 
 /// The exact bytes rqrr reads from the only QR code in the image.
 pub fn decode_rqrr(png_bytes: &[u8]) -> Vec<u8> {
-    let pixels = load_png(png_bytes);
+    decode_pixels(&load_png(png_bytes))
+}
+
+/// Decodes a PNG of any bit depth and colour type (a rendered page, a screenshot) to 8-bit luma.
+pub fn load_rendered_png(png_bytes: &[u8]) -> Pixels {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().expect("PNG header");
+    let mut raw = vec![0; reader.output_buffer_size().expect("buffer size")];
+    let frame = reader.next_frame(&mut raw).expect("PNG data");
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let channels = frame.color_type.samples();
+    let luma = raw
+        .chunks_exact(frame.line_size)
+        .take(height)
+        .flat_map(|row| {
+            row.chunks_exact(channels).take(width).map(|px| match px {
+                // Grey (with or without alpha): the grey value; colour: the mean of R, G and B.
+                [g] | [g, _] => *g,
+                [r, g, b, ..] => ((u16::from(*r) + u16::from(*g) + u16::from(*b)) / 3) as u8,
+                [] => 0,
+            })
+        })
+        .collect();
+    Pixels {
+        width,
+        height,
+        luma,
+    }
+}
+
+/// The exact bytes rqrr reads from the only QR code of a rendered image (see
+/// [`load_rendered_png`]), such as a printed page.
+pub fn decode_rqrr_rendered(png_bytes: &[u8]) -> Vec<u8> {
+    decode_pixels(&load_rendered_png(png_bytes))
+}
+
+fn decode_pixels(pixels: &Pixels) -> Vec<u8> {
     let mut prepared =
         rqrr::PreparedImage::prepare_from_greyscale(pixels.width, pixels.height, |x, y| {
             pixels.at(x, y)

@@ -3,6 +3,7 @@
 mod actions;
 pub mod audit;
 pub mod batch;
+pub mod console;
 pub mod cors;
 pub mod device_protocol;
 mod devices;
@@ -70,6 +71,8 @@ pub struct HttpSettings {
     pub trust_forwarded_headers: bool,
     /// The origins of browser apps that may call the API.
     pub cors: cors::CorsSettings,
+    /// The tenant of development tokens (the console's development sign-in).
+    pub dev_tenant: uuid::Uuid,
     /// Where clients sign users in (`GET /auth/client`), when configured.
     pub sign_in: Option<crate::auth::sign_in::ClientSignIn>,
 }
@@ -118,6 +121,7 @@ fn service(state: AppState, batch: Option<batch::Dispatch>) -> Router {
 /// requests go through.
 pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
     let mut router = Router::new()
+        .merge(console::routes())
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route(crate::auth::sign_in::PATH, get(sign_in::client))

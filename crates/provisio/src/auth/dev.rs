@@ -34,8 +34,9 @@ pub const DEV_USER: &str = "developer@provisio.invalid";
 /// How long the token printed at start-up stays valid.
 pub const BANNER_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// The permissions of the token `provisio serve` prints, which the client commands also mint
-/// for themselves against a development server: everything the API serves.
+/// The permissions of the token `provisio serve` prints, which the client commands and the admin
+/// console's development sign-in also mint against a development server: everything the API
+/// serves.
 pub const BANNER_PERMISSIONS: [&str; 4] = [
     READ_WRITE_ALL,
     DEVICES_READ_WRITE_ALL,

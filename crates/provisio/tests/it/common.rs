@@ -392,3 +392,32 @@ pub async fn open_store(
         ),
     }
 }
+
+/// The first of `paths` that exists. When none does, installs the Debian `packages` (a
+/// space-separated list) with apt-get when running as root, or fails naming them. One install at
+/// a time in this process.
+pub fn debian_binary(paths: &[&str], packages: &str) -> PathBuf {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let found = || paths.iter().map(PathBuf::from).find(|p| p.exists());
+    if let Some(path) = found() {
+        return path;
+    }
+    assert!(
+        rustix::process::geteuid().is_root(),
+        "this test needs the Debian packages {packages}: apt-get install {packages}"
+    );
+    let install = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q {packages}"
+        ))
+        .output()
+        .expect("apt-get runs");
+    assert!(
+        install.status.success(),
+        "apt-get install {packages} failed: {}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    found().unwrap_or_else(|| panic!("apt-get install {packages} did not install {paths:?}"))
+}

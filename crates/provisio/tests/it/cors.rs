@@ -6,7 +6,6 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
 
 use axum::response::Html;
 use reqwest::{Method, StatusCode};
@@ -232,32 +231,8 @@ async fn run_page(
 
 /// The `chromium` binary; installed with apt-get when missing and running as root.
 fn chromium() -> std::path::PathBuf {
-    static INSTALL: Mutex<()> = Mutex::new(());
-    let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    let found = || {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .into_iter()
-            .map(std::path::PathBuf::from)
-            .find(|p| p.exists())
-    };
-    if let Some(path) = found() {
-        return path;
-    }
-    assert!(
-        rustix::process::geteuid().is_root(),
-        "this test needs Chromium: install the Debian package chromium (apt-get install chromium)"
-    );
-    let install = Command::new("sh")
-        .args([
-            "-c",
-            "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium",
-        ])
-        .output()
-        .expect("apt-get runs");
-    assert!(
-        install.status.success(),
-        "apt-get install chromium failed: {}",
-        String::from_utf8_lossy(&install.stderr)
-    );
-    found().expect("chromium is installed")
+    crate::common::debian_binary(
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        "chromium",
+    )
 }

@@ -120,7 +120,8 @@ async fn unknown_paths_name_the_segment() {
         ("/v1.0/deviceManagement/androidDeviceOwnerEnrollmentProfiles", "v1.0"),
         ("/beta/deviceManagement/androidForWorkEnrollmentProfiles", "androidForWorkEnrollmentProfiles"),
         ("/beta/users", "users"),
-        ("/", ""),
+        // `/` is the admin console; what is not one of its files is not found either.
+        ("/console/unknown.js", "console"),
         ("/beta/deviceManagement/androidDeviceOwnerEnrollmentProfiles/a8d0245e-245e-a8d0-5e24-d0a85e24d0a8/assignments", "assignments"),
     ] {
         let msg = expect_error(s.get(&s.url(path)).await, StatusCode::BAD_REQUEST, "BadRequest").await;

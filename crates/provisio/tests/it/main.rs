@@ -6,6 +6,7 @@ mod backup;
 mod batch;
 mod cli;
 mod common;
+mod console;
 mod conventions;
 mod cors;
 mod crud;

@@ -91,6 +91,24 @@ async fn the_main_list_queries_search_an_index() {
             "the index gives the order: {plan}"
         );
     }
+    // One mode's profiles by name (the admin console's mode filter): one index gives both.
+    let plan = store
+        .explain_list::<Profile>(
+            t,
+            &query(
+                "$filter=enrollmentMode eq 'corporateOwnedFullyManaged'&$orderby=displayName,id",
+            ),
+        )
+        .await
+        .unwrap()
+        .join(" | ");
+    assert!(
+        plan.contains(
+            "USING INDEX enrollment_profiles_mode_display_name (tenant_id=? AND enrollment_mode=?)"
+        ),
+        "{plan}"
+    );
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
     // A query the indexes cannot serve still stays inside the tenant (primary key prefix).
     let plan = store
         .explain_list::<Profile>(t, &query("$filter=contains(description,'3')"))
