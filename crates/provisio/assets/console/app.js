@@ -1,6 +1,6 @@
 // The console's entry: the account bar, the hash router and the profile list.
 
-import { account, SignInError, signOut, useToken } from "./auth.js";
+import { account, CALLBACK, completeSignIn, forget, SignInError, signOut, startSignIn, useToken } from "./auth.js";
 import { call, literal, MODES, mode, PROFILES, query } from "./api.js";
 import { date, el, errorBox, replace, timeEl } from "./dom.js";
 import { profileView, profileForm } from "./profile.js";
@@ -48,6 +48,14 @@ function accountBar(me) {
     el("span", { class: "who" }, `${me.name}${me.canWrite ? "" : " (read-only)"}`),
     " ",
     el("button", { type: "button", class: "link", onclick: () => tokenDialog() }, "Use another access token"),
+    me.source === "development" ? null : " ",
+    me.source === "development" ? null : el("button", {
+      type: "button",
+      class: "link",
+      onclick: async () => {
+        if (!(await signOut())) route();
+      },
+    }, "Sign out"),
   );
 }
 
@@ -83,14 +91,27 @@ function tokenDialog(message) {
 }
 
 function signInPage(err) {
-  signOut();
+  forget();
   replace(document.getElementById("account"));
   const text = err instanceof SignInError ? err.message : String(err);
+  const withProvider = err instanceof SignInError && err.canSignIn;
+  const problem = el("p", { class: withProvider ? null : "error", role: "alert" }, text);
   replace(
     main,
     el("h1", {}, "Sign in"),
-    el("p", { class: "error", role: "alert" }, text),
-    el("button", { type: "button", onclick: () => tokenDialog() }, "Paste an access token"),
+    problem,
+    withProvider
+      ? el("button", {
+          type: "button",
+          id: "sign-in",
+          onclick: () => startSignIn().catch((e) => {
+            problem.className = "error";
+            problem.textContent = e.message;
+          }),
+        }, "Sign in")
+      : null,
+    " ",
+    el("button", { type: "button", class: withProvider ? "link" : null, onclick: () => tokenDialog() }, "Paste an access token"),
   );
 }
 
@@ -240,4 +261,8 @@ async function expiringView(params) {
 }
 
 window.addEventListener("hashchange", route);
-route();
+if (location.pathname === CALLBACK) {
+  completeSignIn().then(route, signInPage);
+} else {
+  route();
+}

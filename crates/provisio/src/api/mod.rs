@@ -120,8 +120,11 @@ fn service(state: AppState, batch: Option<batch::Dispatch>) -> Router {
 /// The routes (docs/API.md, Paths), from the table in [`routes`]; `$batch` when given the app its
 /// requests go through.
 pub fn router(state: AppState, batch: Option<batch::Dispatch>) -> Router {
+    let issuer = (state.auth.mode() == crate::auth::AuthMode::Production)
+        .then(|| state.settings.sign_in.as_ref().map(|s| s.issuer.as_str()))
+        .flatten();
     let mut router = Router::new()
-        .merge(console::routes())
+        .merge(console::routes(issuer))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route(crate::auth::sign_in::PATH, get(sign_in::client))

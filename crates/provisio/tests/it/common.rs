@@ -48,6 +48,24 @@ impl TestServer {
 
     /// Starts on an existing data directory (kept by the caller).
     pub async fn start_in(data_dir: PathBuf, configure: impl FnOnce(&mut Settings)) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::start_in_on(data_dir, listener, configure).await
+    }
+
+    /// Starts on a listener bound beforehand (its address is needed before the server starts,
+    /// e.g. as a redirect URI of an identity provider the server is configured with).
+    pub async fn start_on(listener: TcpListener, configure: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = Self::start_in_on(dir.path().to_owned(), listener, configure).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    async fn start_in_on(
+        data_dir: PathBuf,
+        listener: TcpListener,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
         let mut settings = Settings {
             data_dir: Some(data_dir.clone()),
             shutdown_grace_seconds: 5,
@@ -57,7 +75,6 @@ impl TestServer {
         configure(&mut settings);
         let dev_mode = settings.auth.mode() == AuthMode::Development;
         let dev_tenant = settings.dev_tenant;
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(provisio::server::run(settings, listener, async {

@@ -82,6 +82,8 @@ const provider = new Provider(issuer, {
     grant_types: grantTypes,
     response_types: REDIRECT_URIS.length ? ['code'] : [],
     redirect_uris: REDIRECT_URIS,
+    // Signing out of a browser app sends the user back to it.
+    post_logout_redirect_uris: REDIRECT_URIS,
   }],
   jwks: { keys: [signingKey] },
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },

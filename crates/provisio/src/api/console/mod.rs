@@ -5,8 +5,11 @@
 //!
 //! Every console response carries a strict Content-Security-Policy ([`CSP`]): scripts and styles
 //! only from the server's own files, no inline code, images only from the server or `data:`
-//! URLs (the QR codes), no framing. In development mode the page gets its token from
-//! [`dev_token`] (docs/CONSOLE.md, Sign-in).
+//! URLs (the QR codes), no framing; it may connect to the server itself and, when users sign in
+//! with an identity provider, to that provider's origin ([`csp`]: the page reads its discovery
+//! document and redeems the authorization code at its token endpoint). In development mode the
+//! page gets its token from [`dev_token`] (docs/CONSOLE.md, Sign-in). The provider sends the
+//! browser back to [`CALLBACK`], which is the page itself.
 
 mod dev_token;
 
@@ -19,8 +22,30 @@ use axum::Router;
 
 use super::AppState;
 
-/// The Content-Security-Policy of every console response.
+/// The Content-Security-Policy of every console response, without an identity provider.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The console's redirect URI below the server's origin: the page the identity provider sends
+/// the browser back to with the authorization code (registered with the provider).
+pub const CALLBACK: &str = "/console/callback";
+
+/// The Content-Security-Policy for a server whose users sign in with the identity provider
+/// `issuer`: [`CSP`] with the issuer's origin (and nothing else of it) added to `connect-src`.
+/// An issuer that is not an absolute URL adds nothing.
+pub fn csp(issuer: Option<&str>) -> String {
+    let origin = issuer
+        .and_then(|i| url::Url::parse(i).ok())
+        .map(|u| u.origin())
+        .filter(url::Origin::is_tuple)
+        .map(|o| o.ascii_serialization());
+    match origin {
+        Some(origin) => CSP.replace(
+            "connect-src 'self'",
+            &format!("connect-src 'self' {origin}"),
+        ),
+        None => CSP.to_owned(),
+    }
+}
 
 /// The path prefix of the console's files and its development sign-in.
 pub const PREFIX: &str = "/console";
@@ -57,10 +82,13 @@ static ASSETS: [Asset; 8] = [
 ];
 
 /// The console's routes: the page at `/`, its files under [`PREFIX`], and the development
-/// sign-in; each response with the console's security headers.
-pub fn routes() -> Router<AppState> {
+/// sign-in; each response with the console's security headers, whose policy lets the page
+/// connect to `issuer` (the identity provider users sign in with, if any).
+pub fn routes(issuer: Option<&str>) -> Router<AppState> {
+    let policy = HeaderValue::from_str(&csp(issuer)).unwrap_or(HeaderValue::from_static(CSP));
     let mut router = Router::new()
         .route("/", get(|| async { serve(&ASSETS[0]) }))
+        .route(CALLBACK, get(|| async { serve(&ASSETS[0]) }))
         .route(&format!("{PREFIX}/dev-token"), post(dev_token::dev_token));
     for asset in &ASSETS[1..] {
         router = router.route(
@@ -68,7 +96,9 @@ pub fn routes() -> Router<AppState> {
             get(move || async move { serve(asset) }),
         );
     }
-    router.layer(axum::middleware::from_fn(security_headers))
+    router.layer(axum::middleware::from_fn(move |req, next| {
+        security_headers(policy.clone(), req, next)
+    }))
 }
 
 fn serve(asset: &'static Asset) -> Response {
@@ -84,11 +114,11 @@ fn serve(asset: &'static Asset) -> Response {
 }
 
 /// Adds the console's security headers to a response.
-async fn security_headers(req: Request, next: Next) -> Response {
+async fn security_headers(policy: HeaderValue, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, policy);
     for (name, value) in [
-        ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "no-referrer"),
         ("x-frame-options", "DENY"),
@@ -97,4 +127,31 @@ async fn security_headers(req: Request, next: Next) -> Response {
         h.insert(name, HeaderValue::from_static(value));
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_adds_only_the_issuers_origin() {
+        assert_eq!(csp(None), CSP);
+        let entra = csp(Some("https://login.microsoftonline.com/6a3c2b1d/v2.0"));
+        assert_eq!(
+            entra,
+            CSP.replace(
+                "connect-src 'self'",
+                "connect-src 'self' https://login.microsoftonline.com"
+            )
+        );
+        assert!(csp(Some("http://127.0.0.1:4000"))
+            .contains("connect-src 'self' http://127.0.0.1:4000;"));
+        // Nothing of the path, query or user info reaches the policy; a non-URL adds nothing.
+        assert!(
+            csp(Some("https://u:p@idp.example.com:8443/t?x=1;script-src *"))
+                .contains("connect-src 'self' https://idp.example.com:8443;")
+        );
+        assert_eq!(csp(Some("not a url; script-src *")), CSP);
+        assert_eq!(csp(Some("data:text/plain,x")), CSP);
+    }
 }

@@ -6,6 +6,7 @@
 //! rendered as text under the CSP; a read-only token and a 403.
 
 mod browser;
+mod sign_in;
 
 use std::process::Command;
 
