@@ -63,11 +63,20 @@ async function discovery(info) {
   }
   if (!res.ok) throw new SignInError(`The identity provider ${issuer} answered HTTP ${res.status}.`, true);
   const doc = await res.json();
-  if (String(doc.issuer).replace(/\/$/, "") !== issuer) {
+  if (!sameIssuer(String(doc.issuer).replace(/\/$/, ""), issuer)) {
     throw new SignInError(`The identity provider's discovery document names another issuer: ${doc.issuer}`, true);
   }
   discovered = doc;
   return doc;
+}
+
+/**
+ * Whether `value` is the issuer `pattern`, where a `{tenantid}` in the pattern stands for any
+ * one path segment (Entra ID's multi-tenant discovery documents name their issuer so).
+ */
+function sameIssuer(pattern, value) {
+  const parts = pattern.split("{tenantid}").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${parts.join("[^/]+")}$`).test(value);
 }
 
 function base64url(bytes) {
@@ -142,7 +151,7 @@ export async function completeSignIn() {
     throw new SignInError("This sign-in was not started in this tab (its state does not match). Sign in again.", true);
   }
   const doc = await discovery(info);
-  if (params.has("iss") && params.get("iss") !== doc.issuer) {
+  if (params.has("iss") && !sameIssuer(doc.issuer, params.get("iss"))) {
     throw new SignInError("The answer came from another identity provider. Sign in again.", true);
   }
   let res;
