@@ -3,7 +3,7 @@
 //! the console's callback as redirect URI. The user clicks Sign in, signs in and consents in the
 //! provider's own pages in Chromium, lands back on the console signed in (authorization code
 //! with PKCE, redeemed by the page across origins), sees the profiles, and signs out; a user
-//! whose token carries no write permission sees no write control.
+//! whose token carries no write permission sees no write control; a forged callback is refused.
 
 use provisio::auth::{READ_ALL, READ_WRITE_ALL};
 use reqwest::Client;
@@ -136,6 +136,16 @@ async fn a_user_signed_in_without_write_permission_sees_no_write_control() {
     let (idp, s) = server_with_provider(&[READ_ALL]).await;
     create_profile(&idp, &s, "Warehouse scanners").await;
     let b = Browser::start(1280, 900).await;
+    // A code that this tab did not ask for (another state) is refused, and leaves the address.
+    b.client
+        .goto(&s.url("/console/callback?code=forged&state=forged"))
+        .await
+        .unwrap();
+    b.wait_text("main", "its state does not match").await;
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!((url.path(), url.query()), ("/", None), "{url}");
+    assert_eq!(b.text("#account").await, "");
+
     sign_in(&b, &s).await;
     b.wait_text("#account", "(read-only)").await;
     b.wait_text("table", "Warehouse scanners").await;
