@@ -1,5 +1,6 @@
-//! The README's "The command line" walkthrough, run as printed: each line of its `sh` block with
-//! `sh -c`, one after the other, with the built binary first on `PATH`, and `XDG_DATA_HOME` set
+//! The README's "The command line" walkthrough, run as printed: the lines of its `sh` block in
+//! one `sh -e` (so a variable set by one line is there for the next), each line's output told
+//! apart by a marker echoed before it, with the built binary first on `PATH`, and `XDG_DATA_HOME` set
 //! so that the per-user data directory (`$XDG_DATA_HOME/provisio`, where the README's `provisio
 //! serve` keeps its data) is the test server's. The one change is the server's address: the lines use the default server, so the
 //! test's address is given as `PROVISIO_SERVER`. `TMPDIR` is a temporary directory, so the
@@ -59,11 +60,16 @@ async fn the_readme_walkthrough_runs_as_printed() {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut outputs = Vec::new();
-    for line in walkthrough() {
+    const MARK: &str = "@@readme-line ";
+    let lines = walkthrough();
+    let mut script = String::from("set -e\n");
+    for (i, line) in lines.iter().enumerate() {
+        script.push_str(&format!("echo '{MARK}{i}'\n{line}\n"));
+    }
+    let outputs = {
         let mut command = Command::new("sh");
         command
-            .args(["-c", &line])
+            .args(["-c", &script])
             .current_dir(work.path())
             .env("PATH", &path)
             .env("PROVISIO_SERVER", &s.base)
@@ -73,9 +79,27 @@ async fn the_readme_walkthrough_runs_as_printed() {
             .env_remove("PROVISIO_DATA_DIR")
             .env_remove("PROVISIO_TOKEN");
         let ran: Ran = Cli::run_command(command).await;
-        assert_eq!(ran.code, 0, "README line failed: {line}\n{ran:#?}");
-        outputs.push((line, ran.stdout));
-    }
+        let mut outputs: Vec<(String, String)> = Vec::new();
+        for text in ran.stdout.lines() {
+            match text
+                .strip_prefix(MARK)
+                .and_then(|i| i.parse::<usize>().ok())
+            {
+                Some(i) => outputs.push((lines[i].clone(), String::new())),
+                None => match outputs.last_mut() {
+                    Some((_, out)) => {
+                        out.push_str(text);
+                        out.push('\n');
+                    }
+                    None => panic!("output before the first line: {text}"),
+                },
+            }
+        }
+        let last = outputs.last().map_or("(none)", |(line, _)| line.as_str());
+        assert_eq!(ran.code, 0, "README line failed: {last}\n{ran:#?}");
+        assert_eq!(outputs.len(), lines.len(), "not every line ran");
+        outputs
+    };
 
     let profiles = s.list_all().await;
     assert_eq!(profiles.len(), 1);
