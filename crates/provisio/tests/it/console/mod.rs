@@ -2,7 +2,7 @@
 //! sign-in's rules, and the console itself in headless Chromium: a profile created through the
 //! form (with the server's validation message next to its field), a token and its QR code read
 //! back from the page's `<img>`, the enrollment sheet printed to PDF and read back, the devices
-//! with a superseded record and a retire, revoke, delete; accessible names; hostile values
+//! with a superseded record, a retire and a wipe, revoke, delete; accessible names; hostile values
 //! rendered as text under the CSP; a read-only token and a 403.
 
 mod browser;
@@ -321,6 +321,18 @@ async fn an_admin_manages_a_profile_its_token_sheet_and_devices_in_the_browser()
     retire.click().await.unwrap();
     b.click_button("dialog", "Retire").await;
     b.wait_text("table.devices", "retirePending").await;
+    // A second device, wiped in the page: the retired one has no actions left, so the one Wipe
+    // button is the new device's.
+    let res = enroll(&s, &Device::new("R58N67890ZZ"), token).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    b.client.goto(&s.url(&format!("/#/p/{id}"))).await.unwrap();
+    b.client.refresh().await.unwrap();
+    let wipe = b
+        .find("table.devices tr:not(.superseded) button[aria-label^='Wipe']")
+        .await;
+    wipe.click().await.unwrap();
+    b.click_button("dialog", "Wipe").await;
+    b.wait_text("table.devices", "wipePending").await;
     b.wait_text("ol.audit", "createToken").await;
 
     // Revoke, then delete, each confirmed.
