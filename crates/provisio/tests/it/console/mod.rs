@@ -256,6 +256,25 @@ async fn an_admin_manages_a_profile_its_token_sheet_and_devices_in_the_browser()
         Vec::<String>::new(),
         "the profile page"
     );
+    // The keyboard reaches the profile's actions and its token's, in the page's order.
+    b.client
+        .execute(
+            "document.activeElement.blur(); window.scrollTo(0, 0);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let reached = b.tab_through(25).await;
+    let at = |what: &str| {
+        reached
+            .iter()
+            .position(|r| r == what)
+            .unwrap_or_else(|| panic!("Tab never reached {what}: {reached:?}"))
+    };
+    assert!(at("Edit") < at("Delete profile"));
+    assert!(at("Delete profile") < at("Enrollment sheet to print"));
+    assert!(at("Enrollment sheet to print") < at("Revoke token"));
+    assert!(at("Revoke token") < at("token-validity"));
     // The page at desktop width and on a 390 px wide phone: nothing wider than the screen.
     // `PROVISIO_SCREENSHOTS=docs/screenshots` saves both (the README shows them).
     screenshot(&b, "console-desktop.png").await;
