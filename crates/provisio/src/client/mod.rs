@@ -3,7 +3,8 @@
 //! database. docs/CLI.md describes each command.
 //!
 //! - [`connection`]: which server and token (flags, the saved login, the development key), the
-//!   HTTP calls, paging, and the exit code of a failure;
+//!   HTTP calls and paging;
+//! - [`failure`]: how a failed command ends: the Graph error it prints and its exit code;
 //! - [`login`]: `provisio login` and `provisio logout`, signing in with a device code;
 //! - [`saved`]: the saved login file that `provisio login` writes;
 //! - [`output`]: tables, JSON and CSV;
@@ -12,6 +13,7 @@
 
 pub mod commands;
 pub mod connection;
+pub mod failure;
 pub mod import;
 pub mod login;
 pub mod output;
