@@ -34,11 +34,101 @@ pub fn boolean(b: bool) -> Arg {
     (CellKind::Bool, Cell::Bool(b))
 }
 
+/// One statement of a [`Tx::script`]: its SQL (with `?` placeholders), its arguments, and the
+/// kinds of the columns it returns (none for a statement that only writes).
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The SQL.
+    pub sql: String,
+    /// The values of its placeholders, in order.
+    pub args: Vec<Arg>,
+    /// How each returned column is read.
+    pub kinds: Vec<CellKind>,
+}
+
+/// What one statement of a [`Tx::script`] did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Done {
+    /// The rows it returned, each read as the statement's kinds.
+    pub rows: Vec<Vec<Cell>>,
+    /// The rows it changed (for a statement that writes).
+    pub changed: u64,
+}
+
+impl Statement {
+    /// A statement whose rows are read as `kinds`.
+    pub fn read(sql: impl Into<String>, args: Vec<Arg>, kinds: &[CellKind]) -> Self {
+        Statement {
+            sql: sql.into(),
+            args,
+            kinds: kinds.to_vec(),
+        }
+    }
+
+    /// A statement that writes and returns nothing.
+    pub fn write(sql: impl Into<String>, args: Vec<Arg>) -> Self {
+        Statement {
+            sql: sql.into(),
+            args,
+            kinds: Vec::new(),
+        }
+    }
+
+    /// The rows of `layout` that `where_sql` (with `args`) selects, every column in order.
+    pub fn rows(layout: &Layout, where_sql: &str, args: Vec<Arg>) -> Self {
+        Statement {
+            sql: format!(
+                "SELECT {} FROM {} WHERE {where_sql}",
+                layout.column_names().join(", "),
+                layout.table
+            ),
+            args,
+            kinds: layout.columns.iter().map(|c| c.kind).collect(),
+        }
+    }
+
+    /// Inserts `row` into `layout`'s table.
+    pub fn insert(layout: &Layout, row: Row) -> Self {
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            layout.table,
+            layout.column_names().join(", "),
+            vec!["?"; layout.columns.len()].join(", ")
+        );
+        let args = layout.columns.iter().map(|c| c.kind).zip(row.0).collect();
+        Statement::write(sql, args)
+    }
+
+    /// Rewrites every column of `row` an update writes, if its version is still `expected`.
+    pub fn update(layout: &Layout, row: Row, expected: i64) -> Self {
+        let (sql, mut args) = set_columns(layout, &layout.updated, row, " AND version = ?");
+        args.push(int(expected));
+        Statement::write(sql, args)
+    }
+
+    /// Writes the counter columns of `row` (those an update leaves alone), whatever the row's
+    /// version, which stays: a count, or a fact a device reports, is no edit
+    /// (docs/API.md, ETags and lost updates). None for a layout without counters.
+    pub fn write_counters(layout: &Layout, row: Row) -> Option<Self> {
+        if layout.counters.is_empty() {
+            return None;
+        }
+        let (sql, args) = set_columns(layout, &layout.counters, row, "");
+        Some(Statement::write(sql, args))
+    }
+}
+
 /// One transaction's connection.
 #[async_trait]
 pub trait Tx: Send {
     /// Which database it is.
     fn dialect(&self) -> Dialect;
+
+    /// Runs `statements` in order and tells what each did. SQLite runs them as one script, in
+    /// one call to the connection's thread (each call is a round trip between threads, which
+    /// costs more than a small statement itself); PostgreSQL runs them one after the other. A
+    /// statement that fails ends the script with its error; the ones before it have run.
+    async fn script(&mut self, statements: Vec<Statement>) -> Result<Vec<Done>, sqlx::Error>;
 
     /// The rows `sql` returns, each read as cells of `kinds`.
     async fn fetch(
@@ -46,10 +136,24 @@ pub trait Tx: Send {
         sql: &str,
         args: Vec<Arg>,
         kinds: &[CellKind],
-    ) -> Result<Vec<Vec<Cell>>, sqlx::Error>;
+    ) -> Result<Vec<Vec<Cell>>, sqlx::Error> {
+        Ok(self.one(Statement::read(sql, args, kinds)).await?.rows)
+    }
 
     /// Runs `sql`; the number of rows it changed.
-    async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error>;
+    async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        Ok(self.one(Statement::write(sql, args)).await?.changed)
+    }
+
+    /// Runs one statement.
+    async fn one(&mut self, statement: Statement) -> Result<Done, sqlx::Error> {
+        Ok(self
+            .script(vec![statement])
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
 
     /// ` FOR UPDATE` on PostgreSQL, nothing on SQLite.
     fn for_update(&self) -> &'static str {
@@ -66,30 +170,13 @@ pub trait Tx: Send {
         where_sql: &str,
         args: Vec<Arg>,
     ) -> Result<Vec<Row>, sqlx::Error> {
-        let kinds: Vec<CellKind> = layout.columns.iter().map(|c| c.kind).collect();
-        let sql = format!(
-            "SELECT {} FROM {} WHERE {where_sql}",
-            layout.column_names().join(", "),
-            layout.table
-        );
-        Ok(self
-            .fetch(&sql, args, &kinds)
-            .await?
-            .into_iter()
-            .map(Row)
-            .collect())
+        let done = self.one(Statement::rows(layout, where_sql, args)).await?;
+        Ok(done.rows.into_iter().map(Row).collect())
     }
 
     /// Inserts `row` into `layout`'s table.
     async fn insert(&mut self, layout: &Layout, row: Row) -> Result<u64, sqlx::Error> {
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            layout.table,
-            layout.column_names().join(", "),
-            vec!["?"; layout.columns.len()].join(", ")
-        );
-        let args = layout.columns.iter().map(|c| c.kind).zip(row.0).collect();
-        self.execute(&sql, args).await
+        Ok(self.one(Statement::insert(layout, row)).await?.changed)
     }
 
     /// Rewrites every column of `row` an update writes, if its version is still `expected`.
@@ -99,20 +186,18 @@ pub trait Tx: Send {
         row: Row,
         expected: i64,
     ) -> Result<u64, sqlx::Error> {
-        let (sql, mut args) = set_columns(layout, &layout.updated, row, " AND version = ?");
-        args.push(int(expected));
-        self.execute(&sql, args).await
+        Ok(self
+            .one(Statement::update(layout, row, expected))
+            .await?
+            .changed)
     }
 
-    /// Writes the counter columns of `row` (those an update leaves alone), whatever the row's
-    /// version, which stays: a count, or a fact a device reports, is no edit
-    /// (docs/API.md, ETags and lost updates).
+    /// Writes the counter columns of `row` ([`Statement::write_counters`]).
     async fn write_counters(&mut self, layout: &Layout, row: Row) -> Result<u64, sqlx::Error> {
-        if layout.counters.is_empty() {
-            return Ok(0);
+        match Statement::write_counters(layout, row) {
+            Some(s) => Ok(self.one(s).await?.changed),
+            None => Ok(0),
         }
-        let (sql, args) = set_columns(layout, &layout.counters, row, "");
-        self.execute(&sql, args).await
     }
 }
 
@@ -187,9 +272,32 @@ where
     q
 }
 
-/// A [`Tx`] over an SQLite connection.
+/// A [`Tx`] over an SQLite connection, inside the group writer's batch. The work's savepoint
+/// is opened by its first script, in the same call (see [`SqliteTx::opened`]).
 #[derive(Debug)]
-pub struct SqliteTx<'a>(pub &'a mut sqlx::SqliteConnection);
+pub struct SqliteTx<'a> {
+    conn: &'a mut sqlx::SqliteConnection,
+    savepoint: &'static str,
+    opened: bool,
+}
+
+impl<'a> SqliteTx<'a> {
+    /// A transaction on `conn` whose writes go in the savepoint `savepoint`, opened with its
+    /// first statement.
+    pub fn new(conn: &'a mut sqlx::SqliteConnection, savepoint: &'static str) -> Self {
+        SqliteTx {
+            conn,
+            savepoint,
+            opened: false,
+        }
+    }
+
+    /// Whether the savepoint was opened (the work ran a statement); if not, there is nothing
+    /// to release or undo.
+    pub fn opened(&self) -> bool {
+        self.opened
+    }
+}
 
 #[async_trait]
 impl Tx for SqliteTx<'_> {
@@ -197,25 +305,53 @@ impl Tx for SqliteTx<'_> {
         Dialect::Sqlite
     }
 
-    async fn fetch(
-        &mut self,
-        sql: &str,
-        args: Vec<Arg>,
-        kinds: &[CellKind],
-    ) -> Result<Vec<Vec<Cell>>, sqlx::Error> {
-        let rows = bind_all(sqlx::query(sql), args)
-            .fetch_all(&mut *self.0)
-            .await?;
-        rows.iter()
-            .map(|r| read_cells(r, kinds.iter().copied()))
-            .collect()
-    }
-
-    async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
-        Ok(bind_all(sqlx::query(sql), args)
-            .execute(&mut *self.0)
-            .await?
-            .rows_affected())
+    async fn script(&mut self, statements: Vec<Statement>) -> Result<Vec<Done>, sqlx::Error> {
+        use futures_util::TryStreamExt as _;
+        // The savepoint's own result is the first one, when it opens here.
+        let mut skip = usize::from(!self.opened);
+        let mut sql = String::new();
+        if !self.opened {
+            sql.push_str("SAVEPOINT ");
+            sql.push_str(self.savepoint);
+            self.opened = true;
+        }
+        for s in &statements {
+            if !sql.is_empty() {
+                sql.push_str(";\n");
+            }
+            sql.push_str(&s.sql);
+        }
+        let mut kinds = Vec::with_capacity(statements.len());
+        let mut args = Vec::new();
+        for s in statements {
+            kinds.push(s.kinds);
+            args.extend(s.args);
+        }
+        let mut out: Vec<Done> = vec![Done::default(); kinds.len()];
+        let mut i = 0;
+        let mut results =
+            sqlx::Executor::fetch_many(&mut *self.conn, bind_all(sqlx::query(&sql), args));
+        while let Some(item) = results.try_next().await? {
+            if skip > 0 {
+                skip -= usize::from(item.is_left());
+                continue;
+            }
+            let (Some(done), Some(kinds)) = (out.get_mut(i), kinds.get(i)) else {
+                break;
+            };
+            match item {
+                sqlx::Either::Left(result) => {
+                    if kinds.is_empty() {
+                        done.changed = result.rows_affected();
+                    }
+                    i += 1;
+                }
+                sqlx::Either::Right(row) => {
+                    done.rows.push(read_cells(&row, kinds.iter().copied())?);
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -229,27 +365,28 @@ impl Tx for PgTx<'_> {
         Dialect::Postgres
     }
 
-    async fn fetch(
-        &mut self,
-        sql: &str,
-        args: Vec<Arg>,
-        kinds: &[CellKind],
-    ) -> Result<Vec<Vec<Cell>>, sqlx::Error> {
-        let sql = numbered(sql);
-        let rows = bind_all(sqlx::query(&sql), args)
-            .fetch_all(&mut *self.0)
-            .await?;
-        rows.iter()
-            .map(|r| read_cells(r, kinds.iter().copied()))
-            .collect()
-    }
-
-    async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
-        let sql = numbered(sql);
-        Ok(bind_all(sqlx::query(&sql), args)
-            .execute(&mut *self.0)
-            .await?
-            .rows_affected())
+    async fn script(&mut self, statements: Vec<Statement>) -> Result<Vec<Done>, sqlx::Error> {
+        let mut out = Vec::with_capacity(statements.len());
+        for s in statements {
+            let sql = numbered(&s.sql);
+            let q = bind_all(sqlx::query(&sql), s.args);
+            out.push(if s.kinds.is_empty() {
+                Done {
+                    rows: Vec::new(),
+                    changed: q.execute(&mut *self.0).await?.rows_affected(),
+                }
+            } else {
+                let rows = q.fetch_all(&mut *self.0).await?;
+                Done {
+                    rows: rows
+                        .iter()
+                        .map(|r| read_cells(r, s.kinds.iter().copied()))
+                        .collect::<Result<_, _>>()?,
+                    changed: 0,
+                }
+            });
+        }
+        Ok(out)
     }
 }
 

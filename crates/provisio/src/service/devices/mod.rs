@@ -143,6 +143,74 @@ impl CheckedIn {
     }
 }
 
+/// What an enrollment of `body` with `profile`'s token is to do ([`EnrollPlan`]): the record it
+/// creates if it reuses none, the proofs of a stored record it carries (the body's credential
+/// hash, and the one of the `Authorization: Device` secret), its idempotency key. None when the
+/// profile has no token.
+pub fn enrollment_plan(
+    profile: &Profile,
+    body: &EnrollBody,
+    device_secret: Option<&str>,
+    idempotency_key: Option<String>,
+    usage_limit: i64,
+    origin: Arc<Origin>,
+) -> Option<EnrollPlan> {
+    let token = profile.token.as_ref()?;
+    let mut proofs = vec![body.credential_hash.clone()];
+    proofs.extend(device_secret.map(input::credential_hash));
+    Some(EnrollPlan {
+        profile_id: profile.id.0,
+        token_id: token.id,
+        usage_limit,
+        device: new_record(profile, body, Timestamp::now()),
+        proofs,
+        idempotency: idempotency_key.map(|key| IdempotencyKey {
+            key,
+            request_hash: body.request_hash.clone(),
+        }),
+        origin,
+    })
+}
+
+/// The record an enrollment creates when it reuses none.
+fn new_record(p: &Profile, body: &EnrollBody, now: Timestamp) -> ManagedDevice {
+    let f = &body.facts;
+    let mut d = ManagedDevice::blank(p.tenant, Uuid::new_v4(), now);
+    // The serial the device reports, also when another fact identifies it; a placeholder
+    // names nothing.
+    let serial = f
+        .serial_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !is_placeholder(s));
+    d.device_name = device_name(
+        p.device_name_template.as_deref(),
+        &NameFacts {
+            serial,
+            mode: p.enrollment_mode,
+            enrolled: now,
+            user_principal_name: None,
+        },
+        &mut rand::thread_rng(),
+    );
+    d.os_version = f.os_version.clone();
+    d.security_patch_level = f.security_patch_level.clone();
+    d.serial_number = f.serial_number.clone();
+    d.imei = f.imei.clone();
+    d.meid = f.meid.clone();
+    d.manufacturer = f.manufacturer.clone();
+    d.model = f.model.clone();
+    d.wifi_mac_address = f.wifi_mac_address.clone();
+    d.device_type = ManagedDevice::device_type_of(p.enrollment_mode);
+    d.enrollment_type = ManagedDevice::enrollment_type_of(p.enrollment_mode);
+    d.enrollment_profile_name = Some(p.display_name.clone());
+    d.role_scope_tag_ids = p.role_scope_tag_ids.clone();
+    d.enrollment_profile_id = p.id.0;
+    d.identity = body.identity.clone();
+    d.credential_hash = body.credential_hash.clone();
+    d
+}
+
 fn device_error(e: DeviceError) -> ApiError {
     ApiError::Device(e)
 }
@@ -207,26 +275,16 @@ impl Devices {
         device_secret: Option<&str>,
         idempotency_key: Option<String>,
     ) -> Result<EnrollResult, ApiError> {
-        let token = profile
-            .token
-            .as_ref()
-            .ok_or(device_error(DeviceError::InvalidEnrollmentToken))?;
-        let now = Timestamp::now();
-        let device = self.new_record(&profile, &body, now);
-        let mut proofs = vec![body.credential_hash.clone()];
-        proofs.extend(device_secret.map(input::credential_hash));
-        let plan = EnrollPlan {
-            profile_id: profile.id.0,
-            token_id: token.id,
-            usage_limit: i64::from(self.settings.token_usage_limit),
-            device,
-            proofs,
-            idempotency: idempotency_key.map(|key| IdempotencyKey {
-                key,
-                request_hash: body.request_hash.clone(),
-            }),
-            origin: self.origin(),
-        };
+        let usage_limit = i64::from(self.settings.token_usage_limit);
+        let plan = enrollment_plan(
+            &profile,
+            &body,
+            device_secret,
+            idempotency_key,
+            usage_limit,
+            self.origin(),
+        )
+        .ok_or(device_error(DeviceError::InvalidEnrollmentToken))?;
         let work = self.store.run(Enroll::new(plan)).await?;
         let outcome = work
             .outcome()
@@ -261,45 +319,6 @@ impl Devices {
             }
             Enrolled::KeyReused => Err(device_error(DeviceError::IdempotencyKeyReused)),
         }
-    }
-
-    /// The record an enrollment creates when it reuses none.
-    fn new_record(&self, p: &Profile, body: &EnrollBody, now: Timestamp) -> ManagedDevice {
-        let f = &body.facts;
-        let mut d = ManagedDevice::blank(p.tenant, Uuid::new_v4(), now);
-        // The serial the device reports, also when another fact identifies it; a placeholder
-        // names nothing.
-        let serial = f
-            .serial_number
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !is_placeholder(s));
-        d.device_name = device_name(
-            p.device_name_template.as_deref(),
-            &NameFacts {
-                serial,
-                mode: p.enrollment_mode,
-                enrolled: now,
-                user_principal_name: None,
-            },
-            &mut rand::thread_rng(),
-        );
-        d.os_version = f.os_version.clone();
-        d.security_patch_level = f.security_patch_level.clone();
-        d.serial_number = f.serial_number.clone();
-        d.imei = f.imei.clone();
-        d.meid = f.meid.clone();
-        d.manufacturer = f.manufacturer.clone();
-        d.model = f.model.clone();
-        d.wifi_mac_address = f.wifi_mac_address.clone();
-        d.device_type = ManagedDevice::device_type_of(p.enrollment_mode);
-        d.enrollment_type = ManagedDevice::enrollment_type_of(p.enrollment_mode);
-        d.enrollment_profile_name = Some(p.display_name.clone());
-        d.role_scope_tag_ids = p.role_scope_tag_ids.clone();
-        d.enrollment_profile_id = p.id.0;
-        d.identity = body.identity.clone();
-        d.credential_hash = body.credential_hash.clone();
-        d
     }
 
     /// `POST /device/v1/checkin` with the device's secret.

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
 
-use super::tx::{int, text, Arg, Tx};
+use super::tx::{int, text, Arg, Done, Statement, Tx};
 use crate::model::audit::{resource, Activity, AuditEvent, Changed, Origin, AUDIT_EVENTS};
 use crate::model::device::{Identity, ManagedDevice, DEVICES};
 use crate::model::layout::{from_row, to_row, Cell, CellKind};
@@ -193,46 +193,87 @@ async fn devices(
         .collect()
 }
 
-/// Stores `next` (whose version is one more than the stored one's).
-async fn rewrite(tx: &mut dyn Tx, next: &ManagedDevice) -> Result<(), sqlx::Error> {
-    let n = tx
-        .update(DEVICES.layout(), to_row(next), next.version - 1)
-        .await?;
-    if n != 1 {
-        return Err(other(anyhow::anyhow!(
-            "the managed device {} changed under a lock",
-            next.id
-        )));
-    }
-    Ok(())
+/// Statements to run as one [`Tx::script`], with the number of rows some of them must change:
+/// a write under the transaction's locks that finds another count than it decided on is an
+/// error (the whole transaction is then undone), never a silent miscount.
+#[derive(Debug, Default)]
+struct Script {
+    statements: Vec<Statement>,
+    expected: Vec<Option<(u64, &'static str)>>,
 }
 
-/// Lowers a profile's count of enrolled devices by one (a record removed or superseded).
-async fn uncount(tx: &mut dyn Tx, tenant: TenantId, profile: Uuid) -> Result<(), sqlx::Error> {
-    tx.execute(
+impl Script {
+    /// Adds `s`, whatever it changes.
+    fn push(&mut self, s: Statement) {
+        self.statements.push(s);
+        self.expected.push(None);
+    }
+
+    /// Adds `s`, which must change exactly `rows` rows; `what` names it in the error.
+    fn push_changing(&mut self, s: Statement, rows: u64, what: &'static str) {
+        self.statements.push(s);
+        self.expected.push(Some((rows, what)));
+    }
+
+    /// Runs the statements; what each did.
+    async fn run(self, tx: &mut dyn Tx) -> Result<Vec<Done>, sqlx::Error> {
+        let done = tx.script(self.statements).await?;
+        for (d, expected) in done.iter().zip(&self.expected) {
+            if let Some((rows, what)) = expected {
+                if d.changed != *rows {
+                    return Err(other(anyhow::anyhow!(
+                        "{what} changed {} rows under the transaction's locks, not {rows}",
+                        d.changed
+                    )));
+                }
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// The statement that stores `next` (whose version is one more than the stored one's).
+fn rewrite_statement(next: &ManagedDevice) -> Statement {
+    Statement::update(DEVICES.layout(), to_row(next), next.version - 1)
+}
+
+/// Stores `next` (whose version is one more than the stored one's).
+async fn rewrite(tx: &mut dyn Tx, next: &ManagedDevice) -> Result<(), sqlx::Error> {
+    let mut script = Script::default();
+    script.push_changing(rewrite_statement(next), 1, "the managed device's rewrite");
+    script.run(tx).await.map(|_| ())
+}
+
+/// The statement that lowers a profile's count of enrolled devices by one (a record removed or
+/// superseded).
+fn uncount_statement(tenant: TenantId, profile: Uuid) -> Statement {
+    Statement::write(
         "UPDATE enrollment_profiles SET enrolled_device_count = enrolled_device_count - 1 \
          WHERE tenant_id = ? AND id = ? AND enrolled_device_count > 0",
         vec![text(tenant.to_string()), text(profile.to_string())],
     )
-    .await?;
-    Ok(())
+}
+
+/// Lowers a profile's count of enrolled devices by one (a record removed or superseded).
+async fn uncount(tx: &mut dyn Tx, tenant: TenantId, profile: Uuid) -> Result<(), sqlx::Error> {
+    tx.one(uncount_statement(tenant, profile)).await.map(|_| ())
 }
 
 /// A device record before and after a change (none before a create, none after a removal).
 type DeviceChange<'a> = (Option<&'a ManagedDevice>, Option<&'a ManagedDevice>);
 
-/// Writes the audit event of a change of device records, in the change's transaction: one
-/// INSERT, from what the transaction already holds.
-async fn record(
-    tx: &mut dyn Tx,
+/// The statement that writes the audit event of a change of device records, in the change's
+/// transaction: one INSERT, from what the transaction already holds. None when nothing changed.
+fn event_statement(
     origin: &Origin,
     activity: Activity,
     changes: &[DeviceChange<'_>],
-) -> Result<(), sqlx::Error> {
+) -> Option<Statement> {
     let layout = DEVICES.layout();
-    let Some(tenant) = changes.iter().find_map(|(b, a)| a.or(*b)).map(|d| d.tenant) else {
-        return Ok(());
-    };
+    let tenant = changes
+        .iter()
+        .find_map(|(b, a)| a.or(*b))
+        .map(|d| d.tenant)?;
     let resources = changes
         .iter()
         .map(|(before, after)| {
@@ -247,39 +288,44 @@ async fn record(
         })
         .collect();
     let event = AuditEvent::new(tenant, origin, activity, layout.type_name, resources, true);
-    tx.insert(AUDIT_EVENTS.layout(), to_row(&event)).await?;
+    Some(Statement::insert(AUDIT_EVENTS.layout(), to_row(&event)))
+}
+
+/// Writes the audit event of a change of device records ([`event_statement`]).
+async fn record(
+    tx: &mut dyn Tx,
+    origin: &Origin,
+    activity: Activity,
+    changes: &[DeviceChange<'_>],
+) -> Result<(), sqlx::Error> {
+    if let Some(s) = event_statement(origin, activity, changes) {
+        tx.one(s).await?;
+    }
     Ok(())
 }
 
-/// Writes the audit event of an enrollment: a new record (superseding the device's `current`
-/// one, if it had one), or `current` refreshed.
-async fn record_enrollment(
-    tx: &mut dyn Tx,
+/// The audit event of an enrollment: a new record (superseding the device's `current` one, if
+/// it had one), or `current` refreshed. None for a refusal.
+fn enrollment_event(
     origin: &Origin,
     current: Option<&ManagedDevice>,
     outcome: &Enrolled,
-) -> Result<(), sqlx::Error> {
+) -> Option<Statement> {
     match outcome {
         Enrolled::Created {
             device,
             superseded: None,
-        } => record(tx, origin, Activity::Enroll, &[(None, Some(&**device))]).await,
+        } => event_statement(origin, Activity::Enroll, &[(None, Some(&**device))]),
         Enrolled::Created {
             device,
             superseded: Some(old),
         } => {
             let changes = [(None, Some(&**device)), (current, Some(&**old))];
-            record(tx, origin, Activity::Supersede, &changes).await
+            event_statement(origin, Activity::Supersede, &changes)
         }
         Enrolled::Reused(device) => {
-            record(
-                tx,
-                origin,
-                Activity::ReEnroll,
-                &[(current, Some(&**device))],
-            )
-            .await
+            event_statement(origin, Activity::ReEnroll, &[(current, Some(&**device))])
         }
-        Enrolled::TokenGone | Enrolled::LimitReached | Enrolled::KeyReused => Ok(()),
+        Enrolled::TokenGone | Enrolled::LimitReached | Enrolled::KeyReused => None,
     }
 }

@@ -453,27 +453,35 @@ async fn execute(
 }
 
 /// Runs `work` in a savepoint of the batch: 1 when it committed, 0 when it undid its writes.
-/// An error undoes them too; a constraint error is the work's alone, any other the batch's.
+/// An error undoes them too; a constraint error is the work's alone, any other the batch's. The
+/// savepoint opens with the work's first statements, in the same call to the connection's
+/// thread ([`SqliteTx`]); work that ran no statement has nothing to release or undo.
 async fn transact(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
     work: &dyn Transaction,
 ) -> Result<u64, sqlx::Error> {
-    sqlx::query("SAVEPOINT write_group")
-        .execute(&mut **conn)
-        .await?;
-    match work.run(&mut SqliteTx(conn)).await {
+    let mut tx = SqliteTx::new(conn, "write_group");
+    let ran = work.run(&mut tx).await;
+    let opened = tx.opened();
+    match ran {
         Ok(true) => {
-            sqlx::query("RELEASE write_group")
-                .execute(&mut **conn)
-                .await?;
+            if opened {
+                sqlx::query("RELEASE write_group")
+                    .execute(&mut **conn)
+                    .await?;
+            }
             Ok(1)
         }
         Ok(false) => {
-            undo_group(conn).await?;
+            if opened {
+                undo_group(conn).await?;
+            }
             Ok(0)
         }
         Err(e) => {
-            undo_group(conn).await?;
+            if opened {
+                undo_group(conn).await?;
+            }
             Err(e)
         }
     }
@@ -481,10 +489,7 @@ async fn transact(
 
 /// Undoes the writes of the group since its savepoint; the batch goes on.
 async fn undo_group(conn: &mut sqlx::pool::PoolConnection<Sqlite>) -> Result<(), sqlx::Error> {
-    sqlx::query("ROLLBACK TO write_group")
-        .execute(&mut **conn)
-        .await?;
-    sqlx::query("RELEASE write_group")
+    sqlx::raw_sql("ROLLBACK TO write_group; RELEASE write_group")
         .execute(&mut **conn)
         .await?;
     Ok(())
