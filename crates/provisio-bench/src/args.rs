@@ -58,6 +58,13 @@ pub struct Args {
     #[arg(long, value_parser = parse_count, value_name = "N",
           conflicts_with_all = ["growth", "device_growth", "heavy", "replot", "compare"])]
     pub import: Option<u64>,
+    /// Before the workloads: run the service's enrollment transaction this many times straight
+    /// on SQLite's library on one thread (no HTTP, no driver hand-offs), on a database preloaded
+    /// as the server's, and print that rate beside `enroll`'s: the most one SQLite writer allows
+    /// an enrollment on this machine.
+    #[arg(long, value_parser = parse_count, value_name = "N",
+          conflicts_with_all = ["growth", "device_growth", "heavy", "replot", "import", "postgres"])]
+    pub enroll_floor: Option<u64>,
     /// Where the growth chart (PNG) goes.
     #[arg(
         long,

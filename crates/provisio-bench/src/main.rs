@@ -6,7 +6,8 @@
 //! throughput, latency percentiles, errors and the server's memory. `--growth` instead measures
 //! create and the filtered list at several table sizes and draws a chart, `--device-growth` the
 //! pages of one profile's devices as managed devices grow; `--heavy` measures reads by id alone
-//! and under heavy filtered lists; `--import N` times `provisio profiles import` of N profiles.
+//! and under heavy filtered lists; `--import N` times `provisio profiles import` of N profiles;
+//! `--enroll-floor N` adds what SQLite itself allows an enrollment, beside `enroll`.
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -15,6 +16,7 @@ mod chart;
 mod client;
 mod dataset;
 mod devices;
+mod floor;
 mod growth;
 mod heavy;
 mod import;
@@ -91,6 +93,8 @@ struct RunReport<'a> {
     results: &'a [WorkloadResult],
     targets: Vec<Check>,
     growth: &'a [GrowthPoint],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enroll_floor: Option<floor::Floor>,
 }
 
 impl<'a> RunReport<'a> {
@@ -109,6 +113,7 @@ impl<'a> RunReport<'a> {
             results,
             targets: Vec::new(),
             growth,
+            enroll_floor: None,
         }
     }
 
@@ -146,6 +151,13 @@ async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
         profiles: args.profiles,
         devices: 0,
     };
+    let floor = match args.enroll_floor {
+        Some(n) => {
+            eprintln!("== enroll floor ({n} enrollments straight on SQLite)");
+            Some(floor::measure(args.profiles, n).await?)
+        }
+        None => None,
+    };
     let session = Session::start(args, bin, counts).await?;
     let mut results = Vec::new();
     for w in &args.workloads {
@@ -178,6 +190,9 @@ async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
     }
+    if let Some(f) = &floor {
+        print_floor(f, &results);
+    }
     println!("\nTargets:\n\n{}", report::markdown_checks(&checks));
     for r in &results {
         if let Some(note) = &r.note {
@@ -192,9 +207,34 @@ async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
         out.bearer_token = token;
         out.preload_seconds = Some(preload.as_secs_f64());
         out.targets = checks;
+        out.enroll_floor = floor;
         out.write(path)?;
     }
     Ok(())
+}
+
+/// The floor's line, and `enroll` as a share of it.
+fn print_floor(f: &floor::Floor, results: &[WorkloadResult]) {
+    println!(
+        "\nEnrollment at SQLite's own speed (the service's transaction on one thread, no HTTP, \
+         {} per commit): {} in {:.2} s = **{}/s** ({:.0} µs each, {:.2} s CPU).",
+        f.batch,
+        report::thousands(f.enrollments),
+        f.seconds,
+        report::thousands(f.per_second.round() as u64),
+        f.micros_each(),
+        f.cpu_seconds,
+    );
+    for r in results
+        .iter()
+        .filter(|r| r.workload == workload::Workload::Enroll)
+    {
+        println!(
+            "The server's `enroll`: {}/s, {:.0}% of that floor.",
+            report::thousands(r.summary.rps.round() as u64),
+            100.0 * r.summary.rps / f.per_second.max(1e-9)
+        );
+    }
 }
 
 async fn growth_chart(args: &Args, bin: &Path, grown: Grown, sizes: &[u64]) -> anyhow::Result<()> {
