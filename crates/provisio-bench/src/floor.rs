@@ -13,6 +13,10 @@
 //! an upper bound for any server on this schema, audit trail and durability on this machine:
 //! the server's own writer can only be slower.
 //!
+//! The same transactions then run through the service's own SQLite store (sqlx, its group
+//! writer), [`CONCURRENT`] at a time from this process: the rate the store's writer allows with
+//! the service's database driver, still without HTTP.
+//!
 //! `rusqlite` is used here only, as a measuring instrument: the service itself uses sqlx.
 
 use std::path::Path;
@@ -30,7 +34,7 @@ use provisio::store::devices::{Enroll, Enrolled};
 use provisio::store::query::Dialect;
 use provisio::store::sqlite::{SqliteStore, DB_FILE};
 use provisio::store::tx::{Done, Statement, Transaction, Tx};
-use provisio::store::Store as _;
+use provisio::store::Store;
 use rusqlite::types::{Value, ValueRef};
 use uuid::Uuid;
 
@@ -43,7 +47,20 @@ pub const BATCH: usize = 32;
 /// Profiles (one token each) the enrollments go to in turn, as `enroll`'s.
 const TOKENS: usize = 64;
 
-/// What the floor run measured.
+/// Enrollments in flight at once through the service's store: `enroll`'s connections.
+pub const CONCURRENT: usize = 64;
+
+/// What the floor run measured: the transactions straight on SQLite, then through the store.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Floors {
+    /// Straight on SQLite's library, one thread.
+    pub sqlite: Floor,
+    /// Through the service's SQLite store (sqlx, group writer), [`CONCURRENT`] at a time.
+    pub store: Floor,
+}
+
+/// One measurement.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Floor {
@@ -55,7 +72,7 @@ pub struct Floor {
     pub seconds: f64,
     /// Enrollments per second.
     pub per_second: f64,
-    /// CPU time of this process meanwhile (the enrolling thread and the checkpointer).
+    /// CPU time of this process meanwhile (the enrolling threads and the checkpointer).
     pub cpu_seconds: f64,
 }
 
@@ -67,23 +84,78 @@ impl Floor {
 }
 
 /// Preloads `profiles` profiles as the server's run does, adds the tokens, and runs `n`
-/// enrollments at SQLite's own speed.
-pub async fn measure(profiles: u64, n: u64) -> anyhow::Result<Floor> {
+/// enrollments at SQLite's own speed; then again, on a fresh database, through the store.
+pub async fn measure(profiles: u64, n: u64) -> anyhow::Result<Floors> {
+    let counts = Counts {
+        profiles,
+        devices: 0,
+    };
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
-    preload::sqlite(
-        dir.path(),
-        Counts {
-            profiles,
-            devices: 0,
-        },
-    )
-    .await?;
+    preload::sqlite(dir.path(), counts).await?;
     let tokened = add_tokens(dir.path()).await?;
-    let plans = plans(&tokened, n)?;
+    let work = plans(&tokened, n)?;
     let path = dir.path().join(DB_FILE);
-    tokio::task::spawn_blocking(move || run(&path, plans))
+    let sqlite = tokio::task::spawn_blocking(move || run(&path, work))
         .await
-        .context("the floor's thread")?
+        .context("the floor's thread")??;
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    preload::sqlite(dir.path(), counts).await?;
+    let tokened = add_tokens(dir.path()).await?;
+    let work = plans(&tokened, n)?;
+    let store = through_store(dir.path(), work).await?;
+    Ok(Floors { sqlite, store })
+}
+
+/// Runs the enrollments through the service's SQLite store, [`CONCURRENT`] at a time.
+async fn through_store(dir: &Path, work: Vec<Enroll>) -> anyhow::Result<Floor> {
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(dir, 1)
+            .await
+            .context("opening the database")?,
+    );
+    let enrollments = work.len() as u64;
+    let mut shares: Vec<Vec<Enroll>> = (0..CONCURRENT).map(|_| Vec::new()).collect();
+    for (i, e) in work.into_iter().enumerate() {
+        shares[i % CONCURRENT].push(e);
+    }
+    let cpu_before = procfs::own_cpu_time();
+    let started = Instant::now();
+    let tasks: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for e in share {
+                    let done = store.run(e).await?;
+                    if !matches!(done.outcome(), Some(Enrolled::Created { .. })) {
+                        bail!("an enrollment ended {:?}", done.outcome());
+                    }
+                }
+                Ok::<_, anyhow::Error>(())
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.context("an enrolling task")??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_since(cpu_before);
+    store.close().await;
+    Ok(Floor {
+        enrollments,
+        batch: 0,
+        seconds,
+        per_second: enrollments as f64 / seconds.max(1e-9),
+        cpu_seconds: cpu,
+    })
+}
+
+/// CPU time of this process since `before`, in seconds.
+fn cpu_since(before: Option<Duration>) -> f64 {
+    match (before, procfs::own_cpu_time()) {
+        (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64(),
+        _ => 0.0,
+    }
 }
 
 /// Stores [`TOKENS`] dedicated-device profiles with a token each, through the service's store.
@@ -197,10 +269,7 @@ fn run(path: &Path, work: Vec<Enroll>) -> anyhow::Result<Floor> {
         let _ = committed.send(());
     }
     let seconds = started.elapsed().as_secs_f64();
-    let cpu = match (cpu_before, procfs::own_cpu_time()) {
-        (Some(a), Some(b)) => b.saturating_sub(a).as_secs_f64(),
-        _ => 0.0,
-    };
+    let cpu = cpu_since(cpu_before);
     drop(committed);
     let _ = copier.join();
     let enrollments = work.len() as u64;

@@ -94,7 +94,7 @@ struct RunReport<'a> {
     targets: Vec<Check>,
     growth: &'a [GrowthPoint],
     #[serde(skip_serializing_if = "Option::is_none")]
-    enroll_floor: Option<floor::Floor>,
+    enroll_floor: Option<floor::Floors>,
 }
 
 impl<'a> RunReport<'a> {
@@ -213,28 +213,55 @@ async fn workloads(args: &Args, bin: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The floor's line, and `enroll` as a share of it.
-fn print_floor(f: &floor::Floor, results: &[WorkloadResult]) {
+/// The floors' lines, and `enroll` as a share of them.
+fn print_floor(f: &floor::Floors, results: &[WorkloadResult]) {
+    let (a, b) = (&f.sqlite, &f.store);
     println!(
-        "\nEnrollment at SQLite's own speed (the service's transaction on one thread, no HTTP, \
-         {} per commit): {} in {:.2} s = **{}/s** ({:.0} µs each, {:.2} s CPU).",
-        f.batch,
-        report::thousands(f.enrollments),
-        f.seconds,
-        report::thousands(f.per_second.round() as u64),
-        f.micros_each(),
-        f.cpu_seconds,
+        "\nEnrollment without HTTP, the service's own transaction, {} new devices each:\n\n\
+         | Path | enrollments/s | µs each (wall) | CPU µs each |\n|---|---:|---:|---:|",
+        report::thousands(a.enrollments)
+    );
+    let row = |name: &str, x: &floor::Floor| {
+        println!(
+            "| {name} | {} | {:.0} | {:.0} |",
+            report::thousands(x.per_second.round() as u64),
+            x.micros_each(),
+            x.cpu_seconds * 1e6 / x.enrollments.max(1) as f64
+        );
+    };
+    row(
+        &format!("straight on SQLite, one thread, {} per commit", a.batch),
+        a,
+    );
+    row(
+        &format!(
+            "through the service's store (sqlx, group writer), {} at once",
+            floor::CONCURRENT
+        ),
+        b,
     );
     for r in results
         .iter()
         .filter(|r| r.workload == workload::Workload::Enroll)
     {
+        let cpu_each = r.server_cpu_percent / 100.0 / r.summary.rps.max(1e-9) * 1e6;
+        row_server(r.summary.rps, cpu_each);
         println!(
-            "The server's `enroll`: {}/s, {:.0}% of that floor.",
-            report::thousands(r.summary.rps.round() as u64),
-            100.0 * r.summary.rps / f.per_second.max(1e-9)
+            "\nThe server's `enroll` is {:.0}% of SQLite's own rate and {:.0}% of the store's.",
+            100.0 * r.summary.rps / a.per_second.max(1e-9),
+            100.0 * r.summary.rps / b.per_second.max(1e-9)
         );
     }
+}
+
+/// The server's line of the floors' table: its rate and its CPU per enrollment.
+fn row_server(rps: f64, cpu_each: f64) {
+    println!(
+        "| the server over HTTP (`enroll`) | {} | {:.0} | {:.0} |",
+        report::thousands(rps.round() as u64),
+        1e6 / rps.max(1e-9),
+        cpu_each
+    );
 }
 
 async fn growth_chart(args: &Args, bin: &Path, grown: Grown, sizes: &[u64]) -> anyhow::Result<()> {
