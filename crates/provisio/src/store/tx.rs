@@ -274,6 +274,13 @@ where
 
 /// A [`Tx`] over an SQLite connection, inside the group writer's batch. The work's savepoint
 /// is opened by its first script, in the same call (see [`SqliteTx::opened`]).
+///
+/// A script is one query of several statements, its arguments numbered across them, which
+/// sqlx 0.8's SQLite driver runs statement after statement, answering each statement's rows and
+/// then its result. sqlx has said it may drop multi-statement queries with arguments
+/// (launchbadge/sqlx#3108, `Query::fetch_many` is deprecated for it); the device tests run
+/// every enrollment path through scripts and would fail on an upgrade that drops them, and
+/// running the statements one call each is then the way back.
 #[derive(Debug)]
 pub struct SqliteTx<'a> {
     conn: &'a mut sqlx::SqliteConnection,
