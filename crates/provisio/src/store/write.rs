@@ -4,6 +4,7 @@
 use uuid::Uuid;
 
 use crate::model::layout::{Layout, Row};
+use crate::store::tx::{int, text, Statement};
 
 /// One row write of a group that [`Store::write`](super::Store::write) runs atomically.
 #[derive(Clone, Debug)]
@@ -49,6 +50,34 @@ impl RowWrite {
     /// Whether the write needs an existing row (an update or a delete).
     pub fn needs_row(&self) -> bool {
         !matches!(self, RowWrite::Insert { .. })
+    }
+
+    /// The statement of this write on rows of `tenant`, with `?` placeholders.
+    pub fn statement(&self, tenant: &str) -> Statement {
+        let key = |id: &Uuid| vec![text(tenant), text(id.to_string())];
+        match self {
+            RowWrite::Insert { layout, row } => Statement::insert(layout, row.clone()),
+            RowWrite::Update {
+                layout,
+                row,
+                expected_version,
+            } => Statement::update(layout, row.clone(), *expected_version),
+            RowWrite::Delete {
+                layout,
+                id,
+                expected_version,
+            } => {
+                let mut args = key(id);
+                args.extend(expected_version.map(int));
+                Statement::write(
+                    Self::delete_sql(layout, expected_version.is_some(), false),
+                    args,
+                )
+            }
+            RowWrite::ResetCounter { layout, id, column } => {
+                Statement::write(Self::reset_sql(layout, column, false), key(id))
+            }
+        }
     }
 
     /// `DELETE ... WHERE tenant_id = ? AND id = ?` of a [`RowWrite::Delete`], with `AND

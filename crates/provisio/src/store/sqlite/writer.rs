@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::sql::{bind_row, bind_updated, insert_sql, map_err, update_set};
 use crate::model::layout::{Layout, Row};
-use crate::store::tx::{SqliteTx, Transaction};
+use crate::store::tx::{SqliteTx, Transaction, Tx as _};
 use crate::store::{RowWrite, StoreError, DUPLICATE_ID};
 
 /// Most writes in one transaction.
@@ -428,23 +428,24 @@ async fn execute(
     let WriteOp::Group { tenant, writes } = op else {
         return execute_one(conn, op).await;
     };
-    sqlx::query("SAVEPOINT write_group")
-        .execute(&mut **conn)
-        .await?;
-    for w in writes {
-        let one = WriteOp::single(tenant.clone(), w.clone());
-        let stored = match execute_one(conn, &one).await {
-            Ok(n) => n == 1 || !w.needs_row(),
-            Err(e) => {
-                // A constraint undoes this statement only; the earlier ones of the group go too.
-                undo_group(conn).await?;
-                return Err(e);
-            }
-        };
-        if !stored {
+    // The group's statements go as one script (one call to the connection's thread), in a
+    // savepoint it opens; a write that found no row, or an error, undoes them all.
+    let statements = writes.iter().map(|w| w.statement(tenant)).collect();
+    let done = SqliteTx::new(conn, "write_group").script(statements).await;
+    let stored = match done {
+        Ok(done) => writes
+            .iter()
+            .zip(&done)
+            .all(|(w, d)| d.changed == 1 || !w.needs_row()),
+        Err(e) => {
+            // A constraint undoes the failing statement only; the earlier ones go too.
             undo_group(conn).await?;
-            return Ok(0);
+            return Err(e);
         }
+    };
+    if !stored {
+        undo_group(conn).await?;
+        return Ok(0);
     }
     sqlx::query("RELEASE write_group")
         .execute(&mut **conn)
