@@ -174,24 +174,6 @@ pub trait Tx: Send {
         Ok(done.rows.into_iter().map(Row).collect())
     }
 
-    /// Inserts `row` into `layout`'s table.
-    async fn insert(&mut self, layout: &Layout, row: Row) -> Result<u64, sqlx::Error> {
-        Ok(self.one(Statement::insert(layout, row)).await?.changed)
-    }
-
-    /// Rewrites every column of `row` an update writes, if its version is still `expected`.
-    async fn update(
-        &mut self,
-        layout: &Layout,
-        row: Row,
-        expected: i64,
-    ) -> Result<u64, sqlx::Error> {
-        Ok(self
-            .one(Statement::update(layout, row, expected))
-            .await?
-            .changed)
-    }
-
     /// Writes the counter columns of `row` ([`Statement::write_counters`]).
     async fn write_counters(&mut self, layout: &Layout, row: Row) -> Result<u64, sqlx::Error> {
         match Statement::write_counters(layout, row) {
