@@ -214,3 +214,109 @@ async fn admission_keeps_a_connection_for_reads_by_id() {
     );
     s.stop().await;
 }
+
+/// Every start reads which keys the rows are sealed with, under the statement time limit and
+/// before the service answers: over a large table that read must stay a few index entries
+/// (a full read of the index once stopped a start here under load).
+#[tokio::test]
+async fn the_start_up_key_check_reads_a_few_index_entries_of_a_large_table() {
+    let seeded = Seeded::new().await;
+    let layout = Profile::set().layout();
+    let sql = provisio::store::seal::key_ids_select(layout);
+    // Other keys and a plain row, in a transaction that is undone: the answer names each once.
+    let change = [
+        format!(
+            "UPDATE {} SET sealed_with = 7 WHERE id IN (SELECT id FROM {} ORDER BY id LIMIT 3)",
+            layout.table, layout.table
+        ),
+        format!(
+            "UPDATE {} SET sealed_with = NULL WHERE id = (SELECT MAX(id) FROM {})",
+            layout.table, layout.table
+        ),
+    ];
+    let mut keys = match &seeded.url {
+        Some(url) => {
+            let pool = sqlx::PgPool::connect(url).await.expect("connect");
+            let plan: (serde_json::Value,) =
+                sqlx::query_as(&format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}"))
+                    .fetch_one(&pool)
+                    .await
+                    .expect("explain");
+            let mut read = 0.0;
+            let mut nodes = Vec::new();
+            pg_rows_read(&plan.0[0]["Plan"], &mut read, &mut nodes);
+            assert!(
+                !nodes.iter().any(|n| n == "Seq Scan"),
+                "the table is read through its index: {nodes:?}"
+            );
+            assert!(read < 20.0, "{read} rows read: {:#}", plan.0);
+            let mut tx = pool.begin().await.expect("begin");
+            for c in &change {
+                sqlx::query(c).execute(&mut *tx).await.expect("change");
+            }
+            let keys: Vec<(Option<i64>,)> = sqlx::query_as(&sql)
+                .fetch_all(&mut *tx)
+                .await
+                .expect("keys");
+            tx.rollback().await.expect("rollback");
+            pool.close().await;
+            keys
+        }
+        None => {
+            let path = seeded.data_dir.join(provisio::store::sqlite::DB_FILE);
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("open");
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .fetch_all(&pool)
+                    .await
+                    .expect("explain");
+            let details: Vec<&str> = plan.iter().map(|(_, _, _, d)| d.as_str()).collect();
+            let table = format!("{} ", layout.table);
+            let reads: Vec<&&str> = details.iter().filter(|d| d.contains(&table)).collect();
+            assert!(
+                reads.len() == 3
+                    && reads.iter().all(|d| d.starts_with("SEARCH ")
+                        && d.contains("INDEX enrollment_profiles_sealed_with (sealed_with")),
+                "each read of the table seeks its index: {details:?}"
+            );
+            let mut tx = pool.begin().await.expect("begin");
+            for c in &change {
+                sqlx::query(c).execute(&mut *tx).await.expect("change");
+            }
+            let keys: Vec<(Option<i64>,)> = sqlx::query_as(&sql)
+                .fetch_all(&mut *tx)
+                .await
+                .expect("keys");
+            tx.rollback().await.expect("rollback");
+            pool.close().await;
+            keys
+        }
+    };
+    keys.sort();
+    let first = keys.iter().find_map(|(k,)| k.filter(|k| *k != 7));
+    assert!(
+        first.is_some(),
+        "the key the rows were sealed with: {keys:?}"
+    );
+    let mut wanted = vec![(None,), (first,), (Some(7),)];
+    wanted.sort();
+    assert_eq!(keys, wanted);
+}
+
+/// The rows a PostgreSQL plan node and its children read (returned and filtered out, over
+/// every loop), and the kinds of node.
+fn pg_rows_read(node: &serde_json::Value, read: &mut f64, nodes: &mut Vec<String>) {
+    let loops = node["Actual Loops"].as_f64().unwrap_or(1.0);
+    let kind = node["Node Type"].as_str().unwrap_or_default();
+    if kind.contains("Scan") && node["Relation Name"].is_string() {
+        *read += loops
+            * (node["Actual Rows"].as_f64().unwrap_or(0.0)
+                + node["Rows Removed by Filter"].as_f64().unwrap_or(0.0));
+    }
+    nodes.push(kind.to_owned());
+    for child in node["Plans"].as_array().into_iter().flatten() {
+        pg_rows_read(child, read, nodes);
+    }
+}
