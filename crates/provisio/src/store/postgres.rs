@@ -133,6 +133,29 @@ impl PostgresStore {
         }
     }
 
+    /// [`retrying`], with the time limit named when a statement ran out of time: every
+    /// statement of the store runs through this, so none reports a limit of 0 ms.
+    async fn retrying<T, E, F, Fut>(&self, op: F) -> Result<T, StoreError>
+    where
+        E: Into<Failed>,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        retrying(op).await.map_err(|e| self.with_limit(e))
+    }
+
+    /// Runs a statement the query compiler built, with its values bound, again while it fails with a
+    /// serialization failure. A value the compiler should not have written is the service's error,
+    /// not the database's.
+    async fn run_compiled(&self, compiled: Compiled) -> Result<Vec<PgRow>, StoreError> {
+        let Compiled { sql, values } = compiled;
+        self.retrying(|| async {
+            let q = query::bind(sqlx::query(&sql), values.clone()).map_err(Failed::Service)?;
+            q.fetch_all(&self.pool).await.map_err(Failed::Database)
+        })
+        .await
+    }
+
     /// The connection pool, for tests and tools.
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -282,18 +305,6 @@ fn read_row(keys: &Keyring, layout: &Layout, r: &PgRow) -> Result<Row, StoreErro
     Ok(row)
 }
 
-/// Runs a statement the query compiler built, with its values bound, again while it fails with a
-/// serialization failure. A value the compiler should not have written is the service's error,
-/// not the database's.
-async fn run_compiled(pool: &PgPool, compiled: Compiled) -> Result<Vec<PgRow>, StoreError> {
-    let Compiled { sql, values } = compiled;
-    retrying(|| async {
-        let q = query::bind(sqlx::query(&sql), values.clone()).map_err(Failed::Service)?;
-        q.fetch_all(pool).await.map_err(Failed::Database)
-    })
-    .await
-}
-
 /// Seals anew up to `limit` rows that need it, in one transaction (see `Store::reseal_rows`).
 async fn reseal_page(
     pool: &PgPool,
@@ -327,16 +338,16 @@ impl Store for PostgresStore {
         let writes = seal::seal_writes(&self.keys, writes);
         if let [write] = writes.as_slice() {
             // One write alone needs no transaction of its own.
-            let n = retrying(|| execute_write(&self.pool, tenant, write))
-                .await
-                .map_err(|e| self.with_limit(e))?;
+            let n = self
+                .retrying(|| execute_write(&self.pool, tenant, write))
+                .await?;
             return Ok(if n == 1 || !write.needs_row() {
                 Written::Done
             } else {
                 Written::Stale
             });
         }
-        retrying(|| async {
+        self.retrying(|| async {
             let mut tx = self.pool.begin().await?;
             for w in &writes {
                 let n = execute_write(&mut *tx, tenant, w).await?;
@@ -349,7 +360,6 @@ impl Store for PostgresStore {
             Ok::<_, sqlx::Error>(Written::Done)
         })
         .await
-        .map_err(|e| self.with_limit(e))
     }
 
     async fn transact(
@@ -376,14 +386,14 @@ impl Store for PostgresStore {
         id: Uuid,
     ) -> Result<Option<Row>, StoreError> {
         let sql = query::by_id(layout, Dialect::Postgres);
-        let found = retrying(|| {
-            sqlx::query(&sql)
-                .bind(tenant.to_string())
-                .bind(id.to_string())
-                .fetch_optional(&self.pool)
-        })
-        .await
-        .map_err(|e| self.with_limit(e))?;
+        let found = self
+            .retrying(|| {
+                sqlx::query(&sql)
+                    .bind(tenant.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+            })
+            .await?;
         found
             .as_ref()
             .map(|r| read_row(&self.keys, layout, r))
@@ -398,9 +408,7 @@ impl Store for PostgresStore {
     ) -> Result<Vec<Row>, StoreError> {
         let compiled = query::select(layout, tenant, q, Dialect::Postgres)?;
         let _turn = self.lists.enter().await?;
-        let rows = run_compiled(&self.pool, compiled)
-            .await
-            .map_err(|e| self.with_limit(e))?;
+        let rows = self.run_compiled(compiled).await?;
         rows.iter()
             .map(|r| read_row(&self.keys, layout, r))
             .collect()
@@ -414,9 +422,7 @@ impl Store for PostgresStore {
     ) -> Result<u64, StoreError> {
         let compiled = query::count(layout, tenant, criteria, Dialect::Postgres)?;
         let _turn = self.lists.enter().await?;
-        let rows = run_compiled(&self.pool, compiled)
-            .await
-            .map_err(|e| self.with_limit(e))?;
+        let rows = self.run_compiled(compiled).await?;
         let n: i64 = match rows.first() {
             Some(row) => row.try_get("n").map_err(map_err)?,
             None => return Err(StoreError::Other(anyhow::anyhow!("COUNT returned no row"))),
@@ -430,19 +436,20 @@ impl Store for PostgresStore {
         generate: &(dyn Fn() -> Vec<u8> + Send + Sync),
     ) -> Result<Vec<u8>, StoreError> {
         let fresh = generate();
-        retrying(|| {
+        self.retrying(|| {
             sqlx::query("INSERT INTO service_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(name)
                 .bind(fresh.clone())
                 .execute(&self.pool)
         })
         .await?;
-        let row = retrying(|| {
-            sqlx::query("SELECT value FROM service_keys WHERE name = $1")
-                .bind(name)
-                .fetch_one(&self.pool)
-        })
-        .await?;
+        let row = self
+            .retrying(|| {
+                sqlx::query("SELECT value FROM service_keys WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&self.pool)
+            })
+            .await?;
         row.try_get::<Vec<u8>, _>("value").map_err(map_err)
     }
 
@@ -465,7 +472,7 @@ impl Store for PostgresStore {
 
     async fn probe_write(&self) -> Result<(), StoreError> {
         let filler = super::probe_filler();
-        retrying(|| {
+        self.retrying(|| {
             sqlx::query(PROBE_SQL)
                 .bind(crate::model::Timestamp::now().to_string())
                 .bind(filler.clone())
@@ -485,7 +492,8 @@ impl Store for PostgresStore {
         all: bool,
         limit: u32,
     ) -> Result<u64, StoreError> {
-        retrying(|| reseal_page(&self.pool, &self.keys, layout, all, limit)).await
+        self.retrying(|| reseal_page(&self.pool, &self.keys, layout, all, limit))
+            .await
     }
 
     async fn sealed_key_ids(
@@ -493,7 +501,9 @@ impl Store for PostgresStore {
         layout: &'static Layout,
     ) -> Result<Vec<Option<i64>>, StoreError> {
         let sql = seal::key_ids_select(layout);
-        let rows = retrying(|| sqlx::query(&sql).fetch_all(&self.pool)).await?;
+        let rows = self
+            .retrying(|| sqlx::query(&sql).fetch_all(&self.pool))
+            .await?;
         rows.iter()
             .map(|r| r.try_get::<Option<i64>, _>("k").map_err(map_err))
             .collect()

@@ -3,7 +3,7 @@
 
 use sqlx::Row as _;
 
-use super::{map_err, retrying, PostgresStore};
+use super::{map_err, PostgresStore};
 use crate::model::layout::Layout;
 use crate::model::{TenantId, Timestamp};
 use crate::store::StoreError;
@@ -11,12 +11,13 @@ use crate::store::StoreError;
 impl PostgresStore {
     /// The value stored under `name`.
     pub(super) async fn value(&self, name: &str) -> Result<Option<String>, StoreError> {
-        let row = retrying(|| {
-            sqlx::query("SELECT value FROM service_values WHERE name = $1")
-                .bind(name)
-                .fetch_optional(&self.pool)
-        })
-        .await?;
+        let row = self
+            .retrying(|| {
+                sqlx::query("SELECT value FROM service_values WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+            })
+            .await?;
         row.map(|r| r.try_get::<String, _>("value"))
             .transpose()
             .map_err(map_err)
@@ -25,7 +26,7 @@ impl PostgresStore {
     /// Stores `value` under `name`; of several processes storing at once, the last one wins.
     pub(super) async fn set_value(&self, name: &str, value: &str) -> Result<(), StoreError> {
         let now = Timestamp::now().to_string();
-        retrying(|| {
+        self.retrying(|| {
             sqlx::query(
                 "INSERT INTO service_values (name, value, changed_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, changed_at = EXCLUDED.changed_at",
@@ -58,13 +59,14 @@ impl PostgresStore {
             layout.table
         );
         let after = after.map(|t| t.to_string()).unwrap_or_default();
-        let rows = retrying(|| {
-            sqlx::query(&sql)
-                .bind(&after)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-        })
-        .await?;
+        let rows = self
+            .retrying(|| {
+                sqlx::query(&sql)
+                    .bind(&after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+            })
+            .await?;
         rows.iter()
             .map(|r| {
                 let text: String = r.try_get("tenant_id").map_err(map_err)?;

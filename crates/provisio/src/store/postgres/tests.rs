@@ -79,12 +79,12 @@ async fn serialization_failures_are_retried_then_reported_busy() {
 #[tokio::test]
 async fn a_value_that_cannot_be_bound_is_the_services_error() {
     // A pool that never connects: binding fails before a connection is asked for.
-    let pool = PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap();
+    let store = unconnected(Duration::from_secs(1));
     let compiled = Compiled {
         sql: "SELECT $1".into(),
         values: sea_query::Values(vec![sea_query::Value::Double(Some(1.5))]),
     };
-    let err = run_compiled(&pool, compiled).await.unwrap_err();
+    let err = store.run_compiled(compiled).await.unwrap_err();
     let text = format!("{err:#}");
     let StoreError::Other(cause) = err else {
         panic!("not an internal error: {text}");
@@ -94,4 +94,31 @@ async fn a_value_that_cannot_be_bound_is_the_services_error() {
         cause.downcast_ref::<sqlx::Error>().is_none(),
         "reported as the driver's error: {text}"
     );
+}
+
+/// A store over a pool that never connects, with the time limit `limit`.
+fn unconnected(limit: Duration) -> PostgresStore {
+    let keys = crate::crypto::Keys(vec![crate::crypto::Key::generate(1)]);
+    PostgresStore {
+        pool: PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap(),
+        lists: Admission::new(1, Duration::from_secs(1)),
+        statement_timeout: limit,
+        keys: Arc::new(Keyring::new(keys, None).unwrap()),
+    }
+}
+
+/// A statement PostgreSQL cancelled for its time (57014) is reported with the store's limit,
+/// whichever of the store's statements it was.
+#[tokio::test]
+async fn a_cancelled_statement_names_the_time_limit() {
+    let store = unconnected(Duration::from_millis(250));
+    let err = store
+        .retrying(|| async { Err::<(), _>(sqlx::Error::Database(Box::new(Sqlstate("57014")))) })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::TimedOut(d) if d == Duration::from_millis(250)),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "the statement ran longer than 250 ms");
 }

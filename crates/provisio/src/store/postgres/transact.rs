@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{is_retryable, map_err, query, read_row, retrying, Dialect, PostgresStore};
+use super::{is_retryable, map_err, query, read_row, Dialect, PostgresStore};
 use crate::model::layout::{Layout, Row};
 use crate::store::StoreError;
 
@@ -54,15 +54,15 @@ impl PostgresStore {
         limit: u32,
     ) -> Result<Vec<Row>, StoreError> {
         let sql = query::by_key(layout, column, values.len(), limit, Dialect::Postgres);
-        let found = retrying(|| {
-            let mut q = sqlx::query(&sql);
-            for v in values {
-                q = q.bind(v.clone());
-            }
-            q.fetch_all(&self.pool)
-        })
-        .await
-        .map_err(|e| self.with_limit(e))?;
+        let found = self
+            .retrying(|| {
+                let mut q = sqlx::query(&sql);
+                for v in values {
+                    q = q.bind(v.clone());
+                }
+                q.fetch_all(&self.pool)
+            })
+            .await?;
         found
             .iter()
             .map(|r| read_row(&self.keys, layout, r))
