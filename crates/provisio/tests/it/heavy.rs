@@ -234,6 +234,22 @@ async fn the_start_up_key_check_reads_a_few_index_entries_of_a_large_table() {
             layout.table, layout.table
         ),
     ];
+    // The keys named after the changes, read on `pool`, which is closed afterwards.
+    macro_rules! changed_keys {
+        ($pool:expr) => {{
+            let mut tx = $pool.begin().await.expect("begin");
+            for c in &change {
+                sqlx::query(c).execute(&mut *tx).await.expect("change");
+            }
+            let keys: Vec<(Option<i64>,)> = sqlx::query_as(&sql)
+                .fetch_all(&mut *tx)
+                .await
+                .expect("keys");
+            tx.rollback().await.expect("rollback");
+            $pool.close().await;
+            keys
+        }};
+    }
     let mut keys = match &seeded.url {
         Some(url) => {
             let pool = sqlx::PgPool::connect(url).await.expect("connect");
@@ -250,17 +266,7 @@ async fn the_start_up_key_check_reads_a_few_index_entries_of_a_large_table() {
                 "the table is read through its index: {nodes:?}"
             );
             assert!(read < 20.0, "{read} rows read: {:#}", plan.0);
-            let mut tx = pool.begin().await.expect("begin");
-            for c in &change {
-                sqlx::query(c).execute(&mut *tx).await.expect("change");
-            }
-            let keys: Vec<(Option<i64>,)> = sqlx::query_as(&sql)
-                .fetch_all(&mut *tx)
-                .await
-                .expect("keys");
-            tx.rollback().await.expect("rollback");
-            pool.close().await;
-            keys
+            changed_keys!(pool)
         }
         None => {
             let path = seeded.data_dir.join(provisio::store::sqlite::DB_FILE);
@@ -281,17 +287,7 @@ async fn the_start_up_key_check_reads_a_few_index_entries_of_a_large_table() {
                         && d.contains("INDEX enrollment_profiles_sealed_with (sealed_with")),
                 "each read of the table seeks its index: {details:?}"
             );
-            let mut tx = pool.begin().await.expect("begin");
-            for c in &change {
-                sqlx::query(c).execute(&mut *tx).await.expect("change");
-            }
-            let keys: Vec<(Option<i64>,)> = sqlx::query_as(&sql)
-                .fetch_all(&mut *tx)
-                .await
-                .expect("keys");
-            tx.rollback().await.expect("rollback");
-            pool.close().await;
-            keys
+            changed_keys!(pool)
         }
     };
     keys.sort();
