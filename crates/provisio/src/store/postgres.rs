@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use super::limits::{Admission, ReadLimits};
 use super::query::{self, Compiled, Dialect};
-use super::row::{self, bind_row};
+use super::row;
 use super::seal;
+use super::tx::{bind_all, numbered};
 use super::{Criteria, ListQuery, RowWrite, Store, StoreError, Written, DUPLICATE_ID};
 use crate::crypto::Keyring;
 use crate::model::layout::{Layout, Row};
@@ -221,81 +222,14 @@ where
     Err(StoreError::Busy)
 }
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Runs one write on `conn` (the pool, or a transaction); the number of rows it changed.
 async fn execute_write<'c, X>(conn: X, tenant: TenantId, w: &RowWrite) -> Result<u64, sqlx::Error>
 where
     X: sqlx::Executor<'c, Database = sqlx::Postgres>,
 {
-    let done = match w {
-        RowWrite::Insert { layout, row } => {
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                layout.table,
-                layout.column_names().join(", "),
-                placeholders(1, layout.columns.len())
-            );
-            bind_row(sqlx::query(&sql), layout, row.clone(), 0)
-                .execute(conn)
-                .await?
-        }
-        RowWrite::Update {
-            layout,
-            row,
-            expected_version,
-        } => {
-            let n = layout.updated.len();
-            let sets = layout
-                .updated
-                .iter()
-                .enumerate()
-                .map(|(i, &c)| format!("{} = ${}", layout.columns[c].name, i + 1))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "UPDATE {} SET {sets} WHERE tenant_id = ${} AND id = ${} AND version = ${}",
-                layout.table,
-                n + 1,
-                n + 2,
-                n + 3
-            );
-            row::bind_updated(sqlx::query(&sql), layout, row.clone())
-                .bind(tenant.to_string())
-                .bind(row.id().to_owned())
-                .bind(*expected_version)
-                .execute(conn)
-                .await?
-        }
-        RowWrite::ResetCounter { layout, id, column } => {
-            sqlx::query(&RowWrite::reset_sql(layout, column, true))
-                .bind(tenant.to_string())
-                .bind(id.to_string())
-                .execute(conn)
-                .await?
-        }
-        RowWrite::Delete {
-            layout,
-            id,
-            expected_version,
-        } => {
-            let sql = RowWrite::delete_sql(layout, expected_version.is_some(), true);
-            let q = sqlx::query(&sql)
-                .bind(tenant.to_string())
-                .bind(id.to_string());
-            match expected_version {
-                Some(v) => q.bind(*v),
-                None => q,
-            }
-            .execute(conn)
-            .await?
-        }
-    };
+    let s = w.statement(&tenant.to_string());
+    let sql = numbered(&s.sql);
+    let done = bind_all(sqlx::query(&sql), s.args).execute(conn).await?;
     Ok(done.rows_affected())
 }
 

@@ -101,7 +101,14 @@ impl Statement {
 
     /// Rewrites every column of `row` an update writes, if its version is still `expected`.
     pub fn update(layout: &Layout, row: Row, expected: i64) -> Self {
-        let (sql, mut args) = set_columns(layout, &layout.updated, row, " AND version = ?");
+        let tenant = row.tenant().to_owned();
+        Self::update_in(&tenant, layout, row, expected)
+    }
+
+    /// [`update`](Self::update) among the rows of `tenant` only: a row of another tenant
+    /// with `row`'s id is left alone, whatever tenant `row` names.
+    pub fn update_in(tenant: &str, layout: &Layout, row: Row, expected: i64) -> Self {
+        let (sql, mut args) = set_columns(layout, &layout.updated, row, tenant, " AND version = ?");
         args.push(int(expected));
         Statement::write(sql, args)
     }
@@ -113,7 +120,8 @@ impl Statement {
         if layout.counters.is_empty() {
             return None;
         }
-        let (sql, args) = set_columns(layout, &layout.counters, row, "");
+        let tenant = row.tenant().to_owned();
+        let (sql, args) = set_columns(layout, &layout.counters, row, &tenant, "");
         Some(Statement::write(sql, args))
     }
 }
@@ -184,11 +192,13 @@ pub trait Tx: Send {
 }
 
 /// `UPDATE <table> SET <column> = ?, ... WHERE tenant_id = ? AND id = ?<condition>` for the
-/// `columns` of `layout`, and its arguments: `row`'s cells in those columns, then its key.
+/// `columns` of `layout`, and its arguments: `row`'s cells in those columns, then `tenant` and
+/// the row's id.
 fn set_columns(
     layout: &Layout,
     columns: &[usize],
     row: Row,
+    tenant: &str,
     condition: &str,
 ) -> (String, Vec<Arg>) {
     let sets: Vec<String> = columns
@@ -200,7 +210,7 @@ fn set_columns(
         layout.table,
         sets.join(", ")
     );
-    let key = (text(row.tenant()), text(row.id()));
+    let key = (text(tenant), text(row.id()));
     let mut cells: Vec<Option<Cell>> = row.0.into_iter().map(Some).collect();
     let mut args: Vec<Arg> = columns
         .iter()
@@ -240,7 +250,8 @@ pub fn numbered(sql: &str) -> String {
     out
 }
 
-fn bind_all<'q, DB>(mut q: SqlQuery<'q, DB>, args: Vec<Arg>) -> SqlQuery<'q, DB>
+/// `q` with `args` bound in order.
+pub(crate) fn bind_all<'q, DB>(mut q: SqlQuery<'q, DB>, args: Vec<Arg>) -> SqlQuery<'q, DB>
 where
     DB: sqlx::Database,
     Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,

@@ -47,6 +47,16 @@ pub enum RowWrite {
 }
 
 impl RowWrite {
+    /// The table it writes.
+    pub fn layout(&self) -> &'static Layout {
+        match self {
+            RowWrite::Insert { layout, .. }
+            | RowWrite::Update { layout, .. }
+            | RowWrite::Delete { layout, .. }
+            | RowWrite::ResetCounter { layout, .. } => layout,
+        }
+    }
+
     /// Whether the write needs an existing row (an update or a delete).
     pub fn needs_row(&self) -> bool {
         !matches!(self, RowWrite::Insert { .. })
@@ -61,7 +71,7 @@ impl RowWrite {
                 layout,
                 row,
                 expected_version,
-            } => Statement::update(layout, row.clone(), *expected_version),
+            } => Statement::update_in(tenant, layout, row.clone(), *expected_version),
             RowWrite::Delete {
                 layout,
                 id,
@@ -69,43 +79,29 @@ impl RowWrite {
             } => {
                 let mut args = key(id);
                 args.extend(expected_version.map(int));
-                Statement::write(
-                    Self::delete_sql(layout, expected_version.is_some(), false),
-                    args,
-                )
+                Statement::write(Self::delete_sql(layout, expected_version.is_some()), args)
             }
             RowWrite::ResetCounter { layout, id, column } => {
-                Statement::write(Self::reset_sql(layout, column, false), key(id))
+                Statement::write(Self::reset_sql(layout, column), key(id))
             }
         }
     }
 
     /// `DELETE ... WHERE tenant_id = ? AND id = ?` of a [`RowWrite::Delete`], with `AND
-    /// version = ?` when `conditional`; `?` or `$n` placeholders.
-    pub fn delete_sql(layout: &Layout, conditional: bool, numbered: bool) -> String {
-        let (t, i, v) = match numbered {
-            true => ("$1", "$2", "$3"),
-            false => ("?", "?", "?"),
-        };
-        let version = match conditional {
-            true => format!(" AND version = {v}"),
-            false => String::new(),
-        };
+    /// version = ?` when `conditional`.
+    fn delete_sql(layout: &Layout, conditional: bool) -> String {
+        let version = if conditional { " AND version = ?" } else { "" };
         format!(
-            "DELETE FROM {} WHERE tenant_id = {t} AND id = {i}{version}",
+            "DELETE FROM {} WHERE tenant_id = ? AND id = ?{version}",
             layout.table
         )
     }
 
-    /// `UPDATE ... SET column = 0 WHERE tenant_id = ? AND id = ?` of a [`RowWrite::ResetCounter`],
-    /// with `?` or `$n` placeholders.
-    pub fn reset_sql(layout: &Layout, column: &str, numbered: bool) -> String {
-        let (t, i) = match numbered {
-            true => ("$1", "$2"),
-            false => ("?", "?"),
-        };
+    /// `UPDATE ... SET column = 0 WHERE tenant_id = ? AND id = ?` of a
+    /// [`RowWrite::ResetCounter`].
+    fn reset_sql(layout: &Layout, column: &str) -> String {
         format!(
-            "UPDATE {} SET {column} = 0 WHERE tenant_id = {t} AND id = {i}",
+            "UPDATE {} SET {column} = 0 WHERE tenant_id = ? AND id = ?",
             layout.table
         )
     }

@@ -332,7 +332,7 @@ impl Store for SqliteStore {
             // One write alone joins the group writer's multi-row statements.
             Ok([write]) => {
                 let needs_row = write.needs_row();
-                let changed = self.group.write(WriteOp::single(tenant, write)).await?;
+                let changed = self.group.write(WriteOp::Row { tenant, write }).await?;
                 !needs_row || changed == 1
             }
             Err(writes) => self.group.write(WriteOp::Group { tenant, writes }).await? == 1,

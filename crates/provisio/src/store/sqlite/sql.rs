@@ -36,13 +36,3 @@ pub fn insert_sql(layout: &Layout, rows: usize) -> String {
         vec![one; rows].join(", ")
     )
 }
-
-/// `col = ?, ...` for every column an update writes ([`Layout::updated`]), in row order.
-pub fn update_set(layout: &Layout) -> String {
-    layout
-        .updated
-        .iter()
-        .map(|&c| format!("{} = ?", layout.columns[c].name))
-        .collect::<Vec<_>>()
-        .join(", ")
-}

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use sqlx::{Row as _, Sqlite, SqlitePool};
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::sql::{bind_row, bind_updated, insert_sql, map_err, update_set};
+use super::sql::{bind_row, bind_updated, insert_sql, map_err};
 use crate::model::layout::{Layout, Row};
-use crate::store::tx::{SqliteTx, Transaction, Tx as _};
+use crate::store::tx::{bind_all, SqliteTx, Transaction, Tx as _};
 use crate::store::{RowWrite, StoreError, DUPLICATE_ID};
 
 /// Most writes in one transaction.
@@ -27,48 +27,15 @@ const MAX_ROWS_PER_INSERT: usize = 64;
 /// Most rows in one multi-row `UPDATE`.
 const MAX_ROWS_PER_UPDATE: usize = 64;
 
-/// One write of a row of some entity set's table.
+/// One job of the writer.
 #[derive(Debug)]
 pub(super) enum WriteOp {
-    /// Insert a new row.
-    Insert {
-        /// The table.
-        layout: &'static Layout,
-        /// The values.
-        row: Row,
-    },
-    /// Rewrite a row if its version is still `expected_version`.
-    Update {
-        /// The table.
-        layout: &'static Layout,
-        /// The new values (the id comes from it).
-        row: Row,
-        /// The tenant that must own the row.
+    /// One write of a row of `tenant`.
+    Row {
+        /// The tenant that owns the row.
         tenant: String,
-        /// The version the caller read.
-        expected_version: i64,
-    },
-    /// Delete a row (if it still has `expected_version`, when one is given).
-    Delete {
-        /// The table.
-        layout: &'static Layout,
-        /// The owning tenant.
-        tenant: String,
-        /// The row's id.
-        id: String,
-        /// The version it must still have, if the delete depends on it.
-        expected_version: Option<i64>,
-    },
-    /// Set a counter of a row to 0.
-    ResetCounter {
-        /// The table.
-        layout: &'static Layout,
-        /// The owning tenant.
-        tenant: String,
-        /// The row's id.
-        id: String,
-        /// The counter's column.
-        column: &'static str,
+        /// The write.
+        write: RowWrite,
     },
     /// Work that reads and decides in a savepoint of the batch: 1 when it committed, 0 when it
     /// undid its writes (a refusal it recorded).
@@ -84,58 +51,27 @@ pub(super) enum WriteOp {
 }
 
 impl WriteOp {
-    /// The write of `w` alone, for rows of `tenant`.
-    pub(super) fn single(tenant: String, w: RowWrite) -> WriteOp {
-        match w {
-            RowWrite::Insert { layout, row } => WriteOp::Insert { layout, row },
-            RowWrite::Update {
-                layout,
-                row,
-                expected_version,
-            } => WriteOp::Update {
-                layout,
-                row,
-                tenant,
-                expected_version,
-            },
-            RowWrite::Delete {
-                layout,
-                id,
-                expected_version,
-            } => WriteOp::Delete {
-                layout,
-                tenant,
-                id: id.to_string(),
-                expected_version,
-            },
-            RowWrite::ResetCounter { layout, id, column } => WriteOp::ResetCounter {
-                layout,
-                tenant,
-                id: id.to_string(),
-                column,
-            },
-        }
-    }
-
     /// The table a single write writes (a group has none).
     fn table(&self) -> Option<&'static str> {
-        match self {
-            WriteOp::Insert { layout, .. }
-            | WriteOp::Update { layout, .. }
-            | WriteOp::Delete { layout, .. }
-            | WriteOp::ResetCounter { layout, .. } => Some(layout.table),
-            WriteOp::Group { .. } | WriteOp::Transact(_) => None,
-        }
+        self.layout().map(|l| l.table)
     }
 
     fn layout(&self) -> Option<&'static Layout> {
         match self {
-            WriteOp::Insert { layout, .. }
-            | WriteOp::Update { layout, .. }
-            | WriteOp::Delete { layout, .. }
-            | WriteOp::ResetCounter { layout, .. } => Some(layout),
+            WriteOp::Row { write, .. } => Some(write.layout()),
             WriteOp::Group { .. } | WriteOp::Transact(_) => None,
         }
+    }
+
+    /// Whether this is an insert (of one row).
+    fn is_insert(&self) -> bool {
+        matches!(
+            self,
+            WriteOp::Row {
+                write: RowWrite::Insert { .. },
+                ..
+            }
+        )
     }
 }
 
@@ -234,9 +170,10 @@ async fn commit(
         let run = multi_row_run(&batch[i..]);
         if run >= 2 {
             let ops: Vec<&WriteOp> = batch[i..i + run].iter().map(|job| &job.op).collect();
-            let done = match ops[0] {
-                WriteOp::Insert { .. } => insert_many(&mut conn, &ops).await,
-                _ => update_many(&mut conn, &ops).await,
+            let done = if ops[0].is_insert() {
+                insert_many(&mut conn, &ops).await
+            } else {
+                update_many(&mut conn, &ops).await
             };
             match done {
                 Ok(done) => {
@@ -281,27 +218,31 @@ fn multi_row_run(jobs: &[Job]) -> usize {
     let table = first.table();
     let same_table = |op: &WriteOp| op.table() == table;
     match first {
-        WriteOp::Insert { .. } => jobs
+        WriteOp::Row {
+            write: RowWrite::Insert { .. },
+            ..
+        } => jobs
             .iter()
             .take(MAX_ROWS_PER_INSERT)
-            .take_while(|job| matches!(job.op, WriteOp::Insert { .. }) && same_table(&job.op))
+            .take_while(|job| job.op.is_insert() && same_table(&job.op))
             .count(),
-        WriteOp::Update { .. } => {
+        WriteOp::Row {
+            write: RowWrite::Update { .. },
+            ..
+        } => {
             let mut keys = HashSet::new();
             jobs.iter()
                 .take(MAX_ROWS_PER_UPDATE)
                 .take_while(|job| match &job.op {
-                    WriteOp::Update { row, tenant, .. } if same_table(&job.op) => {
-                        keys.insert((tenant, row.id()))
-                    }
+                    WriteOp::Row {
+                        tenant,
+                        write: RowWrite::Update { row, .. },
+                    } if same_table(&job.op) => keys.insert((tenant, row.id())),
                     _ => false,
                 })
                 .count()
         }
-        WriteOp::Delete { .. }
-        | WriteOp::ResetCounter { .. }
-        | WriteOp::Group { .. }
-        | WriteOp::Transact(_) => 0,
+        WriteOp::Row { .. } | WriteOp::Group { .. } | WriteOp::Transact(_) => 0,
     }
 }
 
@@ -318,7 +259,10 @@ async fn insert_many(
     let rows: Vec<&Row> = ops
         .iter()
         .filter_map(|op| match op {
-            WriteOp::Insert { row, .. } => Some(row),
+            WriteOp::Row {
+                write: RowWrite::Insert { row, .. },
+                ..
+            } => Some(row),
             _ => None,
         })
         .collect();
@@ -378,11 +322,14 @@ async fn update_many(
     let mut q = sqlx::query(&sql);
     let mut keys = Vec::with_capacity(ops.len());
     for op in ops {
-        if let WriteOp::Update {
-            row,
+        if let WriteOp::Row {
             tenant,
-            expected_version,
-            ..
+            write:
+                RowWrite::Update {
+                    row,
+                    expected_version,
+                    ..
+                },
         } = op
         {
             keys.push((tenant.clone(), row.id().to_owned()));
@@ -422,11 +369,16 @@ async fn execute(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
     op: &WriteOp,
 ) -> Result<u64, sqlx::Error> {
-    if let WriteOp::Transact(work) = op {
-        return transact(conn, work.as_ref()).await;
-    }
-    let WriteOp::Group { tenant, writes } = op else {
-        return execute_one(conn, op).await;
+    let (tenant, writes) = match op {
+        WriteOp::Transact(work) => return transact(conn, work.as_ref()).await,
+        WriteOp::Row { tenant, write } => {
+            let s = write.statement(tenant);
+            let done = bind_all(sqlx::query(&s.sql), s.args)
+                .execute(&mut **conn)
+                .await?;
+            return Ok(done.rows_affected());
+        }
+        WriteOp::Group { tenant, writes } => (tenant, writes),
     };
     // The group's statements go as one script (one call to the connection's thread), in a
     // savepoint it opens; a write that found no row, or an error, undoes them all.
@@ -494,67 +446,6 @@ async fn undo_group(conn: &mut sqlx::pool::PoolConnection<Sqlite>) -> Result<(),
         .execute(&mut **conn)
         .await?;
     Ok(())
-}
-
-async fn execute_one(
-    conn: &mut sqlx::pool::PoolConnection<Sqlite>,
-    op: &WriteOp,
-) -> Result<u64, sqlx::Error> {
-    let done = match op {
-        WriteOp::Insert { layout, row } => {
-            let sql = insert_sql(layout, 1);
-            bind_row(sqlx::query(&sql), layout, row.clone(), 0)
-                .execute(&mut **conn)
-                .await?
-        }
-        WriteOp::Update {
-            layout,
-            row,
-            tenant,
-            expected_version,
-        } => {
-            let sql = format!(
-                "UPDATE {} SET {} WHERE tenant_id = ? AND id = ? AND version = ?",
-                layout.table,
-                update_set(layout)
-            );
-            bind_updated(sqlx::query(&sql), layout, row.clone())
-                .bind(tenant.clone())
-                .bind(row.id().to_owned())
-                .bind(*expected_version)
-                .execute(&mut **conn)
-                .await?
-        }
-        WriteOp::Delete {
-            layout,
-            tenant,
-            id,
-            expected_version,
-        } => {
-            let sql = RowWrite::delete_sql(layout, expected_version.is_some(), false);
-            let q = sqlx::query(&sql).bind(tenant.clone()).bind(id.clone());
-            match expected_version {
-                Some(v) => q.bind(*v),
-                None => q,
-            }
-            .execute(&mut **conn)
-            .await?
-        }
-        WriteOp::ResetCounter {
-            layout,
-            tenant,
-            id,
-            column,
-        } => {
-            sqlx::query(&RowWrite::reset_sql(layout, column, false))
-                .bind(tenant.clone())
-                .bind(id.clone())
-                .execute(&mut **conn)
-                .await?
-        }
-        WriteOp::Group { .. } | WriteOp::Transact(_) => return Box::pin(execute(conn, op)).await,
-    };
-    Ok(done.rows_affected())
 }
 
 #[cfg(test)]

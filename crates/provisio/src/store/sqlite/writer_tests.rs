@@ -27,18 +27,23 @@ fn set(r: &mut Row, column: &str, cell: Cell) {
 }
 
 fn insert(r: &Row) -> WriteOp {
-    WriteOp::Insert {
-        layout: layout(),
-        row: r.clone(),
+    WriteOp::Row {
+        tenant: r.tenant().to_owned(),
+        write: RowWrite::Insert {
+            layout: layout(),
+            row: r.clone(),
+        },
     }
 }
 
 fn delete(tenant: TenantId, id: &str) -> WriteOp {
-    WriteOp::Delete {
-        layout: layout(),
+    WriteOp::Row {
         tenant: tenant.to_string(),
-        id: id.into(),
-        expected_version: None,
+        write: RowWrite::Delete {
+            layout: layout(),
+            id: id.parse().unwrap(),
+            expected_version: None,
+        },
     }
 }
 
@@ -76,11 +81,13 @@ fn update(r: &Row, expected: i64, name: &str) -> WriteOp {
         "display_name_key",
         Cell::Text(name.to_lowercase()),
     );
-    WriteOp::Update {
-        layout: layout(),
+    WriteOp::Row {
         tenant: r.tenant().to_owned(),
-        row,
-        expected_version: expected,
+        write: RowWrite::Update {
+            layout: layout(),
+            row,
+            expected_version: expected,
+        },
     }
 }
 
@@ -98,11 +105,15 @@ async fn a_batch_of_updates_answers_each_as_if_alone() {
     commit(store.writer_pool(), &mut first).await.unwrap();
 
     let mut bad = update(&w, v, "bad");
-    if let WriteOp::Update { row, .. } = &mut bad {
+    if let WriteOp::Row {
+        write: RowWrite::Update { row, .. },
+        ..
+    } = &mut bad
+    {
         set(row, "enrollment_mode", Cell::Int(99));
     }
     let mut other_tenant = update(&y, v, "other tenant");
-    if let WriteOp::Update { tenant, .. } = &mut other_tenant {
+    if let WriteOp::Row { tenant, .. } = &mut other_tenant {
         *tenant = TenantId(uuid::Uuid::from_u128(9)).to_string();
     }
     let mut batch = jobs(vec![
@@ -198,7 +209,7 @@ async fn a_batch_answers_each_write_on_its_own() {
         insert(&existing),
         insert(&b),
         insert(&b),
-        delete(tenant, "not-there"),
+        delete(tenant, &uuid::Uuid::new_v4().to_string()),
         insert(&d),
         insert(&bad),
         insert(&row(tenant)),
