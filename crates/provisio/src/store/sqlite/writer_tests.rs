@@ -249,3 +249,41 @@ async fn a_batch_answers_each_write_on_its_own() {
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A group's update keys the row by the group's tenant: a row of another tenant with the
+/// same id is left alone and the group stores nothing, as a single update would.
+#[tokio::test]
+async fn a_group_updates_rows_of_its_own_tenant_only() {
+    let dir = std::env::temp_dir().join(format!("provisio-grp-{}", uuid::Uuid::new_v4()));
+    let store = SqliteStore::open(&dir, 1).await.unwrap();
+    let (owner, other) = (
+        TenantId(uuid::Uuid::from_u128(10)),
+        TenantId(uuid::Uuid::from_u128(11)),
+    );
+    let x = row(owner);
+    let mut first = jobs(vec![insert(&x)]);
+    commit(store.writer_pool(), &mut first).await.unwrap();
+    let group = |tenant: TenantId| {
+        let WriteOp::Row { write, .. } = update(&x, 1, "renamed") else {
+            unreachable!("update() gives a row write")
+        };
+        WriteOp::Group {
+            tenant: tenant.to_string(),
+            writes: vec![write],
+        }
+    };
+    let mut batch = jobs(vec![group(other)]);
+    let results = commit(store.writer_pool(), &mut batch).await.unwrap();
+    assert_eq!(outcome(&results), ["no row"]);
+    let id = ProfileId::parse(x.id()).unwrap();
+    let stored = as_dyn(&store).get(owner, id).await.unwrap().unwrap();
+    assert_eq!((stored.display_name.as_str(), stored.version), ("Row", 1));
+
+    let mut batch = jobs(vec![group(owner)]);
+    let results = commit(store.writer_pool(), &mut batch).await.unwrap();
+    assert_eq!(outcome(&results), ["ok"]);
+    let stored = as_dyn(&store).get(owner, id).await.unwrap().unwrap();
+    assert_eq!(stored.display_name, "renamed");
+    as_dyn(&store).close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
