@@ -210,7 +210,7 @@ fn plans(profiles: &[Profile], n: u64) -> anyhow::Result<Vec<Enroll>> {
             let body: serde_json::Value =
                 serde_json::from_slice(call.body.as_deref().unwrap_or_default())?;
             let body = input::enroll_body(&body).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            let plan = enrollment_plan(profile, &body, None, None, 20_000, origin.clone())
+            let plan = enrollment_plan(profile, &body, None, None, None, 20_000, origin.clone())
                 .context("no plan")?;
             Ok(Enroll::new(plan))
         })

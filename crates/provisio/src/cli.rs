@@ -150,6 +150,30 @@ struct MigrateArgs {
 enum TokenCommand {
     /// Print a new development token on standard output.
     Issue(IssueArgs),
+    /// Print a development user ID token on standard output: what a DPC's sign-in returns for
+    /// the user of an AOSP user-associated device (`provisio device enroll
+    /// --user-id-token-file`).
+    IdToken(IdTokenArgs),
+}
+
+/// The flags of `provisio token id-token`, plus the settings of `serve`.
+#[derive(Args, Debug)]
+struct IdTokenArgs {
+    /// The client id the token is issued to (its aud claim): one of
+    /// devices.user_id_token_audiences.
+    #[arg(long, value_name = "CLIENT_ID")]
+    client: String,
+    /// The user's principal name (its preferred_username claim), e.g. eric@contoso.com.
+    #[arg(long, value_name = "UPN")]
+    user: String,
+    /// Tenant id (GUID) of the user (its tid claim) [default: the dev_tenant setting].
+    #[arg(long, value_name = "GUID")]
+    tenant: Option<Uuid>,
+    /// Lifetime, e.g. 10m, 1h [default: 1h].
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = humantime::parse_duration)]
+    expires_in: Duration,
+    #[command(flatten)]
+    settings: ServeArgs,
 }
 
 /// The flags of `provisio token issue`, plus the settings of `serve` (which find the data
@@ -232,6 +256,19 @@ pub fn main() -> anyhow::Result<()> {
         }
         Command::Token(TokenCommand::Issue(args)) => {
             println!("{}", issue(&args)?);
+            Ok(())
+        }
+        Command::Token(TokenCommand::IdToken(args)) => {
+            if args.expires_in < Duration::from_secs(1) {
+                bail!("--expires-in must be at least one second");
+            }
+            let settings = Settings::load(&args.settings)?;
+            let key = DevKey::load(settings.data_dir())?;
+            let tenant = args.tenant.unwrap_or(settings.dev_tenant);
+            println!(
+                "{}",
+                key.issue_id_token(tenant, &args.client, &args.user, args.expires_in)?
+            );
             Ok(())
         }
         Command::Device(command) => crate::device_client::run(command),

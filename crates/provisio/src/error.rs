@@ -90,11 +90,13 @@ pub enum DeviceError {
     InvalidDeviceCredential,
     /// 410: the device's record was deleted or retired.
     DeviceRemoved,
+    /// 401: the user ID token of a user-associated enrollment did not verify.
+    InvalidUserIdToken,
 }
 
 impl DeviceError {
     /// Every refusal, its status and code.
-    pub const ALL: [(DeviceError, StatusCode, &'static str); 6] = [
+    pub const ALL: [(DeviceError, StatusCode, &'static str); 7] = [
         (
             DeviceError::InvalidEnrollmentToken,
             StatusCode::UNAUTHORIZED,
@@ -125,6 +127,11 @@ impl DeviceError {
             StatusCode::GONE,
             "DeviceRemoved",
         ),
+        (
+            DeviceError::InvalidUserIdToken,
+            StatusCode::UNAUTHORIZED,
+            "InvalidUserIdToken",
+        ),
     ];
 
     /// Its status and code.
@@ -153,6 +160,10 @@ impl DeviceError {
             DeviceError::InvalidDeviceCredential => "The device credential is not known.",
             DeviceError::DeviceRemoved => {
                 "The device was removed from management (deleted or retired)."
+            }
+            DeviceError::InvalidUserIdToken => {
+                "The user ID token is not valid: it must be an unexpired ID token of a user of \
+                 the profile's tenant, signed by an accepted issuer for an accepted client."
             }
         }
     }

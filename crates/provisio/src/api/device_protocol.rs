@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::audit::RequestOrigin;
 use super::extract::JsonBody;
 use super::AppState;
+use crate::auth::{AuthError, VerifiedUser};
 use crate::error::{ApiError, DeviceError};
 use crate::model::audit::{resource, Activity, AuditEvent, Changed, Origin};
 use crate::model::layout::to_row;
@@ -188,10 +189,11 @@ pub async fn enroll(
                 return Err(too_many_enrollments(retry_after));
             }
         }
+        let user = verified_user(&st, &profile, &body).await?;
         let result = st
             .devices
             .by(origin.clone())
-            .enroll(profile, body, secret.as_deref(), key)
+            .enroll(profile, body, user.as_deref(), secret.as_deref(), key)
             .await?;
         let status = match result.created {
             true => StatusCode::CREATED,
@@ -201,6 +203,53 @@ pub async fn enroll(
     }
     .await;
     attempt.settle(&st, result)
+}
+
+/// Longest user name taken from a user ID token.
+const MAX_USER_NAME: usize = 256;
+
+/// The user an enrollment names: from the body's user ID token, verified with the accepted
+/// issuers and keys of `[auth]` for the client ids of `devices.user_id_token_audiences`, when
+/// the profile's mode has a user ([`Devices::verifies_users_of`]). A token that does not verify,
+/// or names another tenant or no user, is refused (401, the reason logged without the token);
+/// keys that cannot be fetched are the service's fault (503). Without a token, no user.
+///
+/// [`Devices::verifies_users_of`]: crate::service::devices::Devices::verifies_users_of
+async fn verified_user(
+    st: &AppState,
+    profile: &Profile,
+    body: &input::EnrollBody,
+) -> Result<Option<String>, ApiError> {
+    let Some(token) = &body.user_id_token else {
+        return Ok(None);
+    };
+    if !st.devices.verifies_users_of(profile) {
+        return Ok(None);
+    }
+    let refused = |reason: &str| {
+        tracing::info!(
+            tenant = %profile.tenant,
+            profile = %profile.id,
+            reason,
+            "a user ID token was refused"
+        );
+        ApiError::Device(DeviceError::InvalidUserIdToken)
+    };
+    let audiences = &st.devices.settings().user_id_token_audiences;
+    match st.auth.verify_user(token.expose(), audiences).await {
+        Ok(user) if user.tenant != profile.tenant => {
+            Err(refused("the token is of another tenant than the profile"))
+        }
+        Ok(VerifiedUser {
+            user_principal_name: Some(name),
+            ..
+        }) if !name.is_empty() && name.chars().count() <= MAX_USER_NAME => Ok(Some(name)),
+        Ok(_) => Err(refused(
+            "the token names no usable user (upn or preferred_username, 1 to 256 characters)",
+        )),
+        Err(AuthError::KeysUnavailable) => Err(AuthError::KeysUnavailable.into()),
+        Err(e) => Err(refused(e.message())),
+    }
 }
 
 /// `POST /device/v1/checkin`: 200 with the record's id and name and the commands waiting.

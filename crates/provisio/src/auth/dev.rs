@@ -162,6 +162,35 @@ impl DevKey {
             .context("signing the development token")
     }
 
+    /// Mints a development OpenID Connect ID token of `user` in `tenant`, issued to the client
+    /// `audience`, as a DPC's sign-in would get one (the user ID token of an AOSP
+    /// user-associated enrollment, docs/DEVICES.md).
+    pub fn issue_id_token(
+        &self,
+        tenant: Uuid,
+        audience: &str,
+        user: &str,
+        lifetime: Duration,
+    ) -> anyhow::Result<String> {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
+        let oid = Uuid::new_v4().to_string();
+        let claims = json!({
+            "aud": audience,
+            "iss": DEV_ISSUER,
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime.as_secs(),
+            "tid": tenant.to_string(),
+            "oid": oid,
+            "sub": oid,
+            "preferred_username": user,
+            "ver": "2.0",
+        });
+        let key = EncodingKey::from_secret(&self.secret);
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key)
+            .context("signing the development ID token")
+    }
+
     /// The lines `provisio serve` prints after `provisio listening on ...`: a token with
     /// ReadWrite for `tenant`, and a curl command that uses it.
     pub fn banner(&self, addr: SocketAddr, tenant: Uuid) -> anyhow::Result<String> {
@@ -241,6 +270,52 @@ mod tests {
         }
         let text = std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
         assert!(!format!("{a:?}").contains(text.trim()));
+    }
+
+    /// A user ID token verifies for its client only, and is never an access token: its
+    /// audience is the DPC's client, and it carries no permission.
+    #[tokio::test]
+    async fn id_tokens_verify_for_their_client_and_are_no_access_tokens() {
+        use crate::auth::{AuthError, AuthSettings};
+        let dir = tempfile::tempdir().unwrap();
+        let key = DevKey::load_or_create(dir.path()).unwrap();
+        let settings = AuthSettings::default();
+        let verifier = crate::auth::Verifier::development(key.clone(), &settings);
+        let tenant = Uuid::new_v4();
+        let hour = Duration::from_secs(3600);
+        let token = key
+            .issue_id_token(tenant, "dpc-sign-in", "eric@contoso.com", hour)
+            .unwrap();
+        let client = ["dpc-sign-in".to_owned()];
+        let user = verifier.verify_user(&token, &client).await.unwrap();
+        assert_eq!(user.tenant.0, tenant);
+        assert_eq!(
+            user.user_principal_name.as_deref(),
+            Some("eric@contoso.com")
+        );
+        let other = ["another-app".to_owned()];
+        assert_eq!(
+            verifier.verify_user(&token, &other).await,
+            Err(AuthError::Audience)
+        );
+        assert_eq!(
+            verifier.verify(&token).await.err(),
+            Some(AuthError::Audience),
+            "an ID token is no access token"
+        );
+        let access = key
+            .issue(&TokenRequest {
+                tenant,
+                permissions: vec!["DeviceManagementConfiguration.Read.All".into()],
+                app: false,
+                lifetime: hour,
+            })
+            .unwrap();
+        assert_eq!(
+            verifier.verify_user(&access, &client).await,
+            Err(AuthError::Audience),
+            "an access token is no ID token of the DPC's client"
+        );
     }
 
     #[test]

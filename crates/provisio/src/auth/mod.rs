@@ -27,7 +27,7 @@ pub use access::{
     DEVICES_READ_ALL, DEVICES_READ_WRITE_ALL, READ_ALL, READ_WRITE_ALL,
 };
 pub use settings::{AuthMode, AuthSettings};
-pub use verify::Verifier;
+pub use verify::{VerifiedUser, Verifier};
 
 use crate::error::ApiError;
 use crate::model::TenantId;

@@ -58,6 +58,15 @@ struct Claims {
     app_displayname: Option<String>,
 }
 
+/// Who a verified user ID token names ([`Verifier::verify_user`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedUser {
+    /// The token's tenant (`tid`).
+    pub tenant: TenantId,
+    /// `upn`, else `preferred_username`.
+    pub user_principal_name: Option<String>,
+}
+
 impl Verifier {
     /// Development mode: HS256 tokens signed with `key`, for [`DEV_ISSUER`] and [`DEV_AUDIENCE`].
     pub fn development(key: DevKey, settings: &AuthSettings) -> Self {
@@ -108,6 +117,46 @@ impl Verifier {
 
     /// Verifies `token` and returns who it speaks for.
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+        let (tenant, c) = self.decode(token, &self.0.audiences).await?;
+        let scopes: Vec<&str> = c.scp.as_deref().unwrap_or("").split_whitespace().collect();
+        let roles: Vec<&str> = c.roles.iter().flatten().map(String::as_str).collect();
+        if scopes.is_empty() && roles.is_empty() {
+            return Err(AuthError::NoPermissionClaims);
+        }
+        Ok(Identity {
+            tenant,
+            permissions: Permissions::from_names(scopes.iter().chain(&roles).copied()),
+            object_id: c.oid,
+            app_id: c.appid.or(c.azp),
+            app_only: scopes.is_empty(),
+            user_principal_name: c.upn.or(c.preferred_username),
+            app_name: c.app_displayname,
+        })
+    }
+
+    /// Verifies a user's OpenID Connect ID token, issued to one of `audiences` (the client ids
+    /// a DPC signs users in with) by an issuer and key this verifier accepts, exactly as an
+    /// access token is checked but for its audience and without permission claims. Returns
+    /// its tenant and the user's name (`upn`, else `preferred_username`), if it names one.
+    pub async fn verify_user(
+        &self,
+        token: &str,
+        audiences: &[String],
+    ) -> Result<VerifiedUser, AuthError> {
+        let (tenant, c) = self.decode(token, audiences).await?;
+        Ok(VerifiedUser {
+            tenant,
+            user_principal_name: c.upn.or(c.preferred_username),
+        })
+    }
+
+    /// The signature, lifetime, audience (one of `audiences`), tenant and issuer of `token`,
+    /// checked in that order; its tenant and claims.
+    async fn decode(
+        &self,
+        token: &str,
+        audiences: &[String],
+    ) -> Result<(TenantId, Claims), AuthError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::Malformed);
         }
@@ -121,7 +170,7 @@ impl Verifier {
         v.leeway = self.0.skew;
         v.validate_nbf = true;
         v.set_required_spec_claims(&["exp", "iss", "aud"]);
-        v.set_audience(&self.0.audiences);
+        v.set_audience(audiences);
         let data =
             jsonwebtoken::decode::<Claims>(token, &key, &v).map_err(|e| map_error(e.kind()))?;
         let c = data.claims;
@@ -138,20 +187,7 @@ impl Verifier {
         {
             return Err(AuthError::Issuer);
         }
-        let scopes: Vec<&str> = c.scp.as_deref().unwrap_or("").split_whitespace().collect();
-        let roles: Vec<&str> = c.roles.iter().flatten().map(String::as_str).collect();
-        if scopes.is_empty() && roles.is_empty() {
-            return Err(AuthError::NoPermissionClaims);
-        }
-        Ok(Identity {
-            tenant: TenantId(tenant),
-            permissions: Permissions::from_names(scopes.iter().chain(&roles).copied()),
-            object_id: c.oid,
-            app_id: c.appid.or(c.azp),
-            app_only: scopes.is_empty(),
-            user_principal_name: c.upn.or(c.preferred_username),
-            app_name: c.app_displayname,
-        })
+        Ok((TenantId(tenant), c))
     }
 
     /// The token's `alg`, read before anything else, if this verifier accepts it: HS256 in

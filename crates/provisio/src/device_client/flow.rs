@@ -140,10 +140,24 @@ pub async fn enroll(args: &EnrollArgs) -> anyhow::Result<()> {
         security_patch_level: args.facts.security_patch_level.clone(),
         wifi_mac_address: args.wifi_mac_address.clone(),
     };
+    let user_id_token = match &args.user_id_token_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading the user ID token from {}", file.display()))?;
+            Some(Sensitive::new(text.trim()))
+        }
+        None => None,
+    };
     let idempotency_key = uuid::Uuid::new_v4().to_string();
     let hash = credential_hash(&state.device_secret);
     let answer = api
-        .enroll(&code.token, &hash, &device, &idempotency_key)
+        .enroll(
+            &code.token,
+            &hash,
+            &device,
+            user_id_token.as_ref(),
+            &idempotency_key,
+        )
         .await
         .map_err(|e| {
             anyhow!(e).context(format!(

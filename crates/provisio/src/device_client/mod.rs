@@ -81,6 +81,10 @@ pub struct EnrollArgs {
     /// The device's Wi-Fi MAC address.
     #[arg(long, value_name = "MAC")]
     pub wifi_mac_address: Option<String>,
+    /// A file holding the OpenID Connect ID token of the device's user, sent as userIdToken
+    /// (AOSP user-associated mode; `provisio token id-token` makes one in development).
+    #[arg(long, value_name = "FILE")]
+    pub user_id_token_file: Option<PathBuf>,
     /// The facts that change over the device's life.
     #[command(flatten)]
     pub facts: FactArgs,

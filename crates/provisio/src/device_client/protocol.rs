@@ -221,13 +221,17 @@ impl DeviceApi {
         token: &Sensitive,
         credential_hash: &str,
         device: &DeviceFacts,
+        user_id_token: Option<&Sensitive>,
         idempotency_key: &str,
     ) -> Result<Answer<EnrollAnswer>, CallError> {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "enrollmentToken": token.expose(),
             "credentialHash": credential_hash,
             "device": device,
         });
+        if let Some(user) = user_id_token {
+            body["userIdToken"] = Value::from(user.expose());
+        }
         self.call("/device/v1/enroll", &body, None, Some(idempotency_key))
             .await
     }

@@ -81,6 +81,7 @@ async fn transient_failures_are_retried_with_the_same_idempotency_key() {
             &Sensitive::new("ABCDEFGHIJKLMNOPQRST"),
             &"a".repeat(64),
             &facts,
+            None,
             "key-1",
         )
         .await

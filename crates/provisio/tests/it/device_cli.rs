@@ -234,6 +234,22 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Creates the profile `body` with a token of an hour, saves its QR code as `dir/qr.png`, and
+/// returns its id.
+async fn profile_with_code(s: &TestServer, body: Value, dir: &Path) -> String {
+    let profile = s.create(body).await;
+    let id = profile["id"].as_str().unwrap().to_owned();
+    let res = s
+        .post_json(
+            &format!("{}/createToken", s.item(&id)),
+            &json!({"tokenValidityInSeconds": 3600}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    save_qr(s, &id, dir).await;
+    id
+}
+
 /// Saves the profile's QR code image as `dir/qr.png`.
 async fn save_qr(s: &TestServer, id: &str, dir: &Path) {
     let profile = ok_json(s.get(&s.item(id)).await).await;
@@ -252,18 +268,12 @@ async fn a_google_code_a_lost_answer_a_removed_device_and_an_unknown_secret() {
     let s = TestServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path();
-    let profile = s
-        .create(json!({"displayName": "Kiosks", "enrollmentMode": "corporateOwnedDedicatedDevice"}))
-        .await;
-    let id = profile["id"].as_str().unwrap().to_owned();
-    let res = s
-        .post_json(
-            &format!("{}/createToken", s.item(&id)),
-            &json!({"tokenValidityInSeconds": 3600}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    save_qr(&s, &id, work).await;
+    let id = profile_with_code(
+        &s,
+        json!({"displayName": "Kiosks", "enrollmentMode": "corporateOwnedDedicatedDevice"}),
+        work,
+    )
+    .await;
     let facts = [
         "--serial",
         "R58N0000001",
@@ -398,5 +408,70 @@ async fn a_google_code_a_lost_answer_a_removed_device_and_an_unknown_secret() {
         "{err}"
     );
     assert!(!work.join("d.json").exists());
+    s.stop().await;
+}
+
+/// A user-associated device enrolled from a terminal with its user's ID token (made by
+/// `provisio token id-token` with the server's development key) is recorded with that user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_associated_device_names_its_user_from_the_terminal() {
+    let s = TestServer::start_with(|s| {
+        s.aosp_dpc = crate::tokens::aosp_dpc(40);
+        s.devices.user_id_token_audiences = vec!["dpc-sign-in".into()];
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    profile_with_code(
+        &s,
+        json!({
+            "displayName": "Shared tablets",
+            "enrollmentMode": "corporateOwnedAOSPUserAssociatedDevice",
+            "deviceNameTemplate": "{{UPNPREFIX}}-{{SERIALLAST4DIGITS}}",
+        }),
+        work,
+    )
+    .await;
+    let data_dir = s.data_dir.display().to_string();
+    let out = Command::new(BIN)
+        .args(["token", "id-token", "--client", "dpc-sign-in"])
+        .args([
+            "--user",
+            "eric.solomon@contoso.com",
+            "--data-dir",
+            &data_dir,
+        ])
+        .output()
+        .expect("run provisio token id-token");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(work.join("user.jwt"), &out.stdout).unwrap();
+    let out = device(
+        work,
+        &[
+            "enroll",
+            "--qr",
+            "qr.png",
+            "--server",
+            &s.base,
+            "--serial",
+            "R58N00004321",
+            "--user-id-token-file",
+            "user.jwt",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("the answer, as JSON");
+    assert_eq!(answer["deviceName"], "eric-solomon-4321");
+    let record = ok_json(
+        s.get(&format!(
+            "{}/{}",
+            s.collection_of("managedDevices"),
+            answer["managedDeviceId"].as_str().unwrap()
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(record["userPrincipalName"], "eric.solomon@contoso.com");
     s.stop().await;
 }

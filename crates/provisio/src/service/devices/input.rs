@@ -7,6 +7,7 @@ use sha2::{Digest as _, Sha256};
 use crate::error::ApiError;
 use crate::model::device::{Identity, IdentityError};
 use crate::model::input::{json_kind, truncate};
+use crate::model::Sensitive;
 
 /// Longest `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
@@ -67,6 +68,8 @@ pub struct EnrollBody {
     /// SHA-256 of the request's meaning (token, credential hash, facts, user token), for
     /// idempotency keys.
     pub request_hash: String,
+    /// `userIdToken`, as sent (verified by the caller, which knows the accepted issuers).
+    pub user_id_token: Option<Sensitive>,
 }
 
 fn bad(message: String) -> ApiError {
@@ -218,6 +221,7 @@ pub fn enroll_body(body: &Value) -> Result<EnrollBody, ApiError> {
         identity,
         request_hash: format!("{:x}", hash.finalize()),
         facts,
+        user_id_token: user_token.map(Sensitive::new),
     })
 }
 

@@ -19,7 +19,7 @@ use crate::error::{ApiError, DeviceError};
 use crate::model::audit::Origin;
 use crate::model::device::{is_placeholder, DeviceId, ManagedDevice, DEVICES};
 use crate::model::device_name::{device_name, NameFacts};
-use crate::model::{Body, Entity as _, IfMatch, Profile, TenantId, Timestamp};
+use crate::model::{Body, EnrollmentMode, Entity as _, IfMatch, Profile, TenantId, Timestamp};
 use crate::store::devices::{
     Command, CommandKind, DeviceOp, DeviceOutcome, DeviceWork, Enroll, EnrollPlan, Enrolled,
     IdempotencyKey,
@@ -144,12 +144,13 @@ impl CheckedIn {
 }
 
 /// What an enrollment of `body` with `profile`'s token is to do ([`EnrollPlan`]): the record it
-/// creates if it reuses none, the proofs of a stored record it carries (the body's credential
-/// hash, and the one of the `Authorization: Device` secret), its idempotency key. None when the
-/// profile has no token.
+/// creates if it reuses none (of `user`, the verified user, if any), the proofs of a stored
+/// record it carries (the body's credential hash, and the one of the `Authorization: Device`
+/// secret), its idempotency key. None when the profile has no token.
 pub fn enrollment_plan(
     profile: &Profile,
     body: &EnrollBody,
+    user: Option<&str>,
     device_secret: Option<&str>,
     idempotency_key: Option<String>,
     usage_limit: i64,
@@ -162,7 +163,7 @@ pub fn enrollment_plan(
         profile_id: profile.id.0,
         token_id: token.id,
         usage_limit,
-        device: new_record(profile, body, Timestamp::now()),
+        device: new_record(profile, body, user, Timestamp::now()),
         proofs,
         idempotency: idempotency_key.map(|key| IdempotencyKey {
             key,
@@ -173,7 +174,7 @@ pub fn enrollment_plan(
 }
 
 /// The record an enrollment creates when it reuses none.
-fn new_record(p: &Profile, body: &EnrollBody, now: Timestamp) -> ManagedDevice {
+fn new_record(p: &Profile, body: &EnrollBody, user: Option<&str>, now: Timestamp) -> ManagedDevice {
     let f = &body.facts;
     let mut d = ManagedDevice::blank(p.tenant, Uuid::new_v4(), now);
     // The serial the device reports, also when another fact identifies it; a placeholder
@@ -189,10 +190,11 @@ fn new_record(p: &Profile, body: &EnrollBody, now: Timestamp) -> ManagedDevice {
             serial,
             mode: p.enrollment_mode,
             enrolled: now,
-            user_principal_name: None,
+            user_principal_name: user,
         },
         &mut rand::thread_rng(),
     );
+    d.user_principal_name = user.map(str::to_owned);
     d.os_version = f.os_version.clone();
     d.security_patch_level = f.security_patch_level.clone();
     d.serial_number = f.serial_number.clone();
@@ -235,6 +237,15 @@ impl Devices {
         &self.settings
     }
 
+    /// Whether an enrollment with `profile`'s token verifies the user ID token a device sends:
+    /// in the AOSP user-associated mode (the one mode whose device has a user at setup), when
+    /// client ids to accept are configured (`devices.user_id_token_audiences`). Otherwise the
+    /// token is not read and no user is recorded.
+    pub fn verifies_users_of(&self, profile: &Profile) -> bool {
+        profile.enrollment_mode == EnrollmentMode::CorporateOwnedAospUserAssociatedDevice
+            && !self.settings.user_id_token_audiences.is_empty()
+    }
+
     /// The profile whose current, unexpired token is `token`: 401 for an unknown, malformed,
     /// revoked or replaced token (one answer for all), 410 for an expired one.
     pub async fn profile_for_token(&self, token: &str) -> Result<Profile, ApiError> {
@@ -266,12 +277,14 @@ impl Devices {
     }
 
     /// `POST /device/v1/enroll` for a checked body, from the profile its token names
-    /// ([`Devices::profile_for_token`]). `device_secret` is the secret of an
+    /// ([`Devices::profile_for_token`]), of `user` when the body's user ID token verified
+    /// ([`Devices::verifies_users_of`]). `device_secret` is the secret of an
     /// `Authorization: Device` header, which proves the caller owns a stored record.
     pub async fn enroll(
         &self,
         profile: Profile,
         body: EnrollBody,
+        user: Option<&str>,
         device_secret: Option<&str>,
         idempotency_key: Option<String>,
     ) -> Result<EnrollResult, ApiError> {
@@ -279,6 +292,7 @@ impl Devices {
         let plan = enrollment_plan(
             &profile,
             &body,
+            user,
             device_secret,
             idempotency_key,
             usage_limit,

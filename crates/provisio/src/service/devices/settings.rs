@@ -20,12 +20,24 @@ pub struct DeviceSettings {
         default_value_t = MAX_TOKEN_USAGE_LIMIT
     )]
     pub token_usage_limit: i32,
+    /// Client ids (audiences) of the user ID tokens DPCs send when a device enrolls in the AOSP
+    /// user-associated mode (repeat, or separate with commas); such a token is verified like an
+    /// access token and names the device's user. Without one, the tokens are not verified and
+    /// no user is recorded.
+    #[arg(
+        long = "devices-user-id-token-audience",
+        env = "PROVISIO_DEVICES_USER_ID_TOKEN_AUDIENCES",
+        value_name = "AUD",
+        value_delimiter = ','
+    )]
+    pub user_id_token_audiences: Vec<String>,
 }
 
 impl Default for DeviceSettings {
     fn default() -> Self {
         DeviceSettings {
             token_usage_limit: MAX_TOKEN_USAGE_LIMIT,
+            user_id_token_audiences: Vec::new(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod names;
 mod protocol;
 mod races;
 mod throttle;
+mod users;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
