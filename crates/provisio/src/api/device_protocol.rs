@@ -202,7 +202,14 @@ pub async fn enroll(
         Ok((status, Json(result.json())).into_response())
     }
     .await;
-    attempt.settle(&st, result)
+    let answer = attempt.settle(&st, result);
+    let counters = st.metrics.enrollments();
+    match &answer {
+        Ok(res) if res.status() == StatusCode::CREATED => counters.enrolled(),
+        Ok(_) => {}
+        Err(e) => counters.failed(e.status_and_code().1),
+    }
+    answer
 }
 
 /// Longest user name taken from a user ID token.

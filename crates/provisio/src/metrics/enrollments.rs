@@ -1,12 +1,9 @@
-//! Where device enrollments will be counted once devices enroll with this service (they do not
-//! yet: the service issues enrollment profiles, tokens and QR codes, and a device that scans
-//! one enrolls with its device policy controller elsewhere).
-//!
-//! [`Enrollments`] holds the two counters, `provisio_enrollments_total` and
-//! `provisio_enrollment_failures_total{reason}`. They are not registered with `/metrics`
-//! until the enrollment endpoint exists, so no scrape shows a counter that nothing could move;
-//! that endpoint calls [`Enrollments::register`] from `Metrics::new` and [`Enrollments::enrolled`]
-//! or [`Enrollments::failed`] once per attempt.
+//! Device enrollments through the device protocol (`POST /device/v1/enroll`):
+//! `provisio_enrollments_total`, the devices enrolled (a new record; a retry answered with the
+//! record it made before is not counted again), and
+//! `provisio_enrollment_failures_total{reason}`, the refused attempts by the error code they
+//! were answered with (`InvalidEnrollmentToken`, `EnrollmentTokenExpired`, `TooManyRequests`,
+//! `BadRequest`, ...): a constant of the code, never a value a device sent.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -45,8 +42,8 @@ impl Enrollments {
         self.enrolled.inc();
     }
 
-    /// Counts a refused enrollment. The reason is a constant of the code (such as
-    /// `token_expired`), never a value the device sent.
+    /// Counts a refused enrollment. The reason is the error code it was answered with (such
+    /// as `EnrollmentTokenExpired`), a constant of the code, never a value the device sent.
     pub fn failed(&self, reason: &'static str) {
         self.failed.get_or_create(&ReasonLabels { reason }).inc();
     }
@@ -63,12 +60,14 @@ mod tests {
         e.register(&mut registry);
         e.enrolled();
         e.enrolled();
-        e.failed("token_expired");
+        e.failed("EnrollmentTokenExpired");
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
         assert!(text.contains("provisio_enrollments_total 2\n"), "{text}");
         assert!(
-            text.contains("provisio_enrollment_failures_total{reason=\"token_expired\"} 1\n"),
+            text.contains(
+                "provisio_enrollment_failures_total{reason=\"EnrollmentTokenExpired\"} 1\n"
+            ),
             "{text}"
         );
     }

@@ -80,6 +80,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     throttled: Family<ThrottledLabels, Counter>,
+    enrollments: Enrollments,
 }
 
 impl Default for Metrics {
@@ -111,13 +112,21 @@ impl Metrics {
             "Requests refused with 429, by the limit's scope (app, tenant) and kind (write, all)",
             throttled.clone(),
         );
+        let enrollments = Enrollments::default();
+        enrollments.register(&mut registry);
         database().register(&mut registry);
         Metrics {
             registry: Arc::new(registry),
             requests,
             latency,
             throttled,
+            enrollments,
         }
+    }
+
+    /// The device enrollment counters.
+    pub fn enrollments(&self) -> &Enrollments {
+        &self.enrollments
     }
 
     /// Counts a request refused by a throttling limit.

@@ -161,3 +161,43 @@ async fn only_loopback_the_allow_list_or_the_token_may_read() {
     );
     s.stop().await;
 }
+
+/// Devices enrolled are counted once each (a retry answered with the same record is not), and
+/// refused attempts by the error code they got.
+#[tokio::test]
+async fn enrollments_and_refused_ones_are_counted_by_reason() {
+    use crate::devices::{enroll, enroll_with, profile_with_token, Device};
+    let s = TestServer::start().await;
+    let before = scrape(&s).await;
+    let (_, token) = profile_with_token(&s, "Counted").await;
+    let d = Device::new("R58N-METRICS-1");
+    assert_eq!(enroll(&s, &d, &token).await.status(), StatusCode::CREATED);
+    assert_eq!(enroll(&s, &d, &token).await.status(), StatusCode::OK);
+    let other = Device::new("R58N-METRICS-2");
+    assert_eq!(
+        enroll(&s, &other, &token).await.status(),
+        StatusCode::CREATED
+    );
+    let unknown = Device::new("R58N-METRICS-3");
+    assert_eq!(
+        enroll(&s, &unknown, "ZZZZZZZZZZZZZZZZZZZZ").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut malformed = unknown.body(&token);
+    malformed["credentialHash"] = json!("not hex");
+    assert_eq!(
+        enroll_with(&s, &malformed, &[]).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let after = scrape(&s).await;
+    let moved = |series: &str| sample(&after, series) - sample(&before, series);
+    assert_eq!(moved("provisio_enrollments_total"), 2.0, "{after}");
+    let failures = "provisio_enrollment_failures_total";
+    assert_eq!(
+        moved(&format!("{failures}{{reason=\"InvalidEnrollmentToken\"}}")),
+        1.0
+    );
+    assert_eq!(moved(&format!("{failures}{{reason=\"BadRequest\"}}")), 1.0);
+    assert!(!after.contains("R58N-METRICS"), "no value a device sent");
+    s.stop().await;
+}
