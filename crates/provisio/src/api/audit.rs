@@ -159,17 +159,9 @@ pub async fn get_one(
             format,
         ));
     }
-    let id = Uuid::try_parse(&raw)
-        .ok()
-        .filter(|_| raw.len() == 36)
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "'{}' is not a valid auditEvent id; ids are GUIDs such as 8f1c2a4e-0000-4000-8000-00000000abcd.",
-                truncate(&raw, 80)
-            ))
-        })?;
-    let opts = query::parse_for::<AuditEvent>(uri.query())?;
     let layout = AUDIT_EVENTS.layout();
+    let id = super::extract::path_guid(&raw, layout.type_name)?;
+    let opts = query::parse_for::<AuditEvent>(uri.query())?;
     let event: AuditEvent = st
         .profiles
         .store()

@@ -4,13 +4,13 @@
 //! `DeviceManagementManagedDevices.Read.All` to read, `.ReadWrite.All` to change, and
 //! `.PrivilegedOperations.All` to wipe.
 
-use axum::extract::{FromRequestParts, OriginalUri, Path, State};
+use axum::extract::{FromRequestParts, OriginalUri, State};
 use axum::http::{request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::audit::RequestOrigin;
-use super::extract::JsonBody;
+use super::extract::{IdPath, JsonBody};
 use super::format::Format;
 use super::listing::{count_of, list_of};
 use super::preconditions::if_match;
@@ -50,28 +50,6 @@ impl FromRequestParts<AppState> for DeviceCaller {
     }
 }
 
-/// The `{id}` of a managed device path, checked to be a GUID.
-#[derive(Debug, Clone, Copy)]
-pub struct DevicePath(pub DeviceId);
-
-impl<S: Send + Sync> FromRequestParts<S> for DevicePath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| {
-                ApiError::BadRequest("The id in the path is not valid UTF-8 text.".into())
-            })?;
-        DeviceId::parse(&raw).map(DevicePath).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "'{}' is not a valid managedDevice id; ids are GUIDs such as 8f1c2a4e-0000-4000-8000-00000000abcd.",
-                truncate(&raw, 80)
-            ))
-        })
-    }
-}
-
 /// `GET .../managedDevices`.
 pub async fn list(
     State(st): State<AppState>,
@@ -96,7 +74,7 @@ pub async fn count(
 pub async fn get_one(
     State(st): State<AppState>,
     caller: DeviceCaller,
-    DevicePath(id): DevicePath,
+    IdPath(id): IdPath<DeviceId>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     format: Format,
@@ -119,7 +97,7 @@ pub async fn get_one(
 pub async fn update(
     State(st): State<AppState>,
     caller: DeviceCaller,
-    DevicePath(id): DevicePath,
+    IdPath(id): IdPath<DeviceId>,
     origin: RequestOrigin,
     headers: HeaderMap,
     format: Format,
@@ -145,7 +123,7 @@ pub async fn update(
 pub async fn delete(
     State(st): State<AppState>,
     caller: DeviceCaller,
-    DevicePath(id): DevicePath,
+    IdPath(id): IdPath<DeviceId>,
     origin: RequestOrigin,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -162,7 +140,7 @@ pub async fn delete(
 pub async fn retire(
     State(st): State<AppState>,
     caller: DeviceCaller,
-    DevicePath(id): DevicePath,
+    IdPath(id): IdPath<DeviceId>,
     origin: RequestOrigin,
     headers: HeaderMap,
     body: JsonBody,
@@ -193,7 +171,7 @@ const WIPE_PARAMETERS: [(&str, &str); 6] = [
 pub async fn wipe(
     State(st): State<AppState>,
     caller: DeviceCaller,
-    DevicePath(id): DevicePath,
+    IdPath(id): IdPath<DeviceId>,
     origin: RequestOrigin,
     headers: HeaderMap,
     body: JsonBody,

@@ -6,11 +6,13 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts};
 use http_body_util::BodyExt as _;
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::model::{input::truncate, json::parse_strict, Profile, ProfileId};
+use crate::model::{input::truncate, json::parse_strict, Entity, Profile, ProfileId};
 use crate::net::body::is_body_timeout;
+use crate::store::EntityId;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -162,11 +164,26 @@ fn check_json_content_type(ct: Option<&str>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The `{id}` of a profile path, percent-decoded and checked to be a GUID.
-#[derive(Debug, Clone, Copy)]
-pub struct ProfilePath(pub ProfileId);
+/// `raw`, the id of a `type_name` entity taken from a path, as a GUID (hyphenated, in either
+/// case); otherwise the 400 that says so.
+pub fn path_guid(raw: &str, type_name: &str) -> Result<Uuid, ApiError> {
+    Uuid::try_parse(raw)
+        .ok()
+        .filter(|_| raw.len() == 36)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "'{}' is not a valid {type_name} id; ids are GUIDs such as 8f1c2a4e-0000-4000-8000-00000000abcd.",
+                truncate(raw, 80)
+            ))
+        })
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for ProfilePath {
+/// The `{id}` of an entity's path, percent-decoded and checked to be a GUID (400 naming the
+/// entity type otherwise).
+#[derive(Debug, Clone, Copy)]
+pub struct IdPath<I>(pub I);
+
+impl<S: Send + Sync, I: EntityId> FromRequestParts<S> for IdPath<I> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
@@ -175,12 +192,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ProfilePath {
             .map_err(|_| {
                 ApiError::BadRequest("The id in the path is not valid UTF-8 text.".into())
             })?;
-        ProfileId::parse(&raw).map(ProfilePath).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "'{}' is not a valid androidDeviceOwnerEnrollmentProfile id; ids are GUIDs such as 8f1c2a4e-0000-4000-8000-00000000abcd.",
-                truncate(&raw, 80)
-            ))
-        })
+        let type_name = <I::Entity as Entity>::set().layout().type_name;
+        path_guid(&raw, type_name).map(|id| IdPath(I::from_uuid(id)))
     }
 }
 
@@ -204,7 +217,7 @@ impl FromRequestParts<super::AppState> for ExistingProfile {
         state: &super::AppState,
     ) -> Result<Self, ApiError> {
         let caller = Principal::from_request_parts(parts, state).await?;
-        let ProfilePath(id) = ProfilePath::from_request_parts(parts, state).await?;
+        let IdPath(id) = IdPath::<ProfileId>::from_request_parts(parts, state).await?;
         let profile = state.profiles.get(caller.tenant, id).await?;
         Ok(ExistingProfile { caller, profile })
     }

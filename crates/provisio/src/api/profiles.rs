@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::audit::RequestOrigin;
-use super::extract::{ExistingProfile, JsonBody, ProfilePath};
+use super::extract::{ExistingProfile, IdPath, JsonBody};
 use super::format::Format;
 use super::preconditions::if_match;
 use super::query;
@@ -15,7 +15,7 @@ use super::routes::PROFILES as ROUTES;
 use super::AppState;
 use crate::auth::{Principal, READ_WRITE_ALL};
 use crate::error::ApiError;
-use crate::model::{ProfileInput, Selection, PROFILES};
+use crate::model::{ProfileId, ProfileInput, Selection, PROFILES};
 
 /// `POST .../androidDeviceOwnerEnrollmentProfiles`: 201 with the entity and `Location`.
 pub async fn create(
@@ -52,7 +52,7 @@ pub async fn create(
 pub async fn get_one(
     State(st): State<AppState>,
     caller: Principal,
-    ProfilePath(id): ProfilePath,
+    IdPath(id): IdPath<ProfileId>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     format: Format,
@@ -99,7 +99,7 @@ pub async fn update(
 pub async fn delete(
     State(st): State<AppState>,
     caller: Principal,
-    ProfilePath(id): ProfilePath,
+    IdPath(id): IdPath<ProfileId>,
     origin: RequestOrigin,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

@@ -253,12 +253,17 @@ pub trait EntityId: Copy + Send + Sync {
     type Entity: Entity;
     /// The GUID.
     fn uuid(self) -> Uuid;
+    /// The id that is `uuid`.
+    fn from_uuid(uuid: Uuid) -> Self;
 }
 
 impl EntityId for ProfileId {
     type Entity = crate::model::Profile;
     fn uuid(self) -> Uuid {
         self.0
+    }
+    fn from_uuid(uuid: Uuid) -> Self {
+        ProfileId(uuid)
     }
 }
 

@@ -37,6 +37,9 @@ impl EntityId for DeviceId {
     fn uuid(self) -> Uuid {
         self.0
     }
+    fn from_uuid(uuid: Uuid) -> Self {
+        DeviceId(uuid)
+    }
 }
 
 /// The device operations over one store.

@@ -177,6 +177,9 @@ impl provisio::store::EntityId for DeviceId {
     fn uuid(self) -> Uuid {
         self.0
     }
+    fn from_uuid(uuid: Uuid) -> Self {
+        DeviceId(uuid)
+    }
 }
 
 #[test]
