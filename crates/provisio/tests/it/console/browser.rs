@@ -3,6 +3,7 @@
 //! chromedriver on a free port, and helpers that wait for a condition instead of sleeping.
 
 use std::path::PathBuf;
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,16 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Ends chromedriver and the Chromium it started: chromedriver leads a process group of its
+    /// own, and the whole group goes (killing chromedriver alone would leave the browser
+    /// running, also after a test that failed).
     fn drop(&mut self) {
+        let group = i32::try_from(self.driver.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw);
+        if let Some(group) = group {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -53,6 +63,7 @@ impl Browser {
             .expect("a free port")
             .port();
         let driver = Command::new(chromedriver)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
