@@ -2,8 +2,8 @@
 //! apt-get when missing and running as root; otherwise the test fails naming them), one
 //! chromedriver on a free port, and helpers that wait for a condition instead of sleeping.
 
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
